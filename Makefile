@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# snapvf: VFIO vendor framework (out-of-tree kernel modules + tools).
+#
+#   make            build every module against the target kernel's headers
+#   make check      build, then run the test suite inside a QEMU guest
+#   make demo       the end-to-end demonstration, in a QEMU guest
+#   make lint       sparse (C=2), checkpatch --strict, kernel-doc
+#   make bench      benchmarks (ratios against stock peers, one VM run each)
+#   make deps       install what the above need (Debian packages, as root)
+#   make install    modules into /lib/modules/$(KVER)/updates + depmod
+#
+# KVER selects the target kernel release (default: the newest Debian 12
+# 6.12 LTS kernel, never the running one); KDIR its build directory.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+
+KVER ?= $(shell $(TOP)/scripts/kver.sh)
+KDIR ?= /usr/src/linux-headers-$(KVER)
+export KVER KDIR
+
+# Test-only modules: built for the VM tests, never installed.
+TEST_MODULES := $(TOP)/tools/testing/modules
+
+KBUILD := $(MAKE) -C $(KDIR) M=$(TOP) W=1
+LOCK := flock $(BUILD)/.build.lock
+
+.PHONY: all modules test-modules tools deps check-deps check bench demo lint \
+	install uninstall clean help
+
+all: modules tools
+
+help:
+	@sed -n 's/^#   //p' $(TOP)/Makefile
+
+$(BUILD):
+	@mkdir -p $@
+
+check-deps: | $(BUILD)
+	@$(TOP)/scripts/deps.sh --check-or-install
+
+deps: | $(BUILD)
+	@$(TOP)/scripts/deps.sh --install
+
+modules: check-deps
+	@test -n "$(KVER)" || { echo "make: no target kernel found (see make deps)"; exit 1; }
+	@test -f $(KDIR)/Makefile || { echo "make: no kernel build directory $(KDIR) for KVER=$(KVER); run 'make deps' or set KDIR="; exit 1; }
+	$(LOCK) $(KBUILD) modules
+
+test-modules: modules
+	@if [ -f $(TEST_MODULES)/Kbuild ]; then \
+		$(LOCK) $(MAKE) -C $(KDIR) M=$(TEST_MODULES) W=1 \
+			KBUILD_EXTRA_SYMBOLS=$(TOP)/Module.symvers modules; fi
+
+tools: check-deps
+	$(MAKE) -C $(TOP)/tools
+
+check: modules test-modules tools
+	$(TOP)/tools/testing/run-tests $(if $(GROUPS),$(GROUPS),--all)
+
+bench: modules test-modules tools
+	$(TOP)/tools/testing/run-tests --bench $(if $(GROUPS),$(GROUPS),--all)
+
+demo: modules tools
+	$(TOP)/tools/demo/demo
+
+lint: check-deps
+	$(TOP)/scripts/lint.sh
+
+install: modules
+	$(KBUILD) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+uninstall:
+	rm -f $(addprefix /lib/modules/$(KVER)/updates/,$(notdir $(shell find $(TOP) -path $(TOP)/tools -prune -o -name '*.ko' -print)))
+	depmod -a $(KVER)
+
+clean:
+	-$(KBUILD) clean
+	-[ -f $(TEST_MODULES)/Kbuild ] && $(MAKE) -C $(KDIR) M=$(TEST_MODULES) clean
+	-$(MAKE) -C $(TOP)/tools clean

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install (or check for) everything the build, the tests and the demo need,
+# from Debian's own packages.  As root it runs apt-get; otherwise it prints
+# the exact command to run and fails.
+#
+#   deps.sh --install            install what is missing
+#   deps.sh --check-or-install   install what is missing if root, else explain
+#
+# After the packages, the tools we take from linux-source-6.12
+# (checkpatch.pl and its data files, the kselftest harness headers) are
+# extracted into build/kernel-tools; they are never committed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+tools_dir="$build/kernel-tools"
+mode=${1:---check-or-install}
+
+die() { echo "deps: $*" >&2; exit 1; }
+
+kver=${KVER:-}
+if [ -z "$kver" ]; then
+	kver=$("$top/scripts/kver.sh" 2>/dev/null) || kver=
+fi
+if [ -z "$kver" ] && [ "$(id -u)" = 0 ]; then
+	apt-get update -qq || die "apt-get update failed"
+	kver=$("$top/scripts/kver.sh") || die "apt offers no linux-image-6.12.*+deb12-amd64"
+fi
+[ -n "$kver" ] || die "no target kernel: run 'sudo apt-get update' then 'sudo make deps'"
+
+# package -> a file that proves it is installed
+declare -A want=(
+	[linux-image-$kver]=/boot/vmlinuz-$kver
+	[linux-headers-$kver]=/usr/src/linux-headers-$kver/Makefile
+	[linux-source-6.12]=/usr/src/linux-source-6.12.tar.xz
+	[qemu-system-x86]=/usr/bin/qemu-system-x86_64
+	[busybox-static]=/bin/busybox
+	[cpio]=/usr/bin/cpio
+	[sparse]=/usr/bin/sparse
+	[dwarves]=/usr/bin/pahole
+	[xz-utils]=/usr/bin/xz
+	[kmod]=/usr/bin/kmod
+	[pciutils]=/usr/bin/lspci
+	[python3]=/usr/bin/python3
+	[gcc]=/usr/bin/gcc
+	[make]=/usr/bin/make
+	[libc6-dev]=/usr/include/stdio.h
+	[util-linux]=/usr/bin/flock
+	[perl]=/usr/bin/perl
+	[bc]=/usr/bin/bc
+)
+
+missing=()
+for p in "${!want[@]}"; do
+	[ -e "${want[$p]}" ] || missing+=("$p")
+done
+# busybox-static and busybox share /bin/busybox: insist on the static one,
+# the initramfs has no libc.
+if [ -e /bin/busybox ] && ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
+	if ! ldd /bin/busybox 2>&1 | grep -q 'not a dynamic executable'; then
+		missing+=(busybox-static)
+	fi
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+	cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+	if [ "$(id -u)" != 0 ]; then
+		die "missing packages; run as root: apt-get update && $cmd"
+	fi
+	echo "deps: installing ${missing[*]}"
+	apt-get update -qq || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive $cmd >"$build/apt.log" 2>&1 ||
+		{ tail -n 20 "$build/apt.log" >&2; die "apt-get install failed (log: $build/apt.log)"; }
+fi
+
+# Tools from the kernel source package, extracted once.
+members=(
+	scripts/checkpatch.pl
+	scripts/spelling.txt
+	scripts/const_structs.checkpatch
+	scripts/kernel-doc
+	tools/testing/selftests/kselftest.h
+	tools/testing/selftests/kselftest_harness.h
+)
+stamp="$tools_dir/.extracted"
+if [ ! -f "$stamp" ]; then
+	mkdir -p "$tools_dir"
+	tar -C "$tools_dir" --strip-components=1 -xJf /usr/src/linux-source-6.12.tar.xz \
+		--wildcards $(printf 'linux-source-6.12/%s ' "${members[@]}") ||
+		die "could not extract ${members[*]} from /usr/src/linux-source-6.12.tar.xz"
+	touch "$stamp"
+fi
+exit 0
