@@ -8,7 +8,7 @@ SVF_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../../..)
 KSFT_INC := $(SVF_TOP)/build/kernel-tools/tools/testing/selftests
 
 CC ?= gcc
-CFLAGS += -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+CFLAGS += -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
 	  -I$(KSFT_INC) -I$(SVF_TOP)/tools/include
 LDLIBS += -lpthread
 

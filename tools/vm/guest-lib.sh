@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for commands that run inside the test guest (source this file).
+#
+#   svf_modload NAME [PARAM=VALUE...]   load the tree's module NAME (kernel
+#                                       modules it depends on via modprobe,
+#                                       tree modules it depends on first)
+#   svf_modunload NAME...               unload, in the order given
+#   svf_ko NAME                         print the path of the tree's NAME.ko
+#
+# Module files are looked up in the layer directories of $SVF_TOP and in
+# tools/testing/modules.  Every failure prints one line naming the module.
+
+: "${SVF_TOP:?SVF_TOP is not set (run inside vm-run)}"
+
+svf_ko() {
+	local name=$1 f
+	for f in "$SVF_TOP"/migration/"$name".ko "$SVF_TOP"/auxiliary/"$name".ko \
+		 "$SVF_TOP"/mdev/"$name".ko "$SVF_TOP"/drivers/*/"$name".ko \
+		 "$SVF_TOP"/tools/testing/modules/*/"$name".ko; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	echo "svf_ko: no module $name.ko in the tree (not built?)" >&2
+	return 1
+}
+
+svf_modloaded() {
+	[ -d "/sys/module/${1//-/_}" ] && [ -e "/sys/module/${1//-/_}/initstate" ]
+}
+
+svf_modload() {
+	local name=$1 ko dep
+	shift
+	svf_modloaded "$name" && return 0
+	ko=$(svf_ko "$name") || return 1
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		svf_modloaded "$dep" && continue
+		if svf_ko "$dep" >/dev/null 2>&1; then
+			svf_modload "$dep" || return 1
+		else
+			modprobe "$dep" || { echo "svf_modload: modprobe $dep (needed by $name) failed" >&2; return 1; }
+		fi
+	done
+	insmod "$ko" "$@" || { echo "svf_modload: insmod $ko failed" >&2; return 1; }
+}
+
+svf_modunload() {
+	local name
+	for name in "$@"; do
+		svf_modloaded "$name" || continue
+		rmmod "$name" || { echo "svf_modunload: rmmod $name failed" >&2; return 1; }
+	done
+}
