@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Gated wrappers around a PCI function's device-state ops.
+ *
+ * Each wrapper enters @fn's SRCU gate, returns -ENODEV if withdrawal has
+ * started, else calls the parent op (-EOPNOTSUPP if the parent has none)
+ * and leaves the gate.  Withdrawal waits for the gate to drain, so an op
+ * never runs after svf_aux_fn_withdraw() returned.  The caller must hold
+ * @fn valid (bound consumer or own reference) and may sleep.
+ */
+#include "aux_priv.h"
+
+#define SVF_FN_CALL(fn, op, ...)					\
+	SVF_AUX_GATED(&(fn)->core, -ENODEV,				\
+		      (fn)->ops->op ? (fn)->ops->op(fn, ##__VA_ARGS__) :	\
+		      -EOPNOTSUPP)
+
+/**
+ * svf_aux_fn_quiesce() - RUNNING -> RUNNING_P2P, see &svf_aux_fn_ops.quiesce
+ * @fn: the function
+ *
+ * Return: 0, -ENODEV once withdrawing, -EOPNOTSUPP or the parent's error.
+ */
+int svf_aux_fn_quiesce(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, quiesce);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_quiesce);
+
+/**
+ * svf_aux_fn_unquiesce() - RUNNING_P2P -> RUNNING
+ * @fn: the function
+ *
+ * Return: as svf_aux_fn_quiesce().
+ */
+int svf_aux_fn_unquiesce(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, unquiesce);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_unquiesce);
+
+/**
+ * svf_aux_fn_suspend() - RUNNING_P2P -> STOP
+ * @fn: the function
+ *
+ * Return: as svf_aux_fn_quiesce().
+ */
+int svf_aux_fn_suspend(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, suspend);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_suspend);
+
+/**
+ * svf_aux_fn_resume() - STOP -> RUNNING_P2P
+ * @fn: the function
+ *
+ * Return: as svf_aux_fn_quiesce().
+ */
+int svf_aux_fn_resume(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, resume);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_resume);
+
+/**
+ * svf_aux_fn_save_start() - begin a save session
+ * @fn: the function
+ * @flags: %SVF_AUX_SAVE_PRECOPY or 0
+ *
+ * Return: 0, -EBUSY if a session is open, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_save_start(struct svf_aux_fn *fn, u32 flags)
+{
+	if (flags & ~SVF_AUX_SAVE_PRECOPY)
+		return -EINVAL;
+	return SVF_FN_CALL(fn, save_start, flags);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_save_start);
+
+/**
+ * svf_aux_fn_save_round() - start the next save round
+ * @fn: the function
+ * @final: final round (device stopped): everything left plus end of stream
+ *
+ * Return: 0, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_save_round(struct svf_aux_fn *fn, bool final)
+{
+	return SVF_FN_CALL(fn, save_round, final);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_save_round);
+
+/**
+ * svf_aux_fn_save_chunk() - next bytes of the current round
+ * @fn: the function
+ * @buf: kernel buffer
+ * @len: its size
+ *
+ * Return: bytes stored in @buf, 0 at the end of the round, or a negative
+ * errno (-ENODEV once withdrawing).
+ */
+ssize_t svf_aux_fn_save_chunk(struct svf_aux_fn *fn, void *buf, size_t len)
+{
+	return SVF_FN_CALL(fn, save_chunk, buf, len);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_save_chunk);
+
+/**
+ * svf_aux_fn_save_pending() - size estimates of the open save session
+ * @fn: the function
+ * @p: filled in
+ *
+ * Return: 0, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_save_pending(struct svf_aux_fn *fn, struct svf_aux_pending *p)
+{
+	return SVF_FN_CALL(fn, save_pending, p);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_save_pending);
+
+static int svf_aux_fn_save_end_call(struct svf_aux_fn *fn)
+{
+	if (fn->ops->save_end)
+		fn->ops->save_end(fn);
+	return 0;
+}
+
+/**
+ * svf_aux_fn_save_end() - close the save session
+ * @fn: the function
+ *
+ * Does nothing once withdrawing (the parent cleans up then).
+ */
+void svf_aux_fn_save_end(struct svf_aux_fn *fn)
+{
+	SVF_AUX_GATED(&fn->core, 0, svf_aux_fn_save_end_call(fn));
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_save_end);
+
+/**
+ * svf_aux_fn_load_start() - begin staging an incoming stream
+ * @fn: the function (stopped)
+ *
+ * Return: 0, -EBUSY if a load is open, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_load_start(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, load_start);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_load_start);
+
+/**
+ * svf_aux_fn_load_chunk() - stage the next bytes of the stream
+ * @fn: the function
+ * @buf: kernel buffer
+ * @len: bytes in @buf
+ *
+ * Return: 0, -EINVAL for a malformed stream, -ENODEV, or another error.
+ */
+int svf_aux_fn_load_chunk(struct svf_aux_fn *fn, const void *buf, size_t len)
+{
+	return SVF_FN_CALL(fn, load_chunk, buf, len);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_load_chunk);
+
+/**
+ * svf_aux_fn_load_commit() - validate and apply the staged stream
+ * @fn: the function
+ *
+ * Return: 0 (applied), or an error with nothing applied and the load ended.
+ */
+int svf_aux_fn_load_commit(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, load_commit);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_load_commit);
+
+static int svf_aux_fn_load_abort_call(struct svf_aux_fn *fn)
+{
+	if (fn->ops->load_abort)
+		fn->ops->load_abort(fn);
+	return 0;
+}
+
+/**
+ * svf_aux_fn_load_abort() - drop the staged stream
+ * @fn: the function
+ *
+ * Does nothing once withdrawing.
+ */
+void svf_aux_fn_load_abort(struct svf_aux_fn *fn)
+{
+	SVF_AUX_GATED(&fn->core, 0, svf_aux_fn_load_abort_call(fn));
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_load_abort);
+
+/**
+ * svf_aux_fn_log_start() - start DMA logging
+ * @fn: the function
+ * @ranges: IOVA ranges (interval tree), as given to vfio_log_ops
+ * @nnodes: number of nodes in @ranges
+ * @page_size: in: requested tracking granule; out: the one used
+ *
+ * Return: 0, -EOPNOTSUPP, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_log_start(struct svf_aux_fn *fn, struct rb_root_cached *ranges,
+			 u32 nnodes, u64 *page_size)
+{
+	return SVF_FN_CALL(fn, log_start, ranges, nnodes, page_size);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_log_start);
+
+/**
+ * svf_aux_fn_log_stop() - stop DMA logging
+ * @fn: the function
+ *
+ * Return: 0, -EOPNOTSUPP, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_log_stop(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, log_stop);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_log_stop);
+
+/**
+ * svf_aux_fn_log_report() - report and clear DMA-dirtied pages
+ * @fn: the function
+ * @iova: start of the range
+ * @length: its length
+ * @dirty: bitmap to set bits in
+ *
+ * Return: 0, -EOPNOTSUPP, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_log_report(struct svf_aux_fn *fn, unsigned long iova,
+			  unsigned long length, struct iova_bitmap *dirty)
+{
+	return SVF_FN_CALL(fn, log_report, iova, length, dirty);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_log_report);
+
+/**
+ * svf_aux_fn_reset() - reset the parent's state of the function
+ * @fn: the function
+ *
+ * Return: 0, -EOPNOTSUPP, -ENODEV, or the parent's error.
+ */
+int svf_aux_fn_reset(struct svf_aux_fn *fn)
+{
+	return SVF_FN_CALL(fn, reset);
+}
+EXPORT_SYMBOL_GPL(svf_aux_fn_reset);
