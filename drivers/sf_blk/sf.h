@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snapvf_sf: scalable functions served as virtio-blk mdevs.
+ *
+ * main.c binds the parent's ``<parent>.sf.<id>`` auxiliary devices and
+ * registers each SF as a vfio-mdev-core parent (struct svf_sf); instance.c
+ * makes every mdev instance a virtio-blk PCI function (struct svf_sf_inst)
+ * whose device model lives in virtio_blk.c / vring.c / store.c.
+ */
+#ifndef _SVF_SF_H
+#define _SVF_SF_H
+
+#include <linux/auxiliary_bus.h>
+#include <linux/mdev.h>
+#include <snapvf/aux.h>
+#include <snapvf/vmdev.h>
+
+#include "virtio_blk.h"
+
+/* PCI identity of an instance: modern virtio-blk, SNAP subsystem. */
+#define SVF_SF_VENDOR		0x1af4
+#define SVF_SF_DEVICE		0x1042
+#define SVF_SF_SUBVENDOR	0x15b3
+#define SVF_SF_SUBDEVICE	0x0002
+#define SVF_SF_CLASS		0x018000
+
+#define SVF_SF_MSIX_BAR		1
+#define SVF_SF_MSIX_BAR_SIZE	0x1000
+#define SVF_SF_MSIX_PBA		0x0800
+#define SVF_SF_REG_BAR		4
+
+/**
+ * struct svf_sf_type - shape of the instances of one mdev type
+ * @queues: request queues
+ * @qsize: maximum ring size (clamped to the SF's max_queue_size)
+ * @capacity: backing-store bytes
+ */
+struct svf_sf_type {
+	u16 queues;
+	u16 qsize;
+	u64 capacity;
+};
+
+/**
+ * struct svf_sf - one scalable function served as an mdev parent
+ * @parent: vfio-mdev-core parent; its capacity is the SF's max_instances
+ *	in queue units (an instance costs its queue count)
+ * @sf: the parent's SF; valid from aux probe until aux remove returns
+ *
+ * Lifetime: allocated in aux probe, freed in aux remove after
+ * vmdev_unregister_parent() removed every instance.
+ */
+struct svf_sf {
+	struct vmdev_parent parent;
+	struct svf_aux_sf *sf;
+};
+
+extern struct mdev_driver svf_sf_mdev_driver;
+extern const struct vmdev_type_info svf_sf_types[];
+extern const struct svf_sf_type svf_sf_shapes[];
+extern const unsigned int svf_sf_nr_types;
+
+int svf_sf_desc_init(void);
+
+#endif /* _SVF_SF_H */
