@@ -8,7 +8,8 @@
 #   make lint       sparse (C=2), checkpatch --strict, kernel-doc
 #   make bench      benchmarks (ratios against stock peers, one VM run each)
 #   make deps       install what the above need (Debian packages, as root)
-#   make install    modules into /lib/modules/$(KVER)/updates + depmod
+#   make install    modules into /lib/modules/$(KVER)/updates/snapvf + depmod
+#   make uninstall  removes them again
 #
 # KVER selects the target kernel release (default: the newest Debian 12
 # 6.12 LTS kernel, never the running one); KDIR its build directory.
@@ -68,13 +69,18 @@ demo: modules tools
 lint: check-deps
 	$(TOP)/scripts/lint.sh
 
+# Installed modules live in one directory, so uninstall removes exactly
+# what install put there.  INSTALL_MOD_PATH= installs into a staging root.
+MODDIR := $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates/snapvf
+
 install: modules
-	$(KBUILD) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+	$(LOCK) $(KBUILD) INSTALL_MOD_DIR=updates/snapvf modules_install
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 uninstall:
-	rm -f $(addprefix /lib/modules/$(KVER)/updates/,$(notdir $(shell find $(TOP) -path $(TOP)/tools -prune -o -name '*.ko' -print)))
-	depmod -a $(KVER)
+	@test -d $(MODDIR) || { echo "make: nothing to uninstall: $(MODDIR) does not exist"; exit 1; }
+	rm -rf $(MODDIR)
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 clean:
 	-$(KBUILD) clean
