@@ -50,6 +50,9 @@ declare -A want=(
 	[util-linux]=/usr/bin/flock
 	[perl]=/usr/bin/perl
 	[bc]=/usr/bin/bc
+	[mdevctl]=/usr/bin/mdevctl
+	[driverctl]=/usr/sbin/driverctl
+	[file]=/usr/bin/file
 )
 
 missing=()
