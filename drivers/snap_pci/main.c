@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapvf_pci: VFIO variant driver for SNAP PCI functions.
+ *
+ * Everything generic (config space, BARs, INTx/MSI/MSI-X, reset, mmap, the
+ * request IRQ) is vfio_pci_core's.  This driver adds what a SNAP function
+ * has on top: a parent (device manager) that owns the function's device
+ * state, reached through the auxiliary device the parent publishes for it
+ * (pair.c), and live migration through the shared snapvf migration layer
+ * backed by the parent's ops (mig.c).
+ *
+ * A function binds only when its parent is present: no silent fallback to
+ * a plain vfio-pci device.  Stock vfio-pci can still be bound to the same
+ * functions instead (driver_override=vfio-pci).
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+#include <snapvf/compat.h>
+
+#include "snap_pci.h"
+
+/* Every call on a withdrawn device fails the same way. */
+static bool svf_pci_gone(struct vfio_device *vdev)
+{
+	return READ_ONCE(svf_pci_from_vdev(vdev)->withdrawn);
+}
+
+static int svf_pci_init_dev(struct vfio_device *vdev)
+{
+	return vfio_pci_core_init_dev(vdev);
+}
+
+/* Last reference gone: no fd, no data_fd, no hook can run any more. */
+static void svf_pci_release_dev(struct vfio_device *vdev)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+
+	svf_pci_mig_uninit(sdev);
+	if (sdev->fn)
+		svf_aux_fn_put(sdev->fn);
+	vfio_pci_core_release_dev(vdev);
+}
+
+static int svf_pci_open_device(struct vfio_device *vdev)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+	int ret;
+
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	ret = vfio_pci_core_enable(&sdev->core);
+	if (ret)
+		return ret;
+	vfio_pci_core_finish_enable(&sdev->core);
+	return 0;
+}
+
+static void svf_pci_close_device(struct vfio_device *vdev)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+
+	if (sdev->migratable)
+		svf_mig_close(&sdev->mig);
+	vfio_pci_core_close_device(vdev);
+}
+
+static long svf_pci_ioctl(struct vfio_device *vdev, unsigned int cmd,
+			  unsigned long arg)
+{
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	return vfio_pci_core_ioctl(vdev, cmd, arg);
+}
+
+static int svf_pci_device_feature(struct vfio_device *vdev, u32 flags,
+				  void __user *arg, size_t argsz)
+{
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	return vfio_pci_core_ioctl_feature(vdev, flags, arg, argsz);
+}
+
+static ssize_t svf_pci_read(struct vfio_device *vdev, char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	return vfio_pci_core_read(vdev, buf, count, ppos);
+}
+
+static ssize_t svf_pci_write(struct vfio_device *vdev, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	return vfio_pci_core_write(vdev, buf, count, ppos);
+}
+
+static int svf_pci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	if (svf_pci_gone(vdev))
+		return -ENODEV;
+	return vfio_pci_core_mmap(vdev, vma);
+}
+
+/*
+ * vfio_device_ops of a SNAP function:
+ * vfio_pci_core's ops, each gated on withdrawal (-ENODEV once the parent
+ * is gone), plus migration set up at probe (svf_pci_mig_init()).  The
+ * request callback is vfio_pci_core's: it relays unbind requests to the
+ * VMM's VFIO_PCI_REQ_IRQ_INDEX eventfd.
+ */
+static const struct vfio_device_ops svf_pci_ops = {
+	.name = "snapvf-pci",
+	.init = svf_pci_init_dev,
+	.release = svf_pci_release_dev,
+	.open_device = svf_pci_open_device,
+	.close_device = svf_pci_close_device,
+	.ioctl = svf_pci_ioctl,
+	.device_feature = svf_pci_device_feature,
+	.read = svf_pci_read,
+	.write = svf_pci_write,
+	.mmap = svf_pci_mmap,
+	.request = vfio_pci_core_request,
+	.match = vfio_pci_core_match,
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+};
+
+static int svf_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct svf_pci_dev *sdev;
+	struct svf_aux_fn *fn;
+	int ret;
+
+	fn = svf_pci_pair_lookup(pdev);
+	if (!fn) {
+		pci_info(pdev, "snapvf_pci: no SNAP parent has published this function, not binding (-ENODEV)\n");
+		return -ENODEV;
+	}
+
+	sdev = vfio_alloc_device(svf_pci_dev, core.vdev, &pdev->dev,
+				 &svf_pci_ops);
+	if (IS_ERR(sdev)) {
+		svf_aux_fn_put(fn);
+		return PTR_ERR(sdev);
+	}
+	/* From here the reference is the device's; release_dev drops it. */
+	sdev->fn = fn;
+
+	ret = svf_pci_mig_init(sdev);
+	if (ret)
+		goto out_put;
+	dev_set_drvdata(&pdev->dev, &sdev->core);
+	ret = vfio_pci_core_register_device(&sdev->core);
+	if (ret)
+		goto out_put;
+	ret = svf_pci_pair_claim(sdev);
+	if (ret) {
+		pci_info(pdev, "parent withdrew the function during probe\n");
+		goto out_unregister;
+	}
+	pci_info(pdev, "paired with %s, features 0x%x\n",
+		 dev_name(&fn->core.adev.dev), fn->features);
+	return 0;
+
+out_unregister:
+	vfio_pci_core_unregister_device(&sdev->core);
+out_put:
+	vfio_put_device(&sdev->core.vdev);
+	return ret;
+}
+
+static void svf_pci_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct svf_pci_dev *sdev = container_of(core, struct svf_pci_dev, core);
+
+	/* Waits until the VMM closed the device, relaying request IRQs. */
+	vfio_pci_core_unregister_device(core);
+	svf_pci_pair_release(sdev);
+	vfio_put_device(&core->vdev);
+}
+
+/*
+ * After a function reset (VFIO_DEVICE_RESET, FLR, AER): the migration
+ * layer resets its state machine, deferred if its lock is busy.
+ */
+static void svf_pci_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct svf_pci_dev *sdev = container_of(core, struct svf_pci_dev, core);
+
+	if (sdev->migratable)
+		svf_mig_reset(&sdev->mig);
+}
+
+static const struct pci_error_handlers svf_pci_err_handlers = {
+	.reset_done = svf_pci_reset_done,
+	.error_detected = vfio_pci_core_aer_err_detected,
+};
+
+/*
+ * The vfio override form: these match only through driver_override, and
+ * modules.alias gets "vfio_pci:" entries so that tools can pick this
+ * driver as the most specific vfio driver for the function.
+ */
+#define SVF_PCI_VFIO_SUB(vend, dev, subvend)				\
+	.vendor = (vend), .device = (dev),				\
+	.subvendor = (subvend), .subdevice = PCI_ANY_ID,		\
+	.override_only = PCI_ID_F_VFIO_DRIVER_OVERRIDE
+
+static const struct pci_device_id svf_pci_table[] = {
+	/* NVMe SNAP function */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_MELLANOX, 0x6001) },
+	/* virtio-blk (modern) SNAP function */
+	{ SVF_PCI_VFIO_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1042,
+			   PCI_VENDOR_ID_MELLANOX) },
+	/* ivshmem-plain: bound only when snapvf_sim manages it */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT_QUMRANET,
+					  0x1110) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, svf_pci_table);
+
+struct pci_driver svf_pci_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = svf_pci_table,
+	.probe = svf_pci_probe,
+	.remove = svf_pci_remove,
+	.err_handler = &svf_pci_err_handlers,
+	.driver_managed_dma = true,
+};
+
+static int __init svf_pci_init(void)
+{
+	int ret;
+
+	/* Aux side first: functions whose parent is there pair at once. */
+	ret = svf_pci_pair_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&svf_pci_driver);
+	if (ret) {
+		svf_pci_pair_exit();
+		svf_pci_pair_drain();
+	}
+	return ret;
+}
+
+static void __exit svf_pci_exit(void)
+{
+	/* Withdraw first: a VMM holding a device gets its request and ERROR. */
+	svf_pci_pair_exit();
+	pci_unregister_driver(&svf_pci_driver);
+	svf_pci_pair_drain();
+}
+
+module_init(svf_pci_init);
+module_exit(svf_pci_exit);
+
+SVF_IMPORT_NS(IOMMUFD);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO variant driver for SNAP PCI functions (snapvf)");

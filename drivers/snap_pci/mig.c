@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration of a SNAP function: device hooks for the shared snapvf
+ * migration layer (state machine, data_fd, stream format are the layer's),
+ * each one a call of the parent's op through the snapvf_aux wrappers.
+ *
+ * The parent's saved state is an opaque byte stream; it travels in records
+ * of type SVF_PCI_REC_STATE and is handed back to the destination's parent
+ * in order.  The layer verifies every record before load_stage() and calls
+ * load_commit() only after the end record, so a rejected stream never
+ * reaches the parent's commit.
+ *
+ * DMA logging, when the parent announces SVF_AUX_F_DIRTY_TRACKING, goes
+ * straight to the parent (its ops have the vfio_log_ops shape).
+ *
+ * Locking: the layer calls every hook with its state lock held, one at a
+ * time per device, never after svf_mig_withdraw(); the session flags in
+ * &struct svf_pci_dev need no other lock.  After the parent withdrew,
+ * every wrapper returns -ENODEV, which the layer turns into ERROR.
+ */
+#include <linux/vfio.h>
+
+#include "snap_pci.h"
+
+#define SVF_PCI_REC_STATE	(SVF_MIG_REC_DRIVER + 0)
+/* Stream identity: "snapvf_pci" state records, revision 1. */
+#define SVF_PCI_STREAM_REV	1
+
+static struct svf_pci_dev *svf_pci_from_mig(struct svf_mig *mig)
+{
+	return svf_mig_priv(mig);
+}
+
+static struct svf_aux_fn *svf_pci_fn(struct svf_mig *mig)
+{
+	return svf_pci_from_mig(mig)->fn;
+}
+
+static int svf_pci_quiesce(struct svf_mig *mig)
+{
+	struct svf_aux_fn *fn = svf_pci_fn(mig);
+
+	return fn->features & SVF_AUX_F_P2P ? svf_aux_fn_quiesce(fn) : 0;
+}
+
+static int svf_pci_unquiesce(struct svf_mig *mig)
+{
+	struct svf_aux_fn *fn = svf_pci_fn(mig);
+
+	return fn->features & SVF_AUX_F_P2P ? svf_aux_fn_unquiesce(fn) : 0;
+}
+
+static int svf_pci_stop(struct svf_mig *mig)
+{
+	return svf_aux_fn_suspend(svf_pci_fn(mig));
+}
+
+static int svf_pci_start(struct svf_mig *mig)
+{
+	return svf_aux_fn_resume(svf_pci_fn(mig));
+}
+
+static int svf_pci_save_begin(struct svf_mig *mig, bool precopy)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+	int ret;
+
+	ret = svf_aux_fn_save_start(sdev->fn, precopy ? SVF_AUX_SAVE_PRECOPY : 0);
+	if (ret)
+		return ret;
+	sdev->saving = true;
+	sdev->final_started = false;
+	return 0;
+}
+
+/*
+ * Pre-copy: drain the current round; once it is exhausted, start the next
+ * round only if the parent reports changes (otherwise the layer returns
+ * ENOMSG to the reader).  STOP_COPY: start the final round once, then
+ * drain it; its end is the end of the state.
+ */
+static int svf_pci_save(struct svf_mig *mig, bool final,
+			struct svf_mig_chunk *chunk)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+	struct svf_aux_pending p;
+	ssize_t n;
+	int ret;
+
+	if (final && !sdev->final_started) {
+		ret = svf_aux_fn_save_round(sdev->fn, true);
+		if (ret)
+			return ret;
+		sdev->final_started = true;
+	}
+	n = svf_aux_fn_save_chunk(sdev->fn, chunk->buf, chunk->size);
+	if (!n && !final && !svf_aux_fn_save_pending(sdev->fn, &p) &&
+	    p.dirty_bytes) {
+		ret = svf_aux_fn_save_round(sdev->fn, false);
+		if (ret)
+			return ret;
+		n = svf_aux_fn_save_chunk(sdev->fn, chunk->buf, chunk->size);
+	}
+	if (n < 0)
+		return n;
+	chunk->len = n;
+	chunk->type = SVF_PCI_REC_STATE;
+	return 0;
+}
+
+static void svf_pci_save_end(struct svf_mig *mig)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+
+	if (!sdev->saving)
+		return;
+	svf_aux_fn_save_end(sdev->fn);
+	sdev->saving = false;
+	sdev->final_started = false;
+}
+
+static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
+{
+	struct svf_aux_pending p;
+
+	memset(out, 0, sizeof(*out));
+	if (svf_aux_fn_save_pending(svf_pci_fn(mig), &p))
+		return;
+	if (p.initial) {
+		out->initial = p.round_bytes;
+		out->dirty = p.dirty_bytes;
+	} else {
+		out->dirty = p.round_bytes + p.dirty_bytes;
+	}
+	out->stop_copy = p.stop_copy_bytes;
+}
+
+static int svf_pci_load_begin(struct svf_mig *mig)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+	int ret;
+
+	ret = svf_aux_fn_load_start(sdev->fn);
+	if (!ret)
+		sdev->loading = true;
+	return ret;
+}
+
+static int svf_pci_load_stage(struct svf_mig *mig, u16 type, const void *data,
+			      size_t len)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+
+	if (type != SVF_PCI_REC_STATE) {
+		pci_err(sdev->core.pdev, "migration stream: unknown record type 0x%x\n",
+			type);
+		return -EINVAL;
+	}
+	return svf_aux_fn_load_chunk(sdev->fn, data, len);
+}
+
+static int svf_pci_load_commit(struct svf_mig *mig)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+	int ret;
+
+	ret = svf_aux_fn_load_commit(sdev->fn);
+	/* The parent ends the session either way. */
+	sdev->loading = false;
+	return ret;
+}
+
+static void svf_pci_load_abort(struct svf_mig *mig)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+
+	if (!sdev->loading)
+		return;
+	svf_aux_fn_load_abort(sdev->fn);
+	sdev->loading = false;
+}
+
+/* Back to RUNNING with no session: end what is open, reset the parent side. */
+static void svf_pci_mig_reset(struct svf_mig *mig)
+{
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+
+	svf_pci_save_end(mig);
+	svf_pci_load_abort(mig);
+	if (svf_aux_fn_reset(sdev->fn) && !READ_ONCE(sdev->withdrawn))
+		pci_warn(sdev->core.pdev, "parent failed to reset the function's state\n");
+}
+
+static const struct svf_mig_ops svf_pci_mig_ops = {
+	.quiesce = svf_pci_quiesce,
+	.unquiesce = svf_pci_unquiesce,
+	.stop = svf_pci_stop,
+	.start = svf_pci_start,
+	.save_begin = svf_pci_save_begin,
+	.save = svf_pci_save,
+	.save_end = svf_pci_save_end,
+	.pending = svf_pci_pending,
+	.load_begin = svf_pci_load_begin,
+	.load_stage = svf_pci_load_stage,
+	.load_commit = svf_pci_load_commit,
+	.load_abort = svf_pci_load_abort,
+	.reset = svf_pci_mig_reset,
+};
+
+/* DMA logging, forwarded to the parent. */
+static int svf_pci_log_start(struct vfio_device *vdev,
+			     struct rb_root_cached *ranges, u32 nnodes,
+			     u64 *page_size)
+{
+	return svf_aux_fn_log_start(svf_pci_from_vdev(vdev)->fn, ranges, nnodes,
+				    page_size);
+}
+
+static int svf_pci_log_stop(struct vfio_device *vdev)
+{
+	return svf_aux_fn_log_stop(svf_pci_from_vdev(vdev)->fn);
+}
+
+static int svf_pci_log_report(struct vfio_device *vdev, unsigned long iova,
+			      unsigned long length, struct iova_bitmap *dirty)
+{
+	return svf_aux_fn_log_report(svf_pci_from_vdev(vdev)->fn, iova, length,
+				     dirty);
+}
+
+static const struct vfio_log_ops svf_pci_log_ops = {
+	.log_start = svf_pci_log_start,
+	.log_stop = svf_pci_log_stop,
+	.log_read_and_clear = svf_pci_log_report,
+};
+
+/* 64-bit FNV-1a of the parent's compatibility string and our revision. */
+static u64 svf_pci_compat_id(const struct svf_aux_fn *fn)
+{
+	u64 h = 0xcbf29ce484222325ULL;
+	const char *c;
+
+	for (c = fn->compat; *c; c++)
+		h = (h ^ (u8)*c) * 0x100000001b3ULL;
+	return (h ^ SVF_PCI_STREAM_REV) * 0x100000001b3ULL;
+}
+
+/**
+ * svf_pci_mig_init() - set up migration if the parent offers it
+ * @sdev: a device not yet registered with vfio, @sdev->fn set
+ *
+ * Return: 0 (also when the parent has no migration) or -errno.
+ */
+int svf_pci_mig_init(struct svf_pci_dev *sdev)
+{
+	struct svf_aux_fn *fn = sdev->fn;
+	struct svf_mig_config cfg = {
+		.ops = &svf_pci_mig_ops,
+		.compat_id = svf_pci_compat_id(fn),
+		.stream_features = fn->features,
+		.priv = sdev,
+	};
+	int ret;
+
+	if (!(fn->features & SVF_AUX_F_MIGRATION))
+		return 0;
+	if (fn->features & SVF_AUX_F_P2P)
+		cfg.caps |= SVF_MIG_CAP_P2P;
+	if (fn->features & SVF_AUX_F_PRE_COPY)
+		cfg.caps |= SVF_MIG_CAP_PRE_COPY;
+	ret = svf_mig_init(&sdev->mig, &sdev->core.vdev, &cfg);
+	if (ret)
+		return ret;
+	if (fn->features & SVF_AUX_F_DIRTY_TRACKING)
+		sdev->core.vdev.log_ops = &svf_pci_log_ops;
+	sdev->migratable = true;
+	return 0;
+}
+
+/**
+ * svf_pci_mig_uninit() - undo svf_pci_mig_init() (vfio release)
+ * @sdev: the device; no fd or data_fd is open any more
+ */
+void svf_pci_mig_uninit(struct svf_pci_dev *sdev)
+{
+	if (!sdev->migratable)
+		return;
+	svf_mig_uninit(&sdev->mig);
+	sdev->migratable = false;
+}
