@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapvf_mig.ko: module glue and the vfio_device -> svf_mig lookup.
+ *
+ * The vfio core calls vfio_migration_ops / vfio_log_ops with a bare
+ * struct vfio_device *.  Rather than make every driver write container_of
+ * trampolines, the layer keeps a small hash table keyed by the vfio_device
+ * pointer: svf_mig_init() inserts, svf_mig_uninit() removes, the ops look
+ * up under RCU.  A lookup only happens from vfio core callbacks, which run
+ * between vfio_register_*_dev() and vfio_unregister_group_dev(), a window
+ * strictly inside init .. uninit, so the engine found is alive.
+ */
+#include <linux/hashtable.h>
+#include <linux/rculist.h>
+#include <snapvf/compat.h>
+#include "mig_internal.h"
+
+#define SVF_MIG_HASH_BITS	6
+
+static DEFINE_HASHTABLE(svf_mig_table, SVF_MIG_HASH_BITS);
+static DEFINE_SPINLOCK(svf_mig_table_lock);	/* writers of svf_mig_table */
+
+/**
+ * svf_mig_from_vdev() - find the engine of a vfio_device
+ * @vdev: device passed to svf_mig_init()
+ *
+ * Context: any; takes no sleeping lock.  The caller must know that the
+ * engine is alive (e.g. it is running a vfio core callback of @vdev).
+ * Return: the engine, or NULL if @vdev has none.
+ */
+struct svf_mig *svf_mig_from_vdev(struct vfio_device *vdev)
+{
+	struct svf_mig *mig, *found = NULL;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(svf_mig_table, mig, node, (unsigned long)vdev) {
+		if (mig->vdev == vdev) {
+			found = mig;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+EXPORT_SYMBOL_GPL(svf_mig_from_vdev);
+
+static int svf_mig_check_config(const struct svf_mig_config *cfg)
+{
+	const struct svf_mig_ops *ops = cfg->ops;
+
+	if (!ops || !ops->stop || !ops->start || !ops->save ||
+	    !ops->load_stage || !ops->load_commit)
+		return -EINVAL;
+	if (cfg->caps & ~(SVF_MIG_CAP_P2P | SVF_MIG_CAP_PRE_COPY |
+			  SVF_MIG_CAP_DIRTY_LOG))
+		return -EINVAL;
+	if (cfg->chunk_size > SVF_MIG_CHUNK_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * __svf_mig_init() - set up migration for a vfio_device
+ * @mig: engine, embedded in or owned by the driver
+ * @vdev: the device, not yet registered with vfio
+ * @cfg: hooks, capabilities and stream identity (copied)
+ * @owner: module that owns the hooks; pinned by open data_fds
+ *
+ * Use the svf_mig_init() wrapper, which passes THIS_MODULE.
+ *
+ * Context: process context, before vfio_register_*_dev().
+ * Return: 0, -EINVAL for a bad @cfg, -EEXIST if @vdev already has an
+ * engine, -ENOMEM.
+ */
+int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
+		   const struct svf_mig_config *cfg, struct module *owner)
+{
+	unsigned int flags = VFIO_MIGRATION_STOP_COPY;
+	int ret;
+
+	ret = svf_mig_check_config(cfg);
+	if (ret)
+		return ret;
+
+	memset(mig, 0, sizeof(*mig));
+	mig->vdev = vdev;
+	mig->owner = owner;
+	mig->cfg = *cfg;
+	if (!mig->cfg.chunk_size)
+		mig->cfg.chunk_size = SVF_MIG_CHUNK_DEFAULT;
+	mutex_init(&mig->state_lock);
+	spin_lock_init(&mig->reset_lock);
+	mig->state = VFIO_DEVICE_STATE_RUNNING;
+
+	if (cfg->caps & SVF_MIG_CAP_DIRTY_LOG) {
+		ret = svf_dirty_init(mig);
+		if (ret)
+			goto err_mutex;
+	}
+
+	spin_lock(&svf_mig_table_lock);
+	if (svf_mig_from_vdev(vdev)) {
+		spin_unlock(&svf_mig_table_lock);
+		ret = -EEXIST;
+		goto err_dirty;
+	}
+	hash_add_rcu(svf_mig_table, &mig->node, (unsigned long)vdev);
+	spin_unlock(&svf_mig_table_lock);
+
+	if (cfg->caps & SVF_MIG_CAP_P2P)
+		flags |= VFIO_MIGRATION_P2P;
+	if (cfg->caps & SVF_MIG_CAP_PRE_COPY)
+		flags |= VFIO_MIGRATION_PRE_COPY;
+	vdev->migration_flags = flags;
+	vdev->mig_ops = &svf_mig_vfio_ops;
+	if (cfg->caps & SVF_MIG_CAP_DIRTY_LOG)
+		vdev->log_ops = &svf_mig_log_ops;
+	return 0;
+
+err_dirty:
+	svf_dirty_destroy(mig);
+err_mutex:
+	mutex_destroy(&mig->state_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(__svf_mig_init);
+
+/**
+ * svf_mig_uninit() - tear down what svf_mig_init() set up
+ * @mig: engine
+ *
+ * Call from vfio_device_ops.release (or later), i.e. after the device was
+ * unregistered and every data_fd was closed: open data_fds pin the
+ * vfio_device, so release cannot run before they are gone.
+ *
+ * Context: process context; sleeps (RCU grace period).
+ */
+void svf_mig_uninit(struct svf_mig *mig)
+{
+	if (!mig->vdev)
+		return;
+	spin_lock(&svf_mig_table_lock);
+	hash_del_rcu(&mig->node);
+	spin_unlock(&svf_mig_table_lock);
+	synchronize_rcu();
+	svf_dirty_destroy(mig);
+	WARN_ON(mig->save_file || mig->load_file);
+	mutex_destroy(&mig->state_lock);
+	mig->vdev = NULL;
+}
+EXPORT_SYMBOL_GPL(svf_mig_uninit);
+
+/**
+ * svf_mig_get_state() - current migration state, for driver diagnostics
+ * @mig: engine
+ *
+ * Context: process context; takes the state lock.
+ * Return: the current state (VFIO_DEVICE_STATE_ERROR once withdrawn).
+ */
+enum vfio_device_mig_state svf_mig_get_state(struct svf_mig *mig)
+{
+	enum vfio_device_mig_state state;
+
+	svf_mig_lock(mig);
+	state = mig->state;
+	svf_mig_unlock(mig);
+	return state;
+}
+EXPORT_SYMBOL_GPL(svf_mig_get_state);
+
+static int __init svf_mig_module_init(void)
+{
+	return 0;
+}
+
+static void __exit svf_mig_module_exit(void)
+{
+}
+
+module_init(svf_mig_module_init);
+module_exit(svf_mig_module_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("snapvf shared region and live-migration layer");
+MODULE_SOFTDEP("pre: libcrc32c");

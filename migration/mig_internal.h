@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private declarations shared by the files of snapvf_mig.ko.
+ */
+#ifndef _SVF_MIG_INTERNAL_H
+#define _SVF_MIG_INTERNAL_H
+
+#include <linux/fs.h>
+#include <snapvf/mig.h>
+
+/* ---- stream.c: the wire format (see Documentation/migration-stream.rst) */
+
+#define SVF_STREAM_MAGIC	0x4d465653	/* "SVFM" little endian */
+#define SVF_STREAM_VERSION	1
+#define SVF_REC_END		0x0001
+
+/**
+ * struct svf_stream_hdr - stream header, first 32 bytes of every stream
+ * @magic: SVF_STREAM_MAGIC
+ * @version: SVF_STREAM_VERSION
+ * @hdr_len: sizeof(struct svf_stream_hdr)
+ * @compat_id: device compatibility id of the source
+ * @features: device feature bits of the source
+ * @reserved: zero
+ * @reserved2: zero
+ * @crc: CRC32C of the bytes before it
+ */
+struct svf_stream_hdr {
+	__le32 magic;
+	__le16 version;
+	__le16 hdr_len;
+	__le64 compat_id;
+	__le32 features;
+	__le32 reserved;
+	__le32 reserved2;
+	__le32 crc;
+};
+
+/**
+ * struct svf_stream_rec - header in front of each record's payload
+ * @type: SVF_REC_END or a driver type (>= SVF_MIG_REC_DRIVER)
+ * @flags: zero
+ * @len: payload bytes following this header
+ * @seq: record number, 0 for the first record after the stream header
+ * @crc: CRC32C of the first 12 bytes of this header and the payload
+ */
+struct svf_stream_rec {
+	__le16 type;
+	__le16 flags;
+	__le32 len;
+	__le32 seq;
+	__le32 crc;
+};
+
+/**
+ * struct svf_stream_end - payload of the end record
+ * @nrecords: records before the end record
+ * @reserved: zero
+ * @payload_bytes: sum of the payload lengths of those records
+ */
+struct svf_stream_end {
+	__le32 nrecords;
+	__le32 reserved;
+	__le64 payload_bytes;
+};
+
+enum svf_parse_stage {
+	SVF_PARSE_HDR,
+	SVF_PARSE_REC,
+	SVF_PARSE_PAYLOAD,
+	SVF_PARSE_DONE,
+	SVF_PARSE_BAD,
+};
+
+/**
+ * struct svf_stream_parser - incremental parser of an incoming stream
+ * @stage: what is being collected
+ * @have: bytes of the current item collected so far
+ * @hdr: stream header being collected
+ * @rec: record header being collected
+ * @payload: payload buffer (kvmalloc, grows to the largest record)
+ * @payload_size: allocated size of @payload
+ * @seq: next expected record number
+ * @bytes: payload bytes verified so far
+ */
+struct svf_stream_parser {
+	enum svf_parse_stage stage;
+	size_t have;
+	struct svf_stream_hdr hdr;
+	struct svf_stream_rec rec;
+	void *payload;
+	size_t payload_size;
+	u32 seq;
+	u64 bytes;
+};
+
+void svf_stream_fill_hdr(struct svf_mig *mig, struct svf_stream_hdr *hdr);
+void svf_stream_frame(struct svf_stream_rec *rec, u16 type, u32 seq,
+		      const void *payload, u32 len);
+void svf_stream_fill_end(struct svf_stream_end *end, u32 nrecords, u64 bytes);
+int svf_stream_check_hdr(struct svf_mig *mig, const struct svf_stream_hdr *h);
+int svf_stream_check_rec(struct svf_mig *mig, struct svf_stream_parser *p);
+int svf_stream_check_payload(struct svf_mig *mig, struct svf_stream_parser *p);
+
+/* ---- file.c: data_fd */
+
+/**
+ * struct svf_mig_file - one data_fd (saving or resuming session)
+ * @filp: the anon_inode file
+ * @mig: engine; stays valid while the file lives (the file pins the
+ *	vfio_device, and the engine lives until the device's release)
+ * @vdev: pinned device
+ * @owner: pinned driver module
+ * @lock: serialises read/write/ioctl on this file and guards everything
+ *	below except @disconnected and @final
+ * @saving: saving (true) or resuming (false) session
+ * @disconnected: set under mig->state_lock when the session ended; every
+ *	later operation fails with -ENODEV
+ * @final: saving only, set under mig->state_lock on entering STOP_COPY
+ * @error: sticky error of the session (0 while healthy)
+ * @buf: saving: framed bytes waiting to be read
+ * @buf_size: allocated size of @buf
+ * @pos: saving: read cursor in @buf
+ * @len: saving: valid bytes in @buf
+ * @hdr_sent: saving: stream header produced
+ * @end_sent: saving: end record produced (EOF after it drains)
+ * @seq: saving: records produced
+ * @bytes: saving: payload bytes produced
+ * @parser: resuming: incoming stream state
+ * @complete: resuming: end record verified (set with @lock and
+ *	mig->state_lock both held, so either lock reads it stably)
+ * @aborted: resuming: load_abort already called for this session
+ */
+struct svf_mig_file {
+	struct file *filp;
+	struct svf_mig *mig;
+	struct vfio_device *vdev;
+	struct module *owner;
+	struct mutex lock;	/* see above */
+	bool saving;
+	bool disconnected;
+	bool final;
+	int error;
+	void *buf;
+	size_t buf_size;
+	size_t pos;
+	size_t len;
+	bool hdr_sent;
+	bool end_sent;
+	u32 seq;
+	u64 bytes;
+	struct svf_stream_parser parser;
+	bool complete;
+	bool aborted;
+};
+
+struct svf_mig_file *svf_mig_file_create(struct svf_mig *mig, bool saving);
+void svf_mig_file_disconnect(struct svf_mig_file *f);
+void svf_mig_file_reject(struct svf_mig_file *f);
+
+/* ---- state.c */
+
+void svf_mig_lock(struct svf_mig *mig);
+void svf_mig_unlock(struct svf_mig *mig);
+void svf_mig_end_sessions(struct svf_mig *mig);
+
+/* ---- dirty.c */
+
+void svf_dirty_destroy(struct svf_mig *mig);
+int svf_dirty_init(struct svf_mig *mig);
+
+#endif /* _SVF_MIG_INTERNAL_H */
