@@ -19,23 +19,6 @@
 
 #include "sf.h"
 
-/**
- * struct svf_sf_inst - one instance
- * @vdev: vfio-mdev-core device (first member, see vmdev_alloc_device())
- * @blk: the virtio-blk model; its lock serialises all model state
- * @blk_ready: @blk was initialised (release() may run on a half-built
- *	instance)
- */
-struct svf_sf_inst {
-	struct vmdev_device vdev;
-	struct svf_vblk_dev blk;
-	bool blk_ready;
-};
-
-static struct svf_sf_inst *to_inst(struct vmdev_device *vdev)
-{
-	return container_of(vdev, struct svf_sf_inst, vdev);
-}
 
 /* ---- host ops of the model (called with blk.lock held) ---- */
 
@@ -180,17 +163,39 @@ static void svf_sf_release(struct vfio_device *core_vdev)
 {
 	struct svf_sf_inst *inst = to_inst(to_vmdev(core_vdev));
 
+	svf_sf_mig_uninit(inst);
 	if (inst->blk_ready)
 		svf_vblk_fini(&inst->blk);
 	vmdev_release_dev(core_vdev);
+}
+
+static void svf_sf_close(struct vfio_device *core_vdev)
+{
+	struct svf_sf_inst *inst = to_inst(to_vmdev(core_vdev));
+
+	/* Ends any migration session before the library resets the device. */
+	if (inst->mig_ready)
+		svf_mig_close(&inst->mig);
+	vmdev_close_device(core_vdev);
+}
+
+static long svf_sf_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct svf_sf_inst *inst = to_inst(to_vmdev(core_vdev));
+	long ret = vmdev_ioctl(core_vdev, cmd, arg);
+
+	if (!ret && cmd == VFIO_DEVICE_RESET && inst->mig_ready)
+		svf_mig_reset(&inst->mig);
+	return ret;
 }
 
 static const struct vfio_device_ops svf_sf_vfio_ops = {
 	.name = "snapvf-sf-blk",
 	.release = svf_sf_release,
 	.open_device = vmdev_open_device,
-	.close_device = vmdev_close_device,
-	.ioctl = vmdev_ioctl,
+	.close_device = svf_sf_close,
+	.ioctl = svf_sf_ioctl,
 	.read = vmdev_read,
 	.write = vmdev_write,
 	.mmap = vmdev_mmap,
@@ -225,6 +230,9 @@ static int svf_sf_probe(struct mdev_device *mdev)
 	if (ret)
 		goto err_put;
 	inst->blk_ready = true;
+	ret = svf_sf_mig_init(inst, ti->driver_data);
+	if (ret)
+		goto err_put;
 	ret = vmdev_register_device(&inst->vdev);
 	if (ret)
 		goto err_put;
@@ -240,6 +248,8 @@ static void svf_sf_remove(struct mdev_device *mdev)
 {
 	struct svf_sf_inst *inst = dev_get_drvdata(&mdev->dev);
 
+	/* A migration in progress fails (ERROR) rather than outlive us. */
+	svf_mig_withdraw(&inst->mig);
 	vmdev_unregister_device(&inst->vdev);
 	vfio_put_device(&inst->vdev.vdev);
 }

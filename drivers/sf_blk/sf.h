@@ -13,6 +13,7 @@
 #include <linux/auxiliary_bus.h>
 #include <linux/mdev.h>
 #include <snapvf/aux.h>
+#include <snapvf/mig.h>
 #include <snapvf/vmdev.h>
 
 #include "virtio_blk.h"
@@ -55,11 +56,46 @@ struct svf_sf {
 	struct svf_aux_sf *sf;
 };
 
+/**
+ * struct svf_sf_inst - one instance
+ * @vdev: vfio-mdev-core device (first member, see vmdev_alloc_device())
+ * @blk: the virtio-blk model; its lock serialises all model state
+ * @blk_ready: @blk was initialised (release() may run on a half-built
+ *	instance)
+ * @mig: migration engine of @vdev (shared layer)
+ * @mig_ready: @mig was initialised
+ * @save_pos: next store page index the current save round looks at
+ * @state_sent: the final round has emitted the register image
+ * @staged: register image received by a load session, NULL if none
+ * @staged_pages: store pages received by a load session (index -> page)
+ *
+ * The save/load fields are only touched from migration hooks, which the
+ * layer calls one at a time under its state lock.
+ */
+struct svf_sf_inst {
+	struct vmdev_device vdev;
+	struct svf_vblk_dev blk;
+	bool blk_ready;
+	struct svf_mig mig;
+	bool mig_ready;
+	pgoff_t save_pos;
+	bool state_sent;
+	struct svf_vblk_state *staged;
+	struct xarray staged_pages;
+};
+
+static inline struct svf_sf_inst *to_inst(struct vmdev_device *vdev)
+{
+	return container_of(vdev, struct svf_sf_inst, vdev);
+}
+
 extern struct mdev_driver svf_sf_mdev_driver;
 extern const struct vmdev_type_info svf_sf_types[];
 extern const struct svf_sf_type svf_sf_shapes[];
 extern const unsigned int svf_sf_nr_types;
 
 int svf_sf_desc_init(void);
+int svf_sf_mig_init(struct svf_sf_inst *inst, unsigned int type);
+void svf_sf_mig_uninit(struct svf_sf_inst *inst);
 
 #endif /* _SVF_SF_H */

@@ -53,6 +53,14 @@ static struct page *store_page(struct svf_vblk_store *st, pgoff_t index,
 	return page;
 }
 
+static void store_mark(struct svf_vblk_store *st, pgoff_t index)
+{
+	if (!st->tracking || xa_get_mark(&st->pages, index, SVF_VBLK_UNSENT))
+		return;
+	xa_set_mark(&st->pages, index, SVF_VBLK_UNSENT);
+	st->unsent++;
+}
+
 /**
  * svf_vblk_store_to_guest() - copy store bytes into guest memory
  * @dev: device (lock held)
@@ -116,6 +124,7 @@ int svf_vblk_store_from_guest(struct svf_vblk_dev *dev, u64 off, u64 iova,
 		kunmap_local(va);
 		if (ret)
 			return ret;
+		store_mark(st, off >> PAGE_SHIFT);
 		off += n;
 		iova += n;
 		len -= n;
@@ -174,4 +183,57 @@ bool svf_vblk_store_next(struct svf_vblk_store *st, pgoff_t *index)
 		return false;
 	*index = idx;
 	return true;
+}
+
+/**
+ * svf_vblk_store_track() - start or stop tracking writes for migration
+ * @st: store
+ * @on: start: every allocated page is marked unsent and later writes mark
+ *	theirs; stop: all marks are dropped
+ */
+void svf_vblk_store_track(struct svf_vblk_store *st, bool on)
+{
+	struct page *page;
+	unsigned long idx;
+
+	st->unsent = 0;
+	xa_for_each(&st->pages, idx, page) {
+		if (on) {
+			xa_set_mark(&st->pages, idx, SVF_VBLK_UNSENT);
+			st->unsent++;
+		} else {
+			xa_clear_mark(&st->pages, idx, SVF_VBLK_UNSENT);
+		}
+	}
+	st->tracking = on;
+}
+
+/**
+ * svf_vblk_store_next_unsent() - find a page still to be sent
+ * @st: store
+ * @index: in: first index to consider; out: the page found
+ *
+ * Return: true when one exists.
+ */
+bool svf_vblk_store_next_unsent(struct svf_vblk_store *st, pgoff_t *index)
+{
+	unsigned long idx = *index;
+
+	if (!xa_find(&st->pages, &idx, ULONG_MAX, SVF_VBLK_UNSENT))
+		return false;
+	*index = idx;
+	return true;
+}
+
+/**
+ * svf_vblk_store_clear_unsent() - a page was copied into the stream
+ * @st: store
+ * @index: the page
+ */
+void svf_vblk_store_clear_unsent(struct svf_vblk_store *st, pgoff_t index)
+{
+	if (!xa_get_mark(&st->pages, index, SVF_VBLK_UNSENT))
+		return;
+	xa_clear_mark(&st->pages, index, SVF_VBLK_UNSENT);
+	st->unsent--;
 }

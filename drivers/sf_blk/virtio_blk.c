@@ -382,6 +382,23 @@ void svf_vblk_kick_all(struct svf_vblk_dev *dev)
 }
 
 /**
+ * svf_vblk_quiesce() - stop or restart request processing (migration)
+ * @dev: device
+ * @on: true: notifications no longer process queues (the device initiates
+ *	no DMA); false: process everything that arrived meanwhile
+ */
+void svf_vblk_quiesce(struct svf_vblk_dev *dev, bool on)
+{
+	u16 i;
+
+	mutex_lock(&dev->lock);
+	dev->quiesced = on;
+	for (i = 0; !on && i < dev->nqueues; i++)
+		svf_vblk_process(dev, i);
+	mutex_unlock(&dev->lock);
+}
+
+/**
  * svf_vblk_fill_cap() - body of a virtio vendor capability
  * @cfg_type: VIRTIO_PCI_CAP_{COMMON,NOTIFY,ISR,DEVICE}_CFG
  * @bar: BAR index holding the registers

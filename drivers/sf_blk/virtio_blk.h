@@ -86,6 +86,9 @@ struct svf_vblk_vq {
  *	pages read as zeroes
  * @capacity: size in bytes (a multiple of PAGE_SIZE)
  * @nr_pages: pages currently allocated
+ * @unsent: pages carrying SVF_VBLK_UNSENT (written since a migration
+ *	session last sent them)
+ * @tracking: a migration save session is open: writes mark pages unsent
  *
  * Serialised by the owning device's lock.
  */
@@ -93,7 +96,12 @@ struct svf_vblk_store {
 	struct xarray pages;
 	u64 capacity;
 	unsigned long nr_pages;
+	unsigned long unsent;
+	bool tracking;
 };
+
+/* xarray mark of store pages a migration session still has to send. */
+#define SVF_VBLK_UNSENT		XA_MARK_1
 
 /**
  * struct svf_vblk_dev - state of one virtio-blk function
@@ -114,6 +122,8 @@ struct svf_vblk_store {
  * @isr: pending ISR bits (read-to-clear)
  * @broken: the driver handed us something invalid; NEEDS_RESET is set and
  *	queues are not processed until the driver resets the device
+ * @quiesced: migration stopped the device: notifications are left in the
+ *	avail ring and processed by svf_vblk_quiesce(dev, false)
  * @serial: VIRTIO_BLK_T_GET_ID answer
  * @store: backing store
  * @vq: the request queues
@@ -135,6 +145,7 @@ struct svf_vblk_dev {
 	u8 config_gen;
 	u8 isr;
 	bool broken;
+	bool quiesced;
 	char serial[20];
 	struct svf_vblk_store store;
 	struct svf_vblk_vq vq[SVF_VBLK_MAX_QUEUES];
@@ -185,6 +196,7 @@ int svf_vblk_bar_read(struct svf_vblk_dev *dev, u32 off, void *buf, u32 len);
 int svf_vblk_bar_write(struct svf_vblk_dev *dev, u32 off, const void *buf,
 		       u32 len);
 void svf_vblk_kick_all(struct svf_vblk_dev *dev);
+void svf_vblk_quiesce(struct svf_vblk_dev *dev, bool on);
 void svf_vblk_fill_cap(u8 cfg_type, u8 bar, u8 *cap, u8 *len);
 
 void svf_vblk_save(struct svf_vblk_dev *dev, struct svf_vblk_state *st);
@@ -204,5 +216,8 @@ int svf_vblk_store_put_page(struct svf_vblk_store *st, pgoff_t index,
 			    const void *data);
 void *svf_vblk_store_get_page(struct svf_vblk_store *st, pgoff_t index);
 bool svf_vblk_store_next(struct svf_vblk_store *st, pgoff_t *index);
+void svf_vblk_store_track(struct svf_vblk_store *st, bool on);
+bool svf_vblk_store_next_unsent(struct svf_vblk_store *st, pgoff_t *index);
+void svf_vblk_store_clear_unsent(struct svf_vblk_store *st, pgoff_t index);
 
 #endif /* _SVF_SF_VIRTIO_BLK_H */

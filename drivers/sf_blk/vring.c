@@ -251,7 +251,7 @@ void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 	u16 avail_idx, flags, done = 0;
 	const char *why = NULL;
 
-	if (dev->broken || !vq->enabled ||
+	if (dev->broken || dev->quiesced || !vq->enabled ||
 	    !(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
 	c = kmalloc(sizeof(*c), GFP_KERNEL);

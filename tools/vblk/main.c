@@ -7,6 +7,8 @@
  *   svf-vblk DEV verify START_SECTOR SECTORS [SEED]   read back and compare
  *   svf-vblk DEV flush
  *   svf-vblk DEV iops SECONDS [DEPTH] [read|write]    4 KiB random I/O
+ *   svf-vblk DEV hold SECONDS    keep the device open until the kernel asks
+ *                                for it back (VFIO request IRQ) or timeout
  *
  * DEV is an mdev uuid, a PCI address bound to vfio-pci, or a sysfs path.
  * Exit status 0 on success, 1 on failure (one line on stderr says why).
@@ -72,6 +74,23 @@ static int cmd_rw(struct vblk *b, bool verify, uint64_t start, uint64_t n,
 	return 0;
 }
 
+static int cmd_hold(struct vblk *b, int secs)
+{
+	int efd = svf_vfio_irq_eventfd(&b->v, VFIO_PCI_REQ_IRQ_INDEX);
+	int64_t n;
+
+	if (efd < 0)
+		return die("request irq", efd);
+	printf("holding\n");
+	fflush(stdout);
+	n = svf_wait_eventfd(efd, secs * 1000);
+	close(efd);
+	if (n <= 0)
+		return die("no request interrupt", n ? (int)n : -ETIMEDOUT);
+	printf("request received, releasing\n");
+	return 0;
+}
+
 static int cmd_iops(struct vblk *b, double secs, int depth, bool write)
 {
 	uint64_t blocks = b->capacity / 8, done = 0, rnd = 88172645463325252ULL;
@@ -117,7 +136,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: svf-vblk DEV info|write|verify|flush|iops ...\n");
+		fprintf(stderr, "usage: svf-vblk DEV info|write|verify|flush|iops|hold ...\n");
 		return 2;
 	}
 	ret = vblk_open(&b, argv[1], 1);
@@ -133,6 +152,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "flush")) {
 		ret = vblk_rw(&b, 0, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 		ret = ret ? die("flush", ret) : (printf("flushed\n"), 0);
+	} else if (!strcmp(argv[2], "hold") && argc >= 4) {
+		ret = cmd_hold(&b, atoi(argv[3]));
 	} else if (!strcmp(argv[2], "iops") && argc >= 4) {
 		ret = cmd_iops(&b, atof(argv[3]), argc > 4 ? atoi(argv[4]) : 1,
 			       argc > 5 && !strcmp(argv[5], "write"));

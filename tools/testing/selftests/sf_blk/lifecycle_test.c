@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifecycle_test: instance create/remove through the mdev sysfs: bad and
+ * duplicate uuids, available_instances accounting (per type and across
+ * types), creating beyond the limit, removal while the device fd is open
+ * (request interrupt, removal completes on close), and a create/remove
+ * stress run (thousands of cycles, two threads) that must leave the
+ * accounting where it started.
+ */
+#include <pthread.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "sf_test.h"
+#include "svf_vfio.h"
+
+#define TAG	0x20000000
+
+TEST(bad_uuid)
+{
+	char u[37];
+
+	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q, "not-a-uuid"));
+	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q,
+				     "1234567-1234-1234-1234-1234567890123"));
+	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q, ""));
+	sf_uuid(u, TAG, 1);
+	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
+	/* Same uuid again, on the same type, another type and another SF. */
+	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
+	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(0), SF_TYPE_4Q, u));
+	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
+	EXPECT_EQ(0, sf_remove(u));
+	EXPECT_FALSE(sf_exists(u));
+	/* Removing twice: the device is gone. */
+	EXPECT_EQ(-ENOENT, sf_remove(u));
+}
+
+TEST(available_instances)
+{
+	long a1 = sf_available(SF_DEV(1), SF_TYPE_1Q);
+	long a4 = sf_available(SF_DEV(1), SF_TYPE_4Q);
+	char u[37];
+	long i;
+
+	ASSERT_GT(a1, 0);
+	ASSERT_LE(a1, 4096);
+	EXPECT_EQ(a1 / 4, a4);
+	/* One 4-queue instance costs four 1-queue ones. */
+	if (a4 > 0) {
+		sf_uuid(u, TAG + 1, 0xffff);
+		ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_4Q, u));
+		EXPECT_EQ(a1 - 4, sf_available(SF_DEV(1), SF_TYPE_1Q));
+		EXPECT_EQ(0, sf_remove(u));
+		EXPECT_EQ(a1, sf_available(SF_DEV(1), SF_TYPE_1Q));
+	}
+	for (i = 0; i < a1; i++) {
+		sf_uuid(u, TAG + 1, i);
+		ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
+	}
+	EXPECT_EQ(0, sf_available(SF_DEV(1), SF_TYPE_1Q));
+	EXPECT_EQ(0, sf_available(SF_DEV(1), SF_TYPE_4Q));
+	sf_uuid(u, TAG + 1, a1);
+	EXPECT_NE(0, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
+	EXPECT_FALSE(sf_exists(u));
+	sf_uuid(u, TAG + 1, a1 + 1);
+	EXPECT_NE(0, sf_create(SF_DEV(1), SF_TYPE_4Q, u));
+	/* The other SF is not affected. */
+	EXPECT_GT(sf_available(SF_DEV(0), SF_TYPE_1Q), 0);
+	for (i = 0; i < a1; i++) {
+		sf_uuid(u, TAG + 1, i);
+		ASSERT_EQ(0, sf_remove(u));
+	}
+	EXPECT_EQ(a1, sf_available(SF_DEV(1), SF_TYPE_1Q));
+}
+
+struct remover {
+	char uuid[37];
+	int ret;
+	volatile int done;
+};
+
+static void *remove_thread(void *arg)
+{
+	struct remover *r = arg;
+
+	r->ret = sf_remove(r->uuid);
+	r->done = 1;
+	return NULL;
+}
+
+TEST(remove_while_open)
+{
+	struct remover r = { 0 };
+	struct svf_vfio v;
+	pthread_t t;
+	int efd;
+
+	sf_uuid(r.uuid, TAG + 2, 1);
+	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, r.uuid));
+	ASSERT_EQ(0, svf_vfio_open(&v, r.uuid));
+	efd = svf_vfio_irq_eventfd(&v, VFIO_PCI_REQ_IRQ_INDEX);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, remove_thread, &r));
+	/* The "VMM" is asked to release the device ... */
+	EXPECT_GE(svf_wait_eventfd(efd, 10000), 1);
+	usleep(200 * 1000);
+	/* ... and removal waits for it. */
+	EXPECT_EQ(0, r.done);
+	EXPECT_TRUE(sf_exists(r.uuid));
+	close(efd);
+	svf_vfio_close(&v);
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, r.done);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_FALSE(sf_exists(r.uuid));
+}
+
+struct cycler {
+	unsigned int tag;
+	double deadline;
+	long cycles;
+	int err;
+};
+
+static void *cycle_thread(void *arg)
+{
+	struct cycler *c = arg;
+	char u[37];
+
+	while (svf_now() < c->deadline && c->cycles < 3000) {
+		sf_uuid(u, c->tag, c->cycles % 7);
+		c->err = sf_create(SF_DEV(0), SF_TYPE_1Q, u);
+		if (c->err)
+			break;
+		c->err = sf_remove(u);
+		if (c->err)
+			break;
+		c->cycles++;
+	}
+	return NULL;
+}
+
+TEST(stress_create_remove)
+{
+	long before = sf_available(SF_DEV(0), SF_TYPE_1Q), seen;
+	struct cycler c[2] = {
+		{ .tag = TAG + 3 }, { .tag = TAG + 4 },
+	};
+	double t0 = svf_now();
+	pthread_t t[2];
+	char u[37];
+	long i;
+
+	ASSERT_GT(before, 2);
+	/* Single-threaded, with the accounting checked every cycle. */
+	for (i = 0; i < 1000 && svf_now() - t0 < 20; i++) {
+		sf_uuid(u, TAG + 5, i);
+		ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
+		seen = sf_available(SF_DEV(0), SF_TYPE_1Q);
+		ASSERT_EQ(before - 1, seen);
+		ASSERT_EQ(0, sf_remove(u));
+		seen = sf_available(SF_DEV(0), SF_TYPE_1Q);
+		ASSERT_EQ(before, seen);
+	}
+	ksft_print_msg("%ld single-threaded cycles in %.1f s\n", i, svf_now() - t0);
+	ASSERT_GE(i, 500);
+	/* Two threads racing create/remove on the same parent. */
+	t0 = svf_now();
+	for (i = 0; i < 2; i++) {
+		c[i].deadline = t0 + 25;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, cycle_thread, &c[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, c[i].err);
+	}
+	ksft_print_msg("%ld + %ld concurrent cycles in %.1f s\n",
+		       c[0].cycles, c[1].cycles, svf_now() - t0);
+	EXPECT_GE(c[0].cycles + c[1].cycles, 1000);
+	EXPECT_EQ(before, sf_available(SF_DEV(0), SF_TYPE_1Q));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shell helpers of the sf_blk tests (source after tools/vm/guest-lib.sh).
+# TAP: sf_plan N, sf_ok "desc", sf_fail "desc" (sets sf_rc=1), sf_check
+# CMD... (ok/not ok by exit status), sf_done (exits with sf_rc).
+
+SF_AUX=/sys/bus/auxiliary/devices
+SF_T1=snapvf_sf-1q-64MiB
+SF_T4=snapvf_sf-4q-256MiB
+VBLK="$SVF_TOP/tools/vblk/svf-vblk"
+sf_n=0
+sf_rc=0
+
+sf_plan() { echo "TAP version 13"; echo "1..$1"; }
+sf_ok() { sf_n=$((sf_n + 1)); echo "ok $sf_n - $*"; }
+sf_fail() { sf_n=$((sf_n + 1)); echo "not ok $sf_n - $*"; sf_rc=1; }
+sf_check() {
+	local d=$1
+	shift
+	if "$@"; then sf_ok "$d"; else sf_fail "$d"; fi
+}
+sf_done() { exit $sf_rc; }
+
+# The bound simulator manager's PCI device directory.
+sf_mgr() {
+	local d
+	for d in /sys/bus/pci/drivers/snapvf_sim/0000:*; do
+		[ -e "$d/new_sf" ] && { echo "$d"; return 0; }
+	done
+	echo "sf_lib: no snapvf_sim manager (is -device pci-testdev in vm.conf?)" >&2
+	return 1
+}
+
+# sf_new ID [CAPACITY QUEUES QSIZE]: publish SF ID unless it exists.
+sf_new() {
+	local id=$1 mgr
+	[ -e "$SF_AUX/snapvf_sim.sf.$id" ] && return 0
+	mgr=$(sf_mgr) || return 1
+	echo "$id ${2:-1M} ${3:-4} ${4:-256}" > "$mgr/new_sf" || return 1
+	[ -d "$SF_AUX/snapvf_sim.sf.$id/mdev_supported_types" ]
+}
+
+sf_uuid() { printf '%08x-7e7e-4d4d-9a9a-%012x\n' "$1" "$2"; }
+
+sf_create() { echo "$3" > "$SF_AUX/snapvf_sim.sf.$1/mdev_supported_types/$2/create"; }
+sf_remove() { echo 1 > "/sys/bus/mdev/devices/$1/remove"; }
+sf_avail() { cat "$SF_AUX/snapvf_sim.sf.$1/mdev_supported_types/$2/available_instances"; }
