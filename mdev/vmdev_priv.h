@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vfio-mdev-core internals shared by the files of mdev/.  Not for drivers.
+ *
+ * Locking, outermost first:
+ *  - &vmdev_state.dma_sem (rwsem): readers are the DMA helpers, the writer
+ *    is open/close, which flips &vmdev_state.open.  It keeps vfio_dma_rw()
+ *    and vfio_pin_pages() from ever running on a closed device.
+ *  - &vmdev_state.irq_mutex: serialises VFIO_DEVICE_SET_IRQS, reset and
+ *    close against each other (eventfd setup sleeps).
+ *  - &vmdev_state.pin_lock: the list of pinned ranges.
+ *  - &vmdev_state.lock (spinlock, irqsave): the config space bytes, the
+ *    MSI-X table and PBA, and all interrupt delivery state, so that
+ *    vmdev_irq_raise() can run in any context.
+ * Device callbacks (&struct vmdev_ops) are never called with ->lock held.
+ */
+#ifndef _VMDEV_PRIV_H
+#define _VMDEV_PRIV_H
+
+#include <linux/eventfd.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <snapvf/vmdev.h>
+
+#define VMDEV_CFG_SIZE		PCI_CFG_SPACE_SIZE	/* emulated bytes */
+#define VMDEV_MAX_CAPS		16
+#define VMDEV_MAX_TYPES		16
+#define VMDEV_MSIX_ENTRY	PCI_MSIX_ENTRY_SIZE
+
+/**
+ * struct vmdev_type - library side of one mdev type of one parent
+ * @mtype: the mdev core's type (kobject); sysfs names point into @info
+ * @info: the driver's description of the type
+ * @parent: owning parent
+ * @live: instances counted against the type (under the parent lock)
+ */
+struct vmdev_type {
+	struct mdev_type mtype;
+	const struct vmdev_type_info *info;
+	struct vmdev_parent *parent;
+	unsigned int live;
+};
+
+/**
+ * struct vmdev_parent_state - accounting of one parent
+ * @lock: protects @used and every &vmdev_type.live
+ * @capacity: capacity units (0: unlimited)
+ * @used: units used by live instances
+ * @nr_types: entries in @types and @mtypes
+ * @types: the types (freed after mdev_unregister_parent())
+ * @mtypes: pointers handed to mdev_register_parent()
+ */
+struct vmdev_parent_state {
+	struct mutex lock;
+	unsigned int capacity;
+	unsigned int used;
+	unsigned int nr_types;
+	struct vmdev_type *types;
+	struct mdev_type **mtypes;
+};
+
+/**
+ * struct vmdev_irq_ctx - one interrupt vector as the user set it up
+ * @trigger: eventfd signalled on delivery (NULL: none)
+ * @umasked: masked by VFIO_IRQ_SET_ACTION_MASK
+ * @pending: latched while masked (MSI and INTx; MSI-X uses the PBA)
+ */
+struct vmdev_irq_ctx {
+	struct eventfd_ctx *trigger;
+	bool umasked;
+	bool pending;
+};
+
+/**
+ * struct vmdev_pin - a range pinned through vmdev_dma_pin()
+ * @node: in &vmdev_state.pins
+ * @iova: first page
+ * @npage: pages
+ */
+struct vmdev_pin {
+	struct list_head node;
+	dma_addr_t iova;
+	int npage;
+};
+
+/**
+ * struct vmdev_state - library-private per-device state
+ * @lock: config bytes, MSI-X table/PBA, interrupt delivery (see top)
+ * @irq_mutex: SET_IRQS, reset, close
+ * @dma_sem: DMA helpers vs open/close
+ * @pin_lock: @pins
+ * @open: between open_device and close_device (under @dma_sem)
+ * @reserved: the instance is counted in the parent's accounting
+ * @cfg: emulated config space bytes 0..255 (the rest reads as zero)
+ * @init: @cfg as built (reset value)
+ * @wmask: guest-writable bits
+ * @w1c: write-one-to-clear bits
+ * @cfg_size: 256, or 4096 with a PCIe capability
+ * @cap_pm: offset of the PM capability, 0 if none
+ * @cap_msi: same for MSI
+ * @cap_pcie: same for PCIe
+ * @cap_msix: same for MSI-X
+ * @vcap: offsets of the driver's capabilities
+ * @bar_ram: memory of RAM BARs
+ * @irq_type: mode enabled through SET_IRQS
+ * @nr_ctx: vectors enabled in @irq_type
+ * @ctx: @nr_ctx contexts (INTx uses ctx[0])
+ * @intx_ctx: the INTx context (kept apart: INTx state survives mode flips)
+ * @intx_asserted: device holds INTx asserted
+ * @intx_masked: INTx masked (automask or user)
+ * @intx_unmask: virqfd that unmasks INTx from an eventfd
+ * @msix_table: MSI-X table, 4 dwords a vector
+ * @msix_pba: MSI-X pending bits
+ * @req_trigger: VFIO_PCI_REQ_IRQ_INDEX eventfd
+ * @req_warned: logged that the user has no request eventfd
+ * @pins: pinned ranges
+ * @mig: migration layer handle (NULL until attached)
+ */
+struct vmdev_state {
+	spinlock_t lock;
+	struct mutex irq_mutex;
+	struct rw_semaphore dma_sem;
+	struct mutex pin_lock;
+	bool open;
+	bool reserved;
+
+	u8 cfg[VMDEV_CFG_SIZE];
+	u8 init[VMDEV_CFG_SIZE];
+	u8 wmask[VMDEV_CFG_SIZE];
+	u8 w1c[VMDEV_CFG_SIZE];
+	unsigned int cfg_size;
+	u8 cap_pm, cap_msi, cap_pcie, cap_msix;
+	u8 vcap[VMDEV_MAX_CAPS];
+
+	void *bar_ram[PCI_STD_NUM_BARS];
+
+	enum vmdev_irq_type irq_type;
+	unsigned int nr_ctx;
+	struct vmdev_irq_ctx *ctx;
+	struct vmdev_irq_ctx intx_ctx;
+	bool intx_asserted;
+	bool intx_masked;
+	struct virqfd *intx_unmask;
+	__le32 *msix_table;
+	unsigned long *msix_pba;
+	struct eventfd_ctx *req_trigger;
+	bool req_warned;
+
+	struct list_head pins;
+	void *mig;
+};
+
+/* config.c */
+int vmdev_config_build(struct vmdev_device *vdev);
+int vmdev_config_rw(struct vmdev_device *vdev, unsigned int pos, void *buf,
+		    unsigned int count, bool write);
+void vmdev_config_reset(struct vmdev_device *vdev);
+
+static inline u16 vmdev_cfg16(struct vmdev_state *st, unsigned int pos)
+{
+	return st->cfg[pos] | (st->cfg[pos + 1] << 8);
+}
+
+static inline void vmdev_cfg_set16(u8 *cfg, unsigned int pos, u16 val)
+{
+	cfg[pos] = val & 0xff;
+	cfg[pos + 1] = val >> 8;
+}
+
+static inline u32 vmdev_cfg32(struct vmdev_state *st, unsigned int pos)
+{
+	return vmdev_cfg16(st, pos) | ((u32)vmdev_cfg16(st, pos + 2) << 16);
+}
+
+static inline void vmdev_cfg_set32(u8 *cfg, unsigned int pos, u32 val)
+{
+	vmdev_cfg_set16(cfg, pos, val & 0xffff);
+	vmdev_cfg_set16(cfg, pos + 2, val >> 16);
+}
+
+/* regions.c */
+int vmdev_bars_check(struct vmdev_device *vdev);
+int vmdev_bars_alloc(struct vmdev_device *vdev);
+void vmdev_bars_free(struct vmdev_device *vdev);
+long vmdev_ioctl_region_info(struct vmdev_device *vdev, void __user *arg);
+
+/* irq.c */
+int vmdev_irq_init(struct vmdev_device *vdev);
+void vmdev_irq_free(struct vmdev_device *vdev);
+long vmdev_ioctl_irq_info(struct vmdev_device *vdev, void __user *arg);
+long vmdev_ioctl_set_irqs(struct vmdev_device *vdev, void __user *arg);
+void vmdev_irq_disable_all(struct vmdev_device *vdev);
+void vmdev_irq_reset(struct vmdev_device *vdev);
+int vmdev_msix_rw(struct vmdev_device *vdev, u64 off, void *val,
+		  unsigned int size, bool write);
+bool vmdev_msix_range(struct vmdev_device *vdev, unsigned int bar, u64 off,
+		      unsigned int size);
+void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
+				  unsigned int pos, unsigned int size);
+
+/* dma.c */
+void vmdev_dma_unpin_all(struct vmdev_device *vdev);
+
+/* core.c */
+int vmdev_reset_function(struct vmdev_device *vdev);
+
+#endif /* _VMDEV_PRIV_H */
