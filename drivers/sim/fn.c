@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Managed functions: taking an ivshmem-plain function under management,
+ * publishing it as <snapvf_sim>.vfio_pci.<fn-id>, and every way of letting
+ * it go (see the removal rules in sim.h).
+ *
+ * The function is owned by another driver (vfio-pci, snapvf_pci); the
+ * simulator only maps its BAR2 (the shared memory that is the device
+ * state) and holds a runtime-PM reference so the BAR keeps decoding.
+ */
+#include <linux/pm_runtime.h>
+#include <linux/slab.h>
+
+#include "sim.h"
+
+#define SIM_IVSHMEM_VENDOR	PCI_VENDOR_ID_REDHAT_QUMRANET
+#define SIM_IVSHMEM_DEVICE	0x1110
+#define SIM_STATE_BAR		2
+
+/**
+ * sim_fn_access_ok() - may the simulator touch the function's BAR now?
+ * @fn: the function
+ *
+ * Return: 0, -ENODEV if the function is gone from the bus, -EIO if its
+ * memory decoding is off (the owner disabled it).
+ */
+int sim_fn_access_ok(struct sim_fn *fn)
+{
+	u16 cmd;
+
+	if (pci_dev_is_disconnected(fn->pdev))
+		return -ENODEV;
+	pci_read_config_word(fn->pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
+		dev_err_ratelimited(&fn->pdev->dev,
+				    "snapvf_sim: memory decoding is off, device state not accessible\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+static void sim_fn_free(struct sim_fn *fn)
+{
+	sim_save_free(fn);
+	sim_load_free(fn);
+	pci_iounmap(fn->pdev, fn->bar);
+	pm_runtime_put(&fn->pdev->dev);
+	pci_dev_put(fn->pdev);
+	mutex_destroy(&fn->lock);
+	kfree(fn);
+}
+
+/* Withdraw and free an unlinked function; its surprise work is not pending. */
+static void sim_fn_destroy(struct sim_fn *fn)
+{
+	char name[64];
+
+	strscpy(name, dev_name(&fn->afn->core.adev.dev), sizeof(name));
+	svf_aux_fn_withdraw(fn->afn);
+	pci_info(fn->pdev, "snapvf_sim: %s withdrawn\n", name);
+	sim_fn_free(fn);
+}
+
+static void sim_fn_surprise_work(struct work_struct *work)
+{
+	struct sim_fn *fn = container_of(to_delayed_work(work), struct sim_fn,
+					 surprise);
+	struct sim_mgr *mgr = fn->mgr;
+	bool mine;
+
+	mutex_lock(&mgr->lock);
+	mine = !list_empty(&fn->node);
+	list_del_init(&fn->node);
+	mutex_unlock(&mgr->lock);
+	if (!mine)
+		return;		/* another path is removing it */
+	pci_warn(fn->pdev, "snapvf_sim: surprise removal\n");
+	sim_fn_destroy(fn);
+}
+
+/**
+ * sim_fn_surprise() - withdraw @fn from a work item after @delay_ms
+ * @fn: the function
+ * @delay_ms: delay; the device is withdrawn while consumers use it
+ */
+void sim_fn_surprise(struct sim_fn *fn, unsigned int delay_ms)
+{
+	queue_delayed_work(sim_wq, &fn->surprise, msecs_to_jiffies(delay_ms));
+}
+
+static int sim_fn_check_pdev(struct sim_mgr *mgr, struct pci_dev *pdev)
+{
+	struct device *dev = &mgr->pdev->dev;
+
+	if (pdev->vendor != SIM_IVSHMEM_VENDOR ||
+	    pdev->device != SIM_IVSHMEM_DEVICE) {
+		dev_err(dev, "snapvf_sim: %s is %04x:%04x, not an ivshmem-plain function (1af4:1110)\n",
+			pci_name(pdev), pdev->vendor, pdev->device);
+		return -EINVAL;
+	}
+	if (!(pci_resource_flags(pdev, SIM_STATE_BAR) & IORESOURCE_MEM) ||
+	    !pci_resource_start(pdev, SIM_STATE_BAR) ||
+	    pci_resource_len(pdev, SIM_STATE_BAR) < SIM_PAGE_SIZE) {
+		dev_err(dev, "snapvf_sim: %s has no usable BAR2 memory\n",
+			pci_name(pdev));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct sim_fn *sim_fn_alloc(struct sim_mgr *mgr, struct pci_dev *pdev)
+{
+	struct sim_fn *fn;
+	int ret;
+
+	fn = kzalloc(sizeof(*fn), GFP_KERNEL);
+	if (!fn)
+		return ERR_PTR(-ENOMEM);
+	fn->mgr = mgr;
+	INIT_LIST_HEAD(&fn->node);
+	INIT_DELAYED_WORK(&fn->surprise, sim_fn_surprise_work);
+	mutex_init(&fn->lock);
+	fn->fail_save_at = -1;
+	fn->fail_load_at = -1;
+	fn->surprise_save_at = -1;
+	fn->dstate = SIM_RUNNING;
+	fn->bar_len = pci_resource_len(pdev, SIM_STATE_BAR);
+	fn->state_size = min_t(u64, fn->bar_len, SIM_DEFAULT_STATE);
+	fn->state_size = rounddown(fn->state_size, SIM_PAGE_SIZE);
+
+	ret = pm_runtime_resume_and_get(&pdev->dev);
+	if (ret < 0)
+		goto err_free;
+	fn->bar = pci_iomap(pdev, SIM_STATE_BAR, 0);
+	if (!fn->bar) {
+		ret = -ENOMEM;
+		goto err_pm;
+	}
+	fn->pdev = pci_dev_get(pdev);
+	return fn;
+
+err_pm:
+	pm_runtime_put(&pdev->dev);
+err_free:
+	mutex_destroy(&fn->lock);
+	kfree(fn);
+	return ERR_PTR(ret);
+}
+
+/**
+ * sim_fn_add() - manage @pdev and publish its aux device
+ * @mgr: the manager
+ * @pdev: an ivshmem-plain function
+ *
+ * Return: 0 or a negative errno (logged).
+ */
+int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
+{
+	struct svf_aux_fn_info info = {
+		.pdev = pdev,
+		.features = SVF_AUX_F_MIGRATION | SVF_AUX_F_PRE_COPY |
+			    SVF_AUX_F_P2P | SVF_AUX_F_DIRTY_TRACKING,
+		.compat = SIM_COMPAT,
+		.groups = sim_fn_groups,
+	};
+	struct sim_fn *fn;
+	bool dying;
+	int ret;
+
+	ret = sim_fn_check_pdev(mgr, pdev);
+	if (ret)
+		return ret;
+	fn = sim_fn_alloc(mgr, pdev);
+	if (IS_ERR(fn)) {
+		dev_err(&mgr->pdev->dev, "snapvf_sim: cannot map %s: %pe\n",
+			pci_name(pdev), fn);
+		return PTR_ERR(fn);
+	}
+	fn->afn = svf_aux_fn_add(&mgr->pdev->dev, &info, &sim_fn_ops, fn);
+	if (IS_ERR(fn->afn)) {
+		ret = PTR_ERR(fn->afn);
+		dev_err(&mgr->pdev->dev, "snapvf_sim: cannot publish %s: %d\n",
+			pci_name(pdev), ret);
+		sim_fn_free(fn);
+		return ret;
+	}
+	mutex_lock(&mgr->lock);
+	dying = mgr->dying;
+	if (!dying)
+		list_add_tail(&fn->node, &mgr->fns);
+	mutex_unlock(&mgr->lock);
+	if (dying) {
+		sim_fn_destroy(fn);
+		return -ENODEV;
+	}
+	pci_info(pdev, "snapvf_sim: managed as %s, state %llu of %llu bytes\n",
+		 dev_name(&fn->afn->core.adev.dev), fn->state_size, fn->bar_len);
+	return 0;
+}
+
+static struct sim_fn *sim_fn_unlink(struct sim_mgr *mgr, struct pci_dev *pdev)
+{
+	struct sim_fn *fn, *found = NULL;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(fn, &mgr->fns, node) {
+		if (fn->pdev == pdev) {
+			list_del_init(&fn->node);
+			found = fn;
+			break;
+		}
+	}
+	mutex_unlock(&mgr->lock);
+	return found;
+}
+
+static void sim_fn_remove(struct sim_fn *fn)
+{
+	cancel_delayed_work_sync(&fn->surprise);
+	sim_fn_destroy(fn);
+}
+
+/**
+ * sim_fn_del() - withdraw the function @pdev of @mgr
+ * @mgr: the manager
+ * @pdev: the function
+ *
+ * Return: 0, or -ENOENT if @mgr does not manage @pdev (logged).
+ */
+int sim_fn_del(struct sim_mgr *mgr, struct pci_dev *pdev)
+{
+	struct sim_fn *fn = sim_fn_unlink(mgr, pdev);
+
+	if (!fn) {
+		dev_err(&mgr->pdev->dev, "snapvf_sim: %s is not managed here\n",
+			pci_name(pdev));
+		return -ENOENT;
+	}
+	sim_fn_remove(fn);
+	return 0;
+}
+
+/**
+ * sim_fn_del_all() - withdraw every function of a dying manager
+ * @mgr: the manager, already marked dying
+ */
+void sim_fn_del_all(struct sim_mgr *mgr)
+{
+	struct sim_fn *fn;
+
+	for (;;) {
+		mutex_lock(&mgr->lock);
+		fn = list_first_entry_or_null(&mgr->fns, struct sim_fn, node);
+		if (fn)
+			list_del_init(&fn->node);
+		mutex_unlock(&mgr->lock);
+		if (!fn)
+			break;
+		sim_fn_remove(fn);
+	}
+}
+
+/**
+ * sim_fn_pci_gone() - a PCI function left the bus: withdraw it if managed
+ * @pdev: the departing function
+ */
+void sim_fn_pci_gone(struct pci_dev *pdev)
+{
+	struct sim_mgr *mgr;
+	struct sim_fn *fn = NULL;
+
+	mutex_lock(&sim_mgrs_lock);
+	list_for_each_entry(mgr, &sim_mgrs, node) {
+		fn = sim_fn_unlink(mgr, pdev);
+		if (fn)
+			break;
+	}
+	mutex_unlock(&sim_mgrs_lock);
+	if (fn) {
+		pci_warn(pdev, "snapvf_sim: managed function removed from the bus\n");
+		sim_fn_remove(fn);
+	}
+}

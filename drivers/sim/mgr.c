@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The manager's control files: /sys/bus/pci/devices/<manager>/snapvf_sim/.
+ * Documented in Documentation/simulator.rst.  Every rejected write returns
+ * an errno and logs one line on the manager device.
+ */
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+#include "sim.h"
+
+static struct sim_mgr *sim_mgr_of(struct device *dev)
+{
+	return pci_get_drvdata(to_pci_dev(dev));
+}
+
+static bool sim_rest_blank(const char *s)
+{
+	while (*s && isspace(*s))
+		s++;
+	return !*s;
+}
+
+/* Parse "DDDD:BB:SS.F" and return a referenced pci_dev or an ERR_PTR. */
+static struct pci_dev *sim_parse_pci(struct device *dev, const char *buf)
+{
+	unsigned int dom, bus, slot, func;
+	struct pci_dev *pdev;
+	int n = 0;
+
+	if (sscanf(buf, "%x:%x:%x.%x%n", &dom, &bus, &slot, &func, &n) != 4 ||
+	    !sim_rest_blank(buf + n) || dom > 0xffff || bus > 0xff ||
+	    slot > 0x1f || func > 7) {
+		dev_err(dev, "snapvf_sim: '%.32s' is not a PCI address DDDD:BB:SS.F\n",
+			buf);
+		return ERR_PTR(-EINVAL);
+	}
+	pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, func));
+	if (!pdev) {
+		dev_err(dev, "snapvf_sim: no PCI function %04x:%02x:%02x.%x\n",
+			dom, bus, slot, func);
+		return ERR_PTR(-ENODEV);
+	}
+	return pdev;
+}
+
+static ssize_t new_function_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct pci_dev *pdev = sim_parse_pci(dev, buf);
+	int ret;
+
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	ret = sim_fn_add(sim_mgr_of(dev), pdev);
+	pci_dev_put(pdev);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(new_function);
+
+static ssize_t del_function_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct pci_dev *pdev = sim_parse_pci(dev, buf);
+	int ret;
+
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	ret = sim_fn_del(sim_mgr_of(dev), pdev);
+	pci_dev_put(pdev);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(del_function);
+
+static ssize_t functions_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct sim_mgr *mgr = sim_mgr_of(dev);
+	struct sim_fn *fn;
+	int len = 0;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(fn, &mgr->fns, node)
+		len += sysfs_emit_at(buf, len, "%s %s\n", pci_name(fn->pdev),
+				     dev_name(&fn->afn->core.adev.dev));
+	mutex_unlock(&mgr->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(functions);
+
+/* "ID CAPACITY [QUEUES [QUEUE_SIZE]]", CAPACITY with memparse suffixes */
+static ssize_t new_sf_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	char cap[32] = "";
+	u32 id, queues = 1, qsize = 256;
+	char *end;
+	u64 capacity;
+	int n, ret;
+
+	n = sscanf(buf, "%u %31s %u %u", &id, cap, &queues, &qsize);
+	if (n < 2) {
+		dev_err(dev, "snapvf_sim: new_sf wants 'ID CAPACITY [QUEUES [QUEUE_SIZE]]'\n");
+		return -EINVAL;
+	}
+	capacity = memparse(cap, &end);
+	if (*end) {
+		dev_err(dev, "snapvf_sim: new_sf: bad capacity '%s'\n", cap);
+		return -EINVAL;
+	}
+	ret = sim_sf_add(sim_mgr_of(dev), id, capacity, queues, qsize);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(new_sf);
+
+static ssize_t del_sf_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	u32 id;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &id);
+	if (ret) {
+		dev_err(dev, "snapvf_sim: del_sf wants an SF id\n");
+		return ret;
+	}
+	ret = sim_sf_del(sim_mgr_of(dev), id);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(del_sf);
+
+static ssize_t sfs_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct sim_mgr *mgr = sim_mgr_of(dev);
+	struct sim_sf *sf;
+	int len = 0;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(sf, &mgr->sfs, node)
+		len += sysfs_emit_at(buf, len, "%u %s %llu\n", sf->id,
+				     dev_name(&sf->asf->core.adev.dev),
+				     sf->capacity);
+	mutex_unlock(&mgr->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(sfs);
+
+static struct attribute *sim_mgr_attrs[] = {
+	&dev_attr_new_function.attr,
+	&dev_attr_del_function.attr,
+	&dev_attr_functions.attr,
+	&dev_attr_new_sf.attr,
+	&dev_attr_del_sf.attr,
+	&dev_attr_sfs.attr,
+	NULL
+};
+
+static const struct attribute_group sim_mgr_group = {
+	.name = "snapvf_sim",
+	.attrs = sim_mgr_attrs,
+};
+
+const struct attribute_group *sim_mgr_groups[] = {
+	&sim_mgr_group,
+	NULL
+};

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * snapvf_sim internals.
+ *
+ * Objects and lifetimes:
+ * - struct sim_mgr: one per bound manager function (pci-testdev 1b36:0005);
+ *   lives from probe to remove.  mgr->lock protects the fns/sfs lists and
+ *   the dying flag; it is never held across a call into the aux library
+ *   that can run a consumer (add, withdraw).
+ * - struct sim_fn: one per managed ivshmem function.  Reachable from the
+ *   manager list and from its aux device (afn->priv).  Freed only after
+ *   svf_aux_fn_withdraw() returned, so ops and sysfs knobs (deleted with
+ *   the aux device) never see it freed.  fn->lock protects the device
+ *   state, sessions and knobs; ops take it, withdrawal never does.
+ * - struct sim_sf: same scheme for scalable functions.
+ *
+ * Removal paths (del_function, surprise work, PCI hot-unplug, manager
+ * remove) each unlink the object from its manager list under mgr->lock
+ * first; only the one that unlinked it withdraws and frees it, after
+ * cancelling its surprise work (unless it is that work).  Surprise work
+ * runs on sim_wq, which module exit destroys (drains) after every manager
+ * is gone.  Publishing happens outside mgr->lock; the object is listed
+ * afterwards unless the manager started dying meanwhile.
+ */
+#ifndef _SVF_SIM_H
+#define _SVF_SIM_H
+
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/workqueue.h>
+#include <snapvf/aux.h>
+
+#include "stream.h"
+
+#define SIM_DEFAULT_STATE	SZ_1M
+#define SIM_MAX_DELAY_MS	60000
+
+struct sim_mgr {
+	struct pci_dev *pdev;
+	struct mutex lock;		/* fns, sfs, add/remove */
+	struct list_head fns;
+	struct list_head sfs;
+	bool dying;
+	struct list_head node;		/* sim_mgrs, under sim_mgrs_lock */
+};
+
+enum sim_dstate {
+	SIM_RUNNING,
+	SIM_P2P,
+	SIM_STOP,
+};
+
+struct sim_save;
+struct sim_load;
+
+struct sim_fn {
+	struct sim_mgr *mgr;
+	struct list_head node;		/* mgr->fns; empty once unlinked */
+	struct pci_dev *pdev;		/* reference held */
+	struct svf_aux_fn *afn;
+	void __iomem *bar;
+	u64 bar_len;
+	struct delayed_work surprise;
+
+	struct mutex lock;		/* everything below */
+	u64 state_size;
+	enum sim_dstate dstate;
+	struct sim_regs regs;
+	struct sim_save *save;
+	struct sim_load *load;
+	bool logging;
+	s64 fail_save_at;
+	s64 fail_load_at;
+	s64 surprise_save_at;
+	u32 quiesce_delay_ms;
+	/* statistics, for sysfs "stats" */
+	u64 saves, loads, rounds, pages_sent, last_round_pages;
+};
+
+struct sim_sf {
+	struct sim_mgr *mgr;
+	struct list_head node;		/* mgr->sfs */
+	struct svf_aux_sf *asf;
+	u32 id;
+	void *store;			/* vmalloc, capacity bytes */
+	u64 capacity;
+	struct delayed_work surprise;
+	struct mutex lock;		/* knobs below */
+	s64 fail_io_at;
+	u64 reads, writes;
+};
+
+extern const struct svf_aux_fn_ops sim_fn_ops;
+extern const struct attribute_group *sim_fn_groups[];
+extern const struct attribute_group *sim_sf_groups[];
+extern const struct attribute_group *sim_mgr_groups[];
+
+static inline struct sim_fn *sim_fn_of(struct svf_aux_fn *afn)
+{
+	return afn->priv;
+}
+
+/* fn.c */
+int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev);
+int sim_fn_del(struct sim_mgr *mgr, struct pci_dev *pdev);
+void sim_fn_del_all(struct sim_mgr *mgr);
+void sim_fn_pci_gone(struct pci_dev *pdev);
+void sim_fn_surprise(struct sim_fn *fn, unsigned int delay_ms);
+int sim_fn_access_ok(struct sim_fn *fn);
+
+/* fn_ops.c */
+void sim_fn_end_sessions(struct sim_fn *fn);
+const char *sim_dstate_name(enum sim_dstate s);
+
+/* fn_save.c / fn_load.c: called with fn->lock held */
+int sim_save_start(struct sim_fn *fn, u32 flags);
+int sim_save_round(struct sim_fn *fn, bool final);
+ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len);
+int sim_save_pending(struct sim_fn *fn, struct svf_aux_pending *p);
+void sim_save_free(struct sim_fn *fn);
+int sim_load_start(struct sim_fn *fn);
+int sim_load_chunk(struct sim_fn *fn, const void *buf, size_t len);
+int sim_load_commit(struct sim_fn *fn);
+void sim_load_free(struct sim_fn *fn);
+
+/* sf.c */
+int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
+	       u32 queue_size);
+int sim_sf_del(struct sim_mgr *mgr, u32 id);
+void sim_sf_del_all(struct sim_mgr *mgr);
+
+/* main.c */
+extern struct mutex sim_mgrs_lock;
+extern struct list_head sim_mgrs;
+extern struct workqueue_struct *sim_wq;
+
+#endif /* _SVF_SIM_H */
