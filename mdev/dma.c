@@ -13,6 +13,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
+#include <snapvf/mig.h>
 #include "vmdev_priv.h"
 
 static bool dma_allowed(struct vmdev_device *vdev)
@@ -165,11 +166,7 @@ void vmdev_dma_unpin_all(struct vmdev_device *vdev)
 void vmdev_dma_mark_dirty(struct vmdev_device *vdev, dma_addr_t iova,
 			  size_t len)
 {
-	/*
-	 * MIG-INTEGRATION: report [iova, iova + len) to the shared layer's
-	 * DMA logging (include/snapvf/mig.h) once it lands.  Until then the
-	 * range is only traced.
-	 */
-	dev_dbg(mdev_dev(vdev->mdev), "vmdev: dirty %pad+%zu\n", &iova, len);
+	/* NULL (device without migration) is ignored by the layer. */
+	svf_dirty_mark(svf_mig_from_vdev(&vdev->vdev), iova, len);
 }
 EXPORT_SYMBOL_GPL(vmdev_dma_mark_dirty);
