@@ -71,7 +71,7 @@ static struct pci_driver sim_mgr_driver = {
 	.id_table = sim_mgr_ids,
 	.probe = sim_mgr_probe,
 	.remove = sim_mgr_remove,
-	.driver.dev_groups = sim_mgr_groups,
+	.dev_groups = sim_mgr_groups,
 };
 
 /* A managed function leaving the PCI bus is withdrawn at once. */

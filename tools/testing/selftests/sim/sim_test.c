@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapvf_sim + snapvf_aux without consumers: aux devices appear and go with
+ * the right names, every bad input is refused with its errno and a kernel
+ * log line, knobs are validated, surprise removal / hot-unplug / manager
+ * unbind / module unload with devices present are clean, add/remove loops.
+ */
+#include <sys/mman.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "sim_lib.h"
+
+FIXTURE(sim) {
+	char ctl[256];
+	char mgr[MAX_FNS][32];
+	char fn[MAX_FNS][32];
+	char edu[MAX_FNS][32];
+	int nfn;
+	int kmsg;
+};
+
+FIXTURE_SETUP(sim)
+{
+	ASSERT_EQ(0, modload("snapvf_sim")) TH_LOG("loading snapvf_sim failed");
+	ASSERT_EQ(1, find_pci(0x1b36, 0x0005, self->mgr, MAX_FNS))
+		TH_LOG("one pci-testdev manager expected");
+	snprintf(self->ctl, sizeof(self->ctl),
+		 "/sys/bus/pci/devices/%s/snapvf_sim", self->mgr[0]);
+	ASSERT_TRUE(exists(self->ctl)) TH_LOG("no control dir %s", self->ctl);
+	self->nfn = find_pci(0x1af4, 0x1110, self->fn, MAX_FNS);
+	ASSERT_EQ(3, self->nfn) TH_LOG("three ivshmem-plain functions expected");
+	ASSERT_EQ(1, find_pci(0x1234, 0x11e8, self->edu, MAX_FNS));
+	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, self->kmsg);
+	lseek(self->kmsg, 0, SEEK_END);
+}
+
+FIXTURE_TEARDOWN(sim)
+{
+	char p[PATH_MAX], id[16];
+	int i;
+
+	snprintf(p, sizeof(p), "%s/del_function", self->ctl);
+	for (i = 0; i < self->nfn; i++)
+		sysfs_write(p, self->fn[i]);
+	snprintf(p, sizeof(p), "%s/del_sf", self->ctl);
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		sysfs_write(p, id);
+	}
+	close(self->kmsg);
+}
+
+static int ctl(FIXTURE_DATA(sim) *self, const char *file, const char *val)
+{
+	char p[PATH_MAX + 32];
+
+	snprintf(p, sizeof(p), "%s/%s", self->ctl, file);
+	return sysfs_write(p, val);
+}
+
+static void fn_dir(const char *bdf, char *out, size_t len)
+{
+	snprintf(out, len, AUX_DIR "/snapvf_sim.vfio_pci.%u", fn_id(bdf));
+}
+
+static int knob(const char *bdf, const char *name, const char *val)
+{
+	char d[PATH_MAX], p[PATH_MAX + 64];
+
+	fn_dir(bdf, d, sizeof(d));
+	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
+	return sysfs_write(p, val);
+}
+
+static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
+{
+	char d[PATH_MAX], p[PATH_MAX + 64];
+
+	fn_dir(bdf, d, sizeof(d));
+	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
+	return sysfs_read(p, buf, len);
+}
+
+static int fn_present(const char *bdf)
+{
+	char d[PATH_MAX];
+
+	fn_dir(bdf, d, sizeof(d));
+	return exists(d);
+}
+
+static int sf_present(int id)
+{
+	char d[PATH_MAX];
+
+	snprintf(d, sizeof(d), AUX_DIR "/snapvf_sim.sf.%d", id);
+	return exists(d);
+}
+
+/* Lines logged since the last call containing "snapvf_sim". */
+static int kmsg_new(FIXTURE_DATA(sim) *self)
+{
+	char rec[2048];
+	ssize_t n;
+	int cnt = 0;
+
+	while ((n = read(self->kmsg, rec, sizeof(rec) - 1)) > 0 ||
+	       (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = 0;
+		cnt += !!strstr(rec, "snapvf_sim");
+	}
+	return cnt;
+}
+
+/* Poll @present(@arg) until it equals @want, up to @ms milliseconds. */
+static int wait_for(int (*present)(const char *), const char *arg, int want,
+		    int ms)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (; ms > 0; ms -= 20) {
+		if (!!present(arg) == want)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return !!present(arg) == want ? 0 : -ETIMEDOUT;
+}
+
+static int sf_present_s(const char *id)
+{
+	return sf_present(atoi(id));
+}
+
+/* A rejected write: errno @err and one new snapvf_sim log line. */
+#define REJECT(err, call)						\
+	do {								\
+		kmsg_new(self);						\
+		EXPECT_EQ(-(err), (call));				\
+		EXPECT_LE(1, kmsg_new(self)) TH_LOG("no log line for %s", #call); \
+	} while (0)
+
+TEST_F(sim, publish_and_withdraw_fn)
+{
+	char b[4096], d[PATH_MAX], p[PATH_MAX + 32], want[128];
+	const char *a = self->fn[0];
+
+	ASSERT_FALSE(fn_present(a));
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_TRUE(fn_present(a));
+	fn_dir(a, d, sizeof(d));
+	snprintf(p, sizeof(p), "%s/uevent", d);
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	EXPECT_NE(NULL, strstr(b, "MODALIAS=auxiliary:snapvf_sim.vfio_pci"))
+		TH_LOG("uevent: %s", b);
+	ASSERT_EQ(0, knob_read(a, "pci_address", b, sizeof(b)));
+	EXPECT_STREQ(a, b);
+	ASSERT_EQ(0, knob_read(a, "bar_size", b, sizeof(b)));
+	EXPECT_EQ(16ull << 20, strtoull(b, NULL, 0));
+	ASSERT_EQ(0, knob_read(a, "state_size", b, sizeof(b)));
+	EXPECT_EQ(1ull << 20, strtoull(b, NULL, 0));
+	ASSERT_EQ(0, knob_read(a, "dev_state", b, sizeof(b)));
+	EXPECT_STREQ("running", b);
+	snprintf(p, sizeof(p), "%s/functions", self->ctl);
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	snprintf(want, sizeof(want), "%s snapvf_sim.vfio_pci.%u", a, fn_id(a));
+	EXPECT_STREQ(want, b);
+
+	ASSERT_EQ(0, ctl(self, "del_function", a));
+	EXPECT_FALSE(fn_present(a));
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("", b);
+}
+
+TEST_F(sim, three_functions_distinct_names)
+{
+	char d[3][PATH_MAX];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ctl(self, "new_function", self->fn[i]));
+		fn_dir(self->fn[i], d[i], sizeof(d[i]));
+	}
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(exists(d[i])) TH_LOG("%s missing", d[i]);
+	EXPECT_STRNE(d[0], d[1]);
+	EXPECT_STRNE(d[1], d[2]);
+	/* withdrawing one leaves the others */
+	ASSERT_EQ(0, ctl(self, "del_function", self->fn[1]));
+	EXPECT_TRUE(exists(d[0]));
+	EXPECT_FALSE(exists(d[1]));
+	EXPECT_TRUE(exists(d[2]));
+}
+
+TEST_F(sim, bad_function_inputs)
+{
+	const char *a = self->fn[0];
+
+	REJECT(EINVAL, ctl(self, "new_function", "garbage"));
+	REJECT(EINVAL, ctl(self, "new_function", "0000:00:04.0 trailing"));
+	REJECT(EINVAL, ctl(self, "new_function", "0000:00:20.0"));
+	REJECT(EINVAL, ctl(self, "new_function", "10000:00:04.0"));
+	REJECT(ENODEV, ctl(self, "new_function", "0000:00:1f.6"));
+	REJECT(EINVAL, ctl(self, "new_function", self->edu[0]));
+	REJECT(EINVAL, ctl(self, "new_function", self->mgr[0]));
+	REJECT(ENOENT, ctl(self, "del_function", a));
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	REJECT(EEXIST, ctl(self, "new_function", a));
+	EXPECT_TRUE(fn_present(a));
+	REJECT(EINVAL, ctl(self, "del_function", "nonsense"));
+	EXPECT_TRUE(fn_present(a));
+}
+
+TEST_F(sim, state_size_knob)
+{
+	const char *a = self->fn[0], *c = self->fn[2];
+	char b[64];
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_EQ(0, ctl(self, "new_function", c));
+	EXPECT_EQ(0, knob(a, "state_size", "4096"));
+	ASSERT_EQ(0, knob_read(a, "state_size", b, sizeof(b)));
+	EXPECT_STREQ("4096", b);
+	REJECT(EINVAL, knob(a, "state_size", "4095"));
+	REJECT(EINVAL, knob(a, "state_size", "0"));
+	REJECT(EINVAL, knob(a, "state_size", "6000"));
+	REJECT(EINVAL, knob(a, "state_size", "16781312"));	/* 16M + 4K */
+	REJECT(EINVAL, knob(a, "state_size", "lots"));
+	EXPECT_EQ(0, knob(a, "state_size", "16M"));
+	ASSERT_EQ(0, knob_read(a, "state_size", b, sizeof(b)));
+	EXPECT_STREQ("16777216", b);
+	/* 256 MiB of device state on the big function */
+	EXPECT_EQ(0, knob(c, "state_size", "256M"));
+	ASSERT_EQ(0, knob_read(c, "state_size", b, sizeof(b)));
+	EXPECT_STREQ("268435456", b);
+	REJECT(EINVAL, knob(c, "state_size", "257M"));
+}
+
+TEST_F(sim, fault_knobs)
+{
+	static const char * const offs[] = {
+		"fail_save_at", "fail_load_at", "surprise_save_at"
+	};
+	const char *a = self->fn[0];
+	char b[64];
+	unsigned int i;
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, knob_read(a, offs[i], b, sizeof(b)));
+		EXPECT_STREQ("-1", b) TH_LOG("%s not disarmed", offs[i]);
+		REJECT(EINVAL, knob(a, offs[i], "-2"));
+		REJECT(EINVAL, knob(a, offs[i], "abc"));
+		EXPECT_EQ(0, knob(a, offs[i], "12345"));
+		ASSERT_EQ(0, knob_read(a, offs[i], b, sizeof(b)));
+		EXPECT_STREQ("12345", b);
+		EXPECT_EQ(0, knob(a, offs[i], "-1"));
+	}
+	REJECT(EINVAL, knob(a, "quiesce_delay_ms", "60001"));
+	REJECT(EINVAL, knob(a, "quiesce_delay_ms", "-5"));
+	EXPECT_EQ(0, knob(a, "quiesce_delay_ms", "50"));
+	ASSERT_EQ(0, knob_read(a, "quiesce_delay_ms", b, sizeof(b)));
+	EXPECT_STREQ("50", b);
+	REJECT(EINVAL, knob(a, "surprise_remove", "70000"));
+	REJECT(EINVAL, knob(a, "surprise_remove", "soon"));
+	REJECT(EINVAL, knob(a, "scratch", "not-a-number"));
+	EXPECT_TRUE(fn_present(a));
+}
+
+/* The simulator sees exactly state_size bytes of BAR2 plus its registers. */
+TEST_F(sim, state_is_bar_plus_registers)
+{
+	char p[PATH_MAX], h0[64], h1[64], h2[64], h3[64], b[64];
+	const char *a = self->fn[0];
+	volatile unsigned char *bar;
+	int fd;
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_EQ(0, knob(a, "state_size", "65536"));
+	EXPECT_EQ(0, knob(a, "scratch", "0x1234"));
+	ASSERT_EQ(0, knob_read(a, "scratch", b, sizeof(b)));
+	EXPECT_STREQ("0x1234", b);
+
+	ASSERT_EQ(0, knob_read(a, "state_hash", h0, sizeof(h0)));
+	ASSERT_EQ(0, knob_read(a, "state_hash", h1, sizeof(h1)));
+	EXPECT_STREQ(h0, h1);
+	EXPECT_EQ(0, knob(a, "scratch", "0x1235"));
+	ASSERT_EQ(0, knob_read(a, "state_hash", h1, sizeof(h1)));
+	EXPECT_STRNE(h0, h1);
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource2", a);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, (void *)bar);
+	bar[65536 + 7] ^= 0x5a;		/* outside the state: no change */
+	ASSERT_EQ(0, knob_read(a, "state_hash", h2, sizeof(h2)));
+	EXPECT_STREQ(h1, h2);
+	bar[65535] ^= 0xa5;		/* last state byte */
+	ASSERT_EQ(0, knob_read(a, "state_hash", h3, sizeof(h3)));
+	EXPECT_STRNE(h2, h3);
+	bar[65535] ^= 0xa5;
+	ASSERT_EQ(0, knob_read(a, "state_hash", h3, sizeof(h3)));
+	EXPECT_STREQ(h2, h3);
+	munmap((void *)bar, 1 << 20);
+	close(fd);
+}
+
+TEST_F(sim, publish_and_withdraw_sf)
+{
+	char b[256], p[PATH_MAX];
+
+	ASSERT_FALSE(sf_present(5));
+	ASSERT_EQ(0, ctl(self, "new_sf", "5 1M 2 128"));
+	ASSERT_TRUE(sf_present(5));
+	ASSERT_EQ(0, sysfs_read(AUX_DIR "/snapvf_sim.sf.5/uevent", b, sizeof(b)));
+	EXPECT_NE(NULL, strstr(b, "MODALIAS=auxiliary:snapvf_sim.sf"))
+		TH_LOG("uevent: %s", b);
+	ASSERT_EQ(0, sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/capacity", b, sizeof(b)));
+	EXPECT_STREQ("1048576", b);
+	snprintf(p, sizeof(p), "%s/sfs", self->ctl);
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("5 snapvf_sim.sf.5 1048576", b);
+	ASSERT_EQ(0, ctl(self, "new_sf", "6 64K"));
+	EXPECT_TRUE(sf_present(6));
+	ASSERT_EQ(0, ctl(self, "del_sf", "5"));
+	EXPECT_FALSE(sf_present(5));
+	EXPECT_TRUE(sf_present(6));
+	ASSERT_EQ(0, ctl(self, "del_sf", "6"));
+	EXPECT_FALSE(sf_present(6));
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("", b);
+}
+
+TEST_F(sim, bad_sf_inputs)
+{
+	const char *k = AUX_DIR "/snapvf_sim.sf.7/sim/fail_io_at";
+
+	REJECT(EINVAL, ctl(self, "new_sf", "abc"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 lots"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 0"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1000"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 2G"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 0"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 65"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 100"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 1"));
+	EXPECT_FALSE(sf_present(1));
+	ASSERT_EQ(0, ctl(self, "new_sf", "7 1M"));
+	REJECT(EEXIST, ctl(self, "new_sf", "7 2M"));
+	REJECT(ENOENT, ctl(self, "del_sf", "9"));
+	REJECT(EINVAL, ctl(self, "del_sf", "x"));
+	REJECT(EINVAL, sysfs_write(k, "1048576"));
+	REJECT(EINVAL, sysfs_write(k, "-2"));
+	EXPECT_EQ(0, sysfs_write(k, "4096"));
+	EXPECT_EQ(0, sysfs_write(k, "-1"));
+	REJECT(EINVAL, sysfs_write(AUX_DIR "/snapvf_sim.sf.7/sim/surprise_remove", "x"));
+	EXPECT_TRUE(sf_present(7));
+}
+
+TEST_F(sim, surprise_removal)
+{
+	const char *a = self->fn[0];
+	char p[PATH_MAX], b[256];
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_EQ(0, ctl(self, "new_sf", "3 1M"));
+	/* delayed: still there right after the write, gone later */
+	ASSERT_EQ(0, knob(a, "surprise_remove", "400"));
+	EXPECT_TRUE(fn_present(a));
+	EXPECT_EQ(0, wait_for(fn_present, a, 0, 3000));
+	ASSERT_EQ(0, sysfs_write(AUX_DIR "/snapvf_sim.sf.3/sim/surprise_remove", "0"));
+	EXPECT_EQ(0, wait_for(sf_present_s, "3", 0, 3000));
+	snprintf(p, sizeof(p), "%s/functions", self->ctl);
+	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("", b);
+	/* both can come back */
+	EXPECT_EQ(0, ctl(self, "new_function", a));
+	EXPECT_TRUE(fn_present(a));
+	EXPECT_EQ(0, ctl(self, "new_sf", "3 1M"));
+	EXPECT_TRUE(sf_present(3));
+	/* surprise removal racing an orderly delete of the same function */
+	ASSERT_EQ(0, knob(a, "surprise_remove", "0"));
+	ctl(self, "del_function", a);
+	EXPECT_EQ(0, wait_for(fn_present, a, 0, 3000));
+}
+
+TEST_F(sim, add_remove_loops)
+{
+	const char *a = self->fn[0], *b = self->fn[1];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, ctl(self, "new_function", a)) TH_LOG("round %d", i);
+		ASSERT_EQ(0, ctl(self, "new_sf", "2 64K"));
+		ASSERT_EQ(0, ctl(self, "new_function", b));
+		ASSERT_TRUE(fn_present(a));
+		ASSERT_TRUE(sf_present(2));
+		ASSERT_EQ(0, ctl(self, "del_function", a));
+		ASSERT_EQ(0, ctl(self, "del_sf", "2"));
+		ASSERT_EQ(0, ctl(self, "del_function", b));
+		ASSERT_FALSE(fn_present(a));
+		ASSERT_FALSE(fn_present(b));
+		ASSERT_FALSE(sf_present(2));
+	}
+}
+
+TEST_F(sim, pci_hot_unplug_withdraws)
+{
+	const char *b = self->fn[1];
+	char p[PATH_MAX];
+	int i;
+
+	ASSERT_EQ(0, ctl(self, "new_function", b));
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/remove", b);
+	ASSERT_EQ(0, sysfs_write(p, "1"));
+	EXPECT_FALSE(fn_present(b));
+	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s", b);
+	for (i = 0; i < 50 && !exists(p); i++)
+		usleep(20000);
+	ASSERT_TRUE(exists(p));
+	EXPECT_EQ(0, ctl(self, "new_function", b));
+	EXPECT_TRUE(fn_present(b));
+}
+
+TEST_F(sim, manager_unbind_rebind)
+{
+	const char *a = self->fn[0];
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_EQ(0, ctl(self, "new_sf", "4 1M"));
+	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers/snapvf_sim/unbind",
+				 self->mgr[0]));
+	EXPECT_FALSE(exists(self->ctl));
+	EXPECT_FALSE(fn_present(a));
+	EXPECT_FALSE(sf_present(4));
+	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers/snapvf_sim/bind",
+				 self->mgr[0]));
+	ASSERT_TRUE(exists(self->ctl));
+	EXPECT_EQ(0, ctl(self, "new_function", a));
+	EXPECT_TRUE(fn_present(a));
+}
+
+TEST_F(sim, unload_with_devices_present)
+{
+	ASSERT_EQ(0, ctl(self, "new_function", self->fn[0]));
+	ASSERT_EQ(0, ctl(self, "new_function", self->fn[2]));
+	ASSERT_EQ(0, ctl(self, "new_sf", "1 4M"));
+	ASSERT_EQ(0, modunload("snapvf_sim"));
+	EXPECT_FALSE(modloaded("snapvf_sim"));
+	EXPECT_FALSE(fn_present(self->fn[0]));
+	EXPECT_FALSE(fn_present(self->fn[2]));
+	EXPECT_FALSE(sf_present(1));
+	ASSERT_EQ(0, modunload("snapvf_aux"));
+	EXPECT_FALSE(modloaded("snapvf_aux"));
+	ASSERT_EQ(0, modload("snapvf_sim"));
+	EXPECT_TRUE(exists(self->ctl));
+	EXPECT_EQ(0, ctl(self, "new_function", self->fn[0]));
+	EXPECT_TRUE(fn_present(self->fn[0]));
+}
+
+TEST_HARNESS_MAIN
