@@ -301,6 +301,7 @@ void vmdev_release_dev(struct vfio_device *core_vdev)
 		return;
 	vmdev_irq_free(vdev);
 	vmdev_bars_free(vdev);
+	kfree(st->mig_staged);
 	if (st->reserved)
 		vmdev_unreserve(to_vmdev_type(vdev->mdev->type));
 	kfree(st);

@@ -765,3 +765,14 @@ void vmdev_irq_reset(struct vmdev_device *vdev)
 	mode_bits_locked(vdev);
 	spin_unlock_irqrestore(&st->lock, flags);
 }
+
+/*
+ * A migration record replaced config space and the MSI-X table (lock
+ * held): make the enable bits follow this side's SET_IRQS mode again and
+ * deliver what the restored state allows.
+ */
+void vmdev_irq_after_load_locked(struct vmdev_device *vdev)
+{
+	mode_bits_locked(vdev);
+	deliver_pending_locked(vdev);
+}

@@ -115,7 +115,7 @@ struct vmdev_pin {
  * @req_trigger: VFIO_PCI_REQ_IRQ_INDEX eventfd
  * @req_warned: logged that the user has no request eventfd
  * @pins: pinned ranges
- * @mig: migration layer handle (NULL until attached)
+ * @mig_staged: verified library migration record awaiting commit
  */
 struct vmdev_state {
 	spinlock_t lock;
@@ -148,7 +148,7 @@ struct vmdev_state {
 	bool req_warned;
 
 	struct list_head pins;
-	void *mig;
+	void *mig_staged;
 };
 
 /* config.c */
@@ -198,6 +198,8 @@ bool vmdev_msix_range(struct vmdev_device *vdev, unsigned int bar, u64 off,
 		      unsigned int size);
 void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
 				  unsigned int pos, unsigned int size);
+
+void vmdev_irq_after_load_locked(struct vmdev_device *vdev);
 
 /* dma.c */
 void vmdev_dma_unpin_all(struct vmdev_device *vdev);

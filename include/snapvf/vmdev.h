@@ -623,4 +623,69 @@ void vmdev_dma_unpin(struct vmdev_device *vdev, dma_addr_t iova, int npage);
 void vmdev_dma_mark_dirty(struct vmdev_device *vdev, dma_addr_t iova,
 			  size_t len);
 
+/* ------------------------------------------------------------------ */
+/* Migration (with the shared layer, <snapvf/mig.h>)                    */
+/* ------------------------------------------------------------------ */
+
+struct svf_mig_chunk;
+
+/*
+ * Chunk type of the library's own record.  It lies in the drivers' chunk
+ * space of the stream (>= SVF_MIG_REC_DRIVER); drivers must not use it.
+ */
+#define VMDEV_MIG_REC_STATE	0xff00
+
+/**
+ * vmdev_mig_state_size - bytes of the library's migration record
+ * @vdev: the device
+ *
+ * Return: the size, for &svf_mig_ops.pending estimates.
+ */
+size_t vmdev_mig_state_size(struct vmdev_device *vdev);
+
+/**
+ * vmdev_mig_save - produce the library's record into a chunk
+ * @vdev: the device, stopped (call it from the final &svf_mig_ops.save
+ *	round, as one of the chunks)
+ * @chunk: chunk from the layer; gets type VMDEV_MIG_REC_STATE
+ *
+ * Saves config space, the MSI-X table and PBA, MSI pending bits and the
+ * INTx line level.
+ * Return: 0, or -ENOSPC if the chunk is smaller than
+ * vmdev_mig_state_size().
+ */
+int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk);
+
+/**
+ * vmdev_mig_load_stage - check and stage the library's record
+ * @vdev: the device
+ * @type: chunk type from &svf_mig_ops.load_stage
+ * @data: chunk data
+ * @len: chunk length
+ *
+ * Call it first from the driver's load_stage hook.
+ * Return: -ENOENT if @type is not the library's (the driver's chunk),
+ * 0 when staged, -EINVAL (one dmesg line) for a record of another
+ * function, version or size, -ENOMEM.
+ */
+int vmdev_mig_load_stage(struct vmdev_device *vdev, u16 type,
+			 const void *data, size_t len);
+
+/**
+ * vmdev_mig_load_commit - apply the staged record
+ * @vdev: the device
+ *
+ * From the driver's load_commit hook; a no-op if nothing was staged.  The
+ * SET_IRQS mode and eventfds of this side are kept.
+ */
+void vmdev_mig_load_commit(struct vmdev_device *vdev);
+
+/**
+ * vmdev_mig_load_abort - drop a staged record
+ * @vdev: the device
+ *
+ * From the driver's load_abort hook (and reset).
+ */
+void vmdev_mig_load_abort(struct vmdev_device *vdev);
+
 #endif /* _SNAPVF_VMDEV_H */
