@@ -171,9 +171,19 @@ class FakeTree:
             self.s("bus", "auxiliary", "devices", name))
         return name
 
-    def add_mdev_parent(self, parent_bdf, types):
-        """types: {type_id: (name, description, available, device_api)}"""
+    def add_mdev_parent(self, parent_bdf, types, sf=None):
+        """types: {type_id: (name, description, available, device_api)}
+
+        With sf="snapvf_sim.sf.0" the parent is that SF aux device (child
+        of the PCI function parent_bdf), as the SF driver registers it.
+        """
         pdir = os.path.realpath(self.s("bus", "pci", "devices", parent_bdf))
+        if sf:
+            pdir = os.path.join(pdir, sf)
+            os.makedirs(pdir)
+            _ln(os.path.relpath(pdir, self.s("bus", "auxiliary", "devices")),
+                self.s("bus", "auxiliary", "devices", sf))
+            parent_bdf = sf
         for tid, (name, desc, avail, api) in types.items():
             tdir = os.path.join(pdir, "mdev_supported_types", tid)
             _w(os.path.join(tdir, "name"), name + "\n")
@@ -333,7 +343,7 @@ class FakeTree:
         info = self.loadable.get(module)
         if info is None:
             return ("modprobe: FATAL: Module %s not found in directory "
-                    "/lib/modules/fake" % module)
+                    "/lib/modules/6.12.117+deb12-amd64" % module)
         if info["load_err"]:
             return "modprobe: ERROR: could not insert '%s': %s" % (
                 module, info["load_err"])

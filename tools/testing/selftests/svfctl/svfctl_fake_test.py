@@ -28,7 +28,7 @@ MGR = "0000:00:01.0"      # the simulator's manager function
 U1 = "8f0c3c2e-1b5d-4c57-9b1e-3a2f7d6e5c4b"
 
 
-def build():
+def build(mdev=True):
     t = fakesys.FakeTree()
     t.add_driver("vfio-pci", "vfio_pci", vfio_only=True)
     t.add_driver("nvme", ids=[(0x15b3, 0x6001)])
@@ -54,6 +54,8 @@ def build():
                 "snapvf_pci")
     t.add_alias("vfio_pci:v00001234d000011E8sv*sd*bc*sc*i*", "snapvf_pci")
     t.add_alias("pci:v00001234d000011E8sv*sd*bc*sc*i*", "not_vfio")
+    if not mdev:
+        return t
     t.add_mdev_parent(MGR, {
         "snapvf_sf-blk1": ("blk-1q", "virtio-blk, 1 queue, 64 MiB", 2,
                            "vfio-pci"),
