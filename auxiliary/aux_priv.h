@@ -22,21 +22,27 @@ int svf_aux_list_insert(struct svf_aux_dev *d, const char *name);
 void svf_aux_notify(enum svf_aux_event ev, struct svf_aux_dev *d);
 
 /*
- * SVF_AUX_GATED() - run @call for @d unless @d is being withdrawn.
- * Evaluates to @call's value, or @gone if withdrawal started.  The SRCU
- * read section keeps svf_aux_fn_withdraw() waiting until @call returned;
- * @call is only evaluated inside it, so a withdrawn parent's ops table
- * (possibly unloaded memory) is never dereferenced.
+ * The op gate.  Every wrapper brackets its parent call with
+ * svf_aux_enter()/svf_aux_leave() and calls the parent only if
+ * svf_aux_live() says withdrawal has not started.  The SRCU read section
+ * keeps svf_aux_*_withdraw() waiting until the call returned; the ops table
+ * is only dereferenced inside it, so a withdrawn parent's table (possibly
+ * unloaded memory) is never touched.
  */
-#define SVF_AUX_GATED(d, gone, call)				\
-({								\
-	int __idx = srcu_read_lock(&(d)->gate);			\
-	long __ret = (gone);					\
-								\
-	if (!READ_ONCE((d)->dead))				\
-		__ret = (call);					\
-	srcu_read_unlock(&(d)->gate, __idx);			\
-	__ret;							\
-})
+static inline int svf_aux_enter(struct svf_aux_dev *d) __acquires(&d->gate)
+{
+	return srcu_read_lock(&d->gate);
+}
+
+static inline void svf_aux_leave(struct svf_aux_dev *d, int idx)
+	__releases(&d->gate)
+{
+	srcu_read_unlock(&d->gate, idx);
+}
+
+static inline bool svf_aux_live(struct svf_aux_dev *d)
+{
+	return !READ_ONCE(d->dead);
+}
 
 #endif /* _SVF_AUX_PRIV_H */

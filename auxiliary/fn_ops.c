@@ -10,11 +10,6 @@
  */
 #include "aux_priv.h"
 
-#define SVF_FN_CALL(fn, op, ...)					\
-	SVF_AUX_GATED(&(fn)->core, -ENODEV,				\
-		      (fn)->ops->op ? (fn)->ops->op(fn, ##__VA_ARGS__) :	\
-		      -EOPNOTSUPP)
-
 /**
  * svf_aux_fn_quiesce() - RUNNING -> RUNNING_P2P, see &svf_aux_fn_ops.quiesce
  * @fn: the function
@@ -23,7 +18,13 @@
  */
 int svf_aux_fn_quiesce(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, quiesce);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->quiesce ? fn->ops->quiesce(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_quiesce);
 
@@ -35,7 +36,13 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_quiesce);
  */
 int svf_aux_fn_unquiesce(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, unquiesce);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->unquiesce ? fn->ops->unquiesce(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_unquiesce);
 
@@ -47,7 +54,13 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_unquiesce);
  */
 int svf_aux_fn_suspend(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, suspend);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->suspend ? fn->ops->suspend(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_suspend);
 
@@ -59,7 +72,13 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_suspend);
  */
 int svf_aux_fn_resume(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, resume);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->resume ? fn->ops->resume(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_resume);
 
@@ -72,9 +91,16 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_resume);
  */
 int svf_aux_fn_save_start(struct svf_aux_fn *fn, u32 flags)
 {
+	int idx, ret = -ENODEV;
+
 	if (flags & ~SVF_AUX_SAVE_PRECOPY)
 		return -EINVAL;
-	return SVF_FN_CALL(fn, save_start, flags);
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->save_start ?
+		      fn->ops->save_start(fn, flags) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_start);
 
@@ -87,7 +113,14 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_save_start);
  */
 int svf_aux_fn_save_round(struct svf_aux_fn *fn, bool final)
 {
-	return SVF_FN_CALL(fn, save_round, final);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->save_round ?
+		      fn->ops->save_round(fn, final) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_round);
 
@@ -102,7 +135,15 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_save_round);
  */
 ssize_t svf_aux_fn_save_chunk(struct svf_aux_fn *fn, void *buf, size_t len)
 {
-	return SVF_FN_CALL(fn, save_chunk, buf, len);
+	ssize_t ret = -ENODEV;
+	int idx;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->save_chunk ?
+		      fn->ops->save_chunk(fn, buf, len) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_chunk);
 
@@ -115,16 +156,16 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_save_chunk);
  */
 int svf_aux_fn_save_pending(struct svf_aux_fn *fn, struct svf_aux_pending *p)
 {
-	return SVF_FN_CALL(fn, save_pending, p);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->save_pending ?
+		      fn->ops->save_pending(fn, p) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_pending);
-
-static int svf_aux_fn_save_end_call(struct svf_aux_fn *fn)
-{
-	if (fn->ops->save_end)
-		fn->ops->save_end(fn);
-	return 0;
-}
 
 /**
  * svf_aux_fn_save_end() - close the save session
@@ -134,7 +175,11 @@ static int svf_aux_fn_save_end_call(struct svf_aux_fn *fn)
  */
 void svf_aux_fn_save_end(struct svf_aux_fn *fn)
 {
-	SVF_AUX_GATED(&fn->core, 0, svf_aux_fn_save_end_call(fn));
+	int idx = svf_aux_enter(&fn->core);
+
+	if (svf_aux_live(&fn->core) && fn->ops->save_end)
+		fn->ops->save_end(fn);
+	svf_aux_leave(&fn->core, idx);
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_end);
 
@@ -146,7 +191,14 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_save_end);
  */
 int svf_aux_fn_load_start(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, load_start);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->load_start ?
+		      fn->ops->load_start(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_load_start);
 
@@ -160,7 +212,14 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_load_start);
  */
 int svf_aux_fn_load_chunk(struct svf_aux_fn *fn, const void *buf, size_t len)
 {
-	return SVF_FN_CALL(fn, load_chunk, buf, len);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->load_chunk ?
+		      fn->ops->load_chunk(fn, buf, len) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_load_chunk);
 
@@ -172,16 +231,16 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_load_chunk);
  */
 int svf_aux_fn_load_commit(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, load_commit);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->load_commit ?
+		      fn->ops->load_commit(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_load_commit);
-
-static int svf_aux_fn_load_abort_call(struct svf_aux_fn *fn)
-{
-	if (fn->ops->load_abort)
-		fn->ops->load_abort(fn);
-	return 0;
-}
 
 /**
  * svf_aux_fn_load_abort() - drop the staged stream
@@ -191,7 +250,11 @@ static int svf_aux_fn_load_abort_call(struct svf_aux_fn *fn)
  */
 void svf_aux_fn_load_abort(struct svf_aux_fn *fn)
 {
-	SVF_AUX_GATED(&fn->core, 0, svf_aux_fn_load_abort_call(fn));
+	int idx = svf_aux_enter(&fn->core);
+
+	if (svf_aux_live(&fn->core) && fn->ops->load_abort)
+		fn->ops->load_abort(fn);
+	svf_aux_leave(&fn->core, idx);
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_load_abort);
 
@@ -207,7 +270,15 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_load_abort);
 int svf_aux_fn_log_start(struct svf_aux_fn *fn, struct rb_root_cached *ranges,
 			 u32 nnodes, u64 *page_size)
 {
-	return SVF_FN_CALL(fn, log_start, ranges, nnodes, page_size);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core) && !fn->ops->log_start)
+		ret = -EOPNOTSUPP;
+	else if (svf_aux_live(&fn->core))
+		ret = fn->ops->log_start(fn, ranges, nnodes, page_size);
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_log_start);
 
@@ -219,7 +290,13 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_log_start);
  */
 int svf_aux_fn_log_stop(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, log_stop);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->log_stop ? fn->ops->log_stop(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_log_stop);
 
@@ -235,7 +312,15 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_log_stop);
 int svf_aux_fn_log_report(struct svf_aux_fn *fn, unsigned long iova,
 			  unsigned long length, struct iova_bitmap *dirty)
 {
-	return SVF_FN_CALL(fn, log_report, iova, length, dirty);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core) && !fn->ops->log_report)
+		ret = -EOPNOTSUPP;
+	else if (svf_aux_live(&fn->core))
+		ret = fn->ops->log_report(fn, iova, length, dirty);
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_log_report);
 
@@ -247,6 +332,12 @@ EXPORT_SYMBOL_GPL(svf_aux_fn_log_report);
  */
 int svf_aux_fn_reset(struct svf_aux_fn *fn)
 {
-	return SVF_FN_CALL(fn, reset);
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&fn->core);
+	if (svf_aux_live(&fn->core))
+		ret = fn->ops->reset ? fn->ops->reset(fn) : -EOPNOTSUPP;
+	svf_aux_leave(&fn->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_fn_reset);

@@ -11,6 +11,7 @@
 
 #include "aux_priv.h"
 
+/* protects svf_aux_list and the dead flags (see aux_priv.h) */
 DEFINE_MUTEX(svf_aux_lock);
 LIST_HEAD(svf_aux_list);
 static BLOCKING_NOTIFIER_HEAD(svf_aux_chain);

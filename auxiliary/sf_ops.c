@@ -6,11 +6,6 @@
  */
 #include "aux_priv.h"
 
-#define SVF_SF_CALL(sf, op, ...)					\
-	SVF_AUX_GATED(&(sf)->core, -ENODEV,				\
-		      (sf)->ops->op ? (sf)->ops->op(sf, ##__VA_ARGS__) :	\
-		      -EOPNOTSUPP)
-
 static bool svf_aux_sf_range_ok(struct svf_aux_sf *sf, u64 offset, size_t len)
 {
 	u64 mask = sf->block_size - 1;
@@ -31,9 +26,16 @@ static bool svf_aux_sf_range_ok(struct svf_aux_sf *sf, u64 offset, size_t len)
  */
 int svf_aux_sf_read(struct svf_aux_sf *sf, u64 offset, void *buf, size_t len)
 {
+	int idx, ret = -ENODEV;
+
 	if (!svf_aux_sf_range_ok(sf, offset, len))
 		return -EINVAL;
-	return SVF_SF_CALL(sf, read, offset, buf, len);
+	idx = svf_aux_enter(&sf->core);
+	if (svf_aux_live(&sf->core))
+		ret = sf->ops->read ?
+		      sf->ops->read(sf, offset, buf, len) : -EOPNOTSUPP;
+	svf_aux_leave(&sf->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_sf_read);
 
@@ -49,17 +51,18 @@ EXPORT_SYMBOL_GPL(svf_aux_sf_read);
 int svf_aux_sf_write(struct svf_aux_sf *sf, u64 offset, const void *buf,
 		     size_t len)
 {
+	int idx, ret = -ENODEV;
+
 	if (!svf_aux_sf_range_ok(sf, offset, len))
 		return -EINVAL;
-	return SVF_SF_CALL(sf, write, offset, buf, len);
+	idx = svf_aux_enter(&sf->core);
+	if (svf_aux_live(&sf->core))
+		ret = sf->ops->write ?
+		      sf->ops->write(sf, offset, buf, len) : -EOPNOTSUPP;
+	svf_aux_leave(&sf->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_sf_write);
-
-static int svf_aux_sf_opt_call(struct svf_aux_sf *sf,
-			       int (*op)(struct svf_aux_sf *sf))
-{
-	return op ? op(sf) : 0;
-}
 
 /**
  * svf_aux_sf_flush() - make completed writes durable
@@ -69,8 +72,13 @@ static int svf_aux_sf_opt_call(struct svf_aux_sf *sf,
  */
 int svf_aux_sf_flush(struct svf_aux_sf *sf)
 {
-	return SVF_AUX_GATED(&sf->core, -ENODEV,
-			     svf_aux_sf_opt_call(sf, sf->ops->flush));
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&sf->core);
+	if (svf_aux_live(&sf->core))
+		ret = sf->ops->flush ? sf->ops->flush(sf) : 0;
+	svf_aux_leave(&sf->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_sf_flush);
 
@@ -82,7 +90,12 @@ EXPORT_SYMBOL_GPL(svf_aux_sf_flush);
  */
 int svf_aux_sf_reset(struct svf_aux_sf *sf)
 {
-	return SVF_AUX_GATED(&sf->core, -ENODEV,
-			     svf_aux_sf_opt_call(sf, sf->ops->reset));
+	int idx, ret = -ENODEV;
+
+	idx = svf_aux_enter(&sf->core);
+	if (svf_aux_live(&sf->core))
+		ret = sf->ops->reset ? sf->ops->reset(sf) : 0;
+	svf_aux_leave(&sf->core, idx);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(svf_aux_sf_reset);

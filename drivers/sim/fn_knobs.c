@@ -138,24 +138,50 @@ static ssize_t sim_store_s64(struct device *dev, const char *buf,
 	return count;
 }
 
-#define SIM_S64_KNOB(name)						\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sim_show_s64(dev, buf, &sim_fn_of_dev(dev)->name);	\
-}									\
-static ssize_t name##_store(struct device *dev,				\
-			    struct device_attribute *attr,		\
-			    const char *buf, size_t count)		\
-{									\
-	return sim_store_s64(dev, buf, count,				\
-			     &sim_fn_of_dev(dev)->name, #name);		\
-}									\
-static DEVICE_ATTR_RW(name)
+static ssize_t fail_save_at_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sim_show_s64(dev, buf, &sim_fn_of_dev(dev)->fail_save_at);
+}
 
-SIM_S64_KNOB(fail_save_at);
-SIM_S64_KNOB(fail_load_at);
-SIM_S64_KNOB(surprise_save_at);
+static ssize_t fail_save_at_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return sim_store_s64(dev, buf, count, &sim_fn_of_dev(dev)->fail_save_at,
+			     "fail_save_at");
+}
+static DEVICE_ATTR_RW(fail_save_at);
+
+static ssize_t fail_load_at_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sim_show_s64(dev, buf, &sim_fn_of_dev(dev)->fail_load_at);
+}
+
+static ssize_t fail_load_at_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return sim_store_s64(dev, buf, count, &sim_fn_of_dev(dev)->fail_load_at,
+			     "fail_load_at");
+}
+static DEVICE_ATTR_RW(fail_load_at);
+
+static ssize_t surprise_save_at_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sim_show_s64(dev, buf, &sim_fn_of_dev(dev)->surprise_save_at);
+}
+
+static ssize_t surprise_save_at_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	return sim_store_s64(dev, buf, count, &sim_fn_of_dev(dev)->surprise_save_at,
+			     "surprise_save_at");
+}
+static DEVICE_ATTR_RW(surprise_save_at);
 
 static int sim_parse_ms(struct device *dev, const char *buf, const char *name,
 			u32 *ms)
@@ -210,10 +236,12 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 	ssize_t len;
 
 	mutex_lock(&fn->lock);
-	len = sysfs_emit(buf, "saves %llu\nloads %llu\nrounds %llu\npages_sent %llu\nlast_round_pages %llu\nsave_open %d\nload_open %d\nlogging %d\n",
-			 fn->saves, fn->loads, fn->rounds, fn->pages_sent,
-			 fn->last_round_pages, !!fn->save, !!fn->load,
-			 fn->logging);
+	len = sysfs_emit(buf, "saves %llu\nloads %llu\nrounds %llu\n",
+			 fn->saves, fn->loads, fn->rounds);
+	len += sysfs_emit_at(buf, len, "pages_sent %llu\nlast_round_pages %llu\n",
+			     fn->pages_sent, fn->last_round_pages);
+	len += sysfs_emit_at(buf, len, "save_open %d\nload_open %d\nlogging %d\n",
+			     !!fn->save, !!fn->load, fn->logging);
 	mutex_unlock(&fn->lock);
 	return len;
 }

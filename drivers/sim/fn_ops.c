@@ -92,44 +92,49 @@ static int sim_op_resume(struct svf_aux_fn *afn)
 	return sim_fn_move(sim_fn_of(afn), SIM_STOP, SIM_P2P);
 }
 
-/* Run a session entry point under fn->lock. */
-#define SIM_LOCKED(fn, call)			\
-({						\
-	typeof(call) __r;			\
-						\
-	mutex_lock(&(fn)->lock);		\
-	__r = (call);				\
-	mutex_unlock(&(fn)->lock);		\
-	__r;					\
-})
-
 static int sim_op_save_start(struct svf_aux_fn *afn, u32 flags)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_save_start(fn, flags));
+	mutex_lock(&fn->lock);
+	ret = sim_save_start(fn, flags);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static int sim_op_save_round(struct svf_aux_fn *afn, bool final)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_save_round(fn, final));
+	mutex_lock(&fn->lock);
+	ret = sim_save_round(fn, final);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static ssize_t sim_op_save_chunk(struct svf_aux_fn *afn, void *buf, size_t len)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	ssize_t ret;
 
-	return SIM_LOCKED(fn, sim_save_chunk(fn, buf, len));
+	mutex_lock(&fn->lock);
+	ret = sim_save_chunk(fn, buf, len);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static int sim_op_save_pending(struct svf_aux_fn *afn,
 			       struct svf_aux_pending *p)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_save_pending(fn, p));
+	mutex_lock(&fn->lock);
+	ret = sim_save_pending(fn, p);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static void sim_op_save_end(struct svf_aux_fn *afn)
@@ -144,23 +149,35 @@ static void sim_op_save_end(struct svf_aux_fn *afn)
 static int sim_op_load_start(struct svf_aux_fn *afn)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_load_start(fn));
+	mutex_lock(&fn->lock);
+	ret = sim_load_start(fn);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static int sim_op_load_chunk(struct svf_aux_fn *afn, const void *buf,
 			     size_t len)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_load_chunk(fn, buf, len));
+	mutex_lock(&fn->lock);
+	ret = sim_load_chunk(fn, buf, len);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static int sim_op_load_commit(struct svf_aux_fn *afn)
 {
 	struct sim_fn *fn = sim_fn_of(afn);
+	int ret;
 
-	return SIM_LOCKED(fn, sim_load_commit(fn));
+	mutex_lock(&fn->lock);
+	ret = sim_load_commit(fn);
+	mutex_unlock(&fn->lock);
+	return ret;
 }
 
 static void sim_op_load_abort(struct svf_aux_fn *afn)
