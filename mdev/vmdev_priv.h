@@ -52,7 +52,7 @@ struct vmdev_type {
  * @mtypes: pointers handed to mdev_register_parent()
  */
 struct vmdev_parent_state {
-	struct mutex lock;
+	struct mutex lock;		/* used, types[].live */
 	unsigned int capacity;
 	unsigned int used;
 	unsigned int nr_types;
@@ -118,10 +118,10 @@ struct vmdev_pin {
  * @mig_staged: verified library migration record awaiting commit
  */
 struct vmdev_state {
-	spinlock_t lock;
-	struct mutex irq_mutex;
+	spinlock_t lock;		/* cfg, MSI-X, delivery state */
+	struct mutex irq_mutex;		/* SET_IRQS, reset, close */
 	struct rw_semaphore dma_sem;
-	struct mutex pin_lock;
+	struct mutex pin_lock;		/* pins */
 	bool open;
 	bool reserved;
 

@@ -340,24 +340,18 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
  * when none is available), allocates the structure zeroed and builds the
  * config space, BAR memory and interrupt state from @desc.
  *
+ * The member is first, so the returned pointer (or ERR_PTR()) converts
+ * directly to the driver's structure.
+ *
  * Return: pointer to the driver's structure or an ERR_PTR().  Undo with
  * vfio_put_device(&p->member.vdev).
  */
 #define vmdev_alloc_device(dev_struct, member, mdev, vops, desc)		\
-	container_of(_vmdev_alloc_device(sizeof(dev_struct) +			\
-					 BUILD_BUG_ON_ZERO(offsetof(		\
-						dev_struct, member)),		\
-					 mdev, vops, desc),			\
-		     dev_struct, member)
+	((typeof(dev_struct) *)_vmdev_alloc_device(sizeof(dev_struct) +	\
+					   BUILD_BUG_ON_ZERO(offsetof(	\
+						dev_struct, member)),	\
+					   mdev, vops, desc))
 
-/**
- * vmdev_register_device - make an allocated device visible to VFIO
- * @vdev: from vmdev_alloc_device(), the driver's state set up
- *
- * Registers @vdev with vfio_register_emulated_iommu_dev(); from then on
- * the user may open it and every callback may run.
- * Return: 0 or a negative errno (then the caller puts the device).
- */
 int vmdev_register_device(struct vmdev_device *vdev);
 /**
  * vmdev_unregister_device - withdraw a device from VFIO
