@@ -122,6 +122,51 @@ static int vblk_caps(struct vblk *b)
 	return seen == 15 ? 0 : -ENODEV;
 }
 
+/* Enables MSI-X in config space and unmasks every table entry. */
+static void vblk_msix_enable(struct vblk *b)
+{
+	uint8_t pos = 0, cap[12];
+	uint16_t ctl;
+	uint32_t tbl, zero = 0, i;
+	int guard = 48;
+
+	vblk_cfg_read(b, PCI_CAPABILITY_LIST, &pos, 1);
+	while (pos && guard--) {
+		if (vblk_cfg_read(b, pos, cap, sizeof(cap)))
+			return;
+		if (cap[0] == PCI_CAP_ID_MSIX)
+			break;
+		pos = cap[1];
+	}
+	if (!pos || cap[0] != PCI_CAP_ID_MSIX)
+		return;
+	ctl = (cap[2] | cap[3] << 8) | PCI_MSIX_FLAGS_ENABLE;
+	ctl &= ~PCI_MSIX_FLAGS_MASKALL;
+	vblk_cfg_write(b, pos + PCI_MSIX_FLAGS, &ctl, 2);
+	memcpy(&tbl, cap + PCI_MSIX_TABLE, 4);
+	for (i = 0; i < b->msix_vectors; i++) {
+		struct vfio_region_info ri;
+
+		if (svf_vfio_region(&b->v, tbl & PCI_MSIX_TABLE_BIR, &ri))
+			return;
+		pio(b->v.device, ri.offset + (tbl & PCI_MSIX_TABLE_OFFSET) +
+		    i * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_VECTOR_CTRL,
+		    &zero, 4, true);
+	}
+}
+
+/* Memory decoding, bus mastering, MSI-X enabled and unmasked. */
+static void vblk_pci_enable(struct vblk *b)
+{
+	uint16_t cmd = 0;
+
+	vblk_cfg_read(b, PCI_COMMAND, &cmd, 2);
+	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	vblk_cfg_write(b, PCI_COMMAND, &cmd, 2);
+	if (b->msix_vectors)
+		vblk_msix_enable(b);
+}
+
 static int vblk_msix(struct vblk *b)
 {
 	int n = b->msix_vectors, i, ret;
@@ -208,6 +253,7 @@ int vblk_attach(struct vblk *b, const char *dev)
 	ret = svf_vfio_dma_map(&b->v, VBLK_IOVA, b->mem_size, (void **)&b->mem);
 	if (ret)
 		goto fail;
+	vblk_pci_enable(b);
 	if (b->msix_vectors) {
 		ret = vblk_msix(b);
 		if (ret)
@@ -283,13 +329,10 @@ int vblk_init_driver(struct vblk *b, uint16_t nq)
 			(1ULL << VIRTIO_BLK_F_SEG_MAX) |
 			(1ULL << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ULL << VIRTIO_BLK_F_MQ);
-	uint16_t cmd, i, numq;
+	uint16_t i, numq;
 	int ret;
 
-	vblk_cfg_read(b, PCI_COMMAND, &cmd, 2);
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	vblk_cfg_write(b, PCI_COMMAND, &cmd, 2);
-
+	vblk_pci_enable(b);
 	vblk_wr(b, b->common + VIRTIO_PCI_COMMON_STATUS, 0, 1);
 	if (vblk_status(b) != 0)
 		return -EIO;

@@ -8,12 +8,13 @@ sf_plan 6
 sf_check "modules load (snapvf_sim, snapvf_sf)" svf_modload snapvf_sim
 svf_modload snapvf_sf || sf_fail "snapvf_sf loads"
 sf_check "SF 0 published and served as an mdev parent" sf_new 0
-sf_check "SF 1 published (small: 1 queue per instance max)" sf_new 1 1M 1 64
+sf_check "SF 1 and SF 2 (1 queue only) published" eval 'sf_new 1 && sf_new 2 1M 1 64'
+
 t=$SF_AUX/snapvf_sim.sf.0/mdev_supported_types
 sf_check "SF 0 lists both types" test -d "$t/$SF_T1" -a -d "$t/$SF_T4"
-sf_check "SF 1 (1 queue) lists only the 1-queue type" \
-	test -d "$SF_AUX/snapvf_sim.sf.1/mdev_supported_types/$SF_T1" -a \
-	! -e "$SF_AUX/snapvf_sim.sf.1/mdev_supported_types/$SF_T4"
+sf_check "SF 2 (1 queue) lists only the 1-queue type" \
+	test -d "$SF_AUX/snapvf_sim.sf.2/mdev_supported_types/$SF_T1" -a \
+	! -e "$SF_AUX/snapvf_sim.sf.2/mdev_supported_types/$SF_T4"
 api=$(cat "$t/$SF_T1/device_api" 2>/dev/null)
 [ "$api" = vfio-pci ] && sf_ok "device_api is vfio-pci" || sf_fail "device_api is vfio-pci (got '$api')"
 for f in name description available_instances; do

@@ -5,8 +5,8 @@
 # CMD... (ok/not ok by exit status), sf_done (exits with sf_rc).
 
 SF_AUX=/sys/bus/auxiliary/devices
-SF_T1=snapvf_sf-1q-64MiB
-SF_T4=snapvf_sf-4q-256MiB
+SF_T1=snapvf_sf.blk-1q-64MiB
+SF_T4=snapvf_sf.blk-4q-256MiB
 VBLK="$SVF_TOP/tools/vblk/svf-vblk"
 sf_n=0
 sf_rc=0
@@ -21,11 +21,11 @@ sf_check() {
 }
 sf_done() { exit $sf_rc; }
 
-# The bound simulator manager's PCI device directory.
+# The bound simulator manager's control directory (<pci dev>/snapvf_sim).
 sf_mgr() {
 	local d
 	for d in /sys/bus/pci/drivers/snapvf_sim/0000:*; do
-		[ -e "$d/new_sf" ] && { echo "$d"; return 0; }
+		[ -e "$d/snapvf_sim/new_sf" ] && { echo "$d/snapvf_sim"; return 0; }
 	done
 	echo "sf_lib: no snapvf_sim manager (is -device pci-testdev in vm.conf?)" >&2
 	return 1

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #define SF_DEV(id)	"/sys/bus/auxiliary/devices/snapvf_sim.sf." #id
-#define SF_TYPE_1Q	"snapvf_sf-1q-64MiB"
-#define SF_TYPE_4Q	"snapvf_sf-4q-256MiB"
+#define SF_TYPE_1Q	"snapvf_sf.blk-1q-64MiB"
+#define SF_TYPE_4Q	"snapvf_sf.blk-4q-256MiB"
 
 static inline int sf_write(const char *path, const char *val)
 {
