@@ -308,6 +308,11 @@ static struct file *svf_mig_set_state(struct vfio_device *vdev,
 		ret = -ENODEV;
 		goto out;
 	}
+	/* Only a reset leaves ERROR (the core's table WARNs on it). */
+	if (mig->state == VFIO_DEVICE_STATE_ERROR) {
+		ret = -EINVAL;
+		goto out;
+	}
 	while (mig->state != new_state) {
 		ret = vfio_mig_get_next_state(vdev, mig->state, new_state, &next);
 		if (ret)

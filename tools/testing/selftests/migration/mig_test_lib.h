@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the migration selftests: the test devices of
+ * snapvf_mig_test.ko (platform devices svf_mig_test.N), their sysfs knobs,
+ * whole-stream save/load through data_fd, and kernel-log capture.
+ */
+#ifndef _MIG_TEST_LIB_H
+#define _MIG_TEST_LIB_H
+
+#include <stdarg.h>
+#include "svf_vfio.h"
+
+#define MT_SYSFS	"/sys/bus/platform/devices/svf_mig_test.%d"
+#define MT_IO		(1 << 20)
+
+static SVF_UNUSED int mt_attr_write(int dev, const char *attr, const char *fmt, ...)
+{
+	char path[128], val[128];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), MT_SYSFS "/%s", dev, attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static SVF_UNUSED int mt_attr_read(int dev, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), MT_SYSFS "/%s", dev, attr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static SVF_UNUSED long mt_attr_long(int dev, const char *attr)
+{
+	char buf[64];
+
+	if (mt_attr_read(dev, attr, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 0);
+}
+
+static SVF_UNUSED unsigned long mt_checksum(int dev)
+{
+	char buf[64];
+
+	if (mt_attr_read(dev, "checksum", buf, sizeof(buf)))
+		return ~0UL;
+	return strtoul(buf, NULL, 16);
+}
+
+/* A named counter from the "counters" attribute. */
+static SVF_UNUSED long mt_counter(int dev, const char *name)
+{
+	char buf[1024], *p;
+
+	if (mt_attr_read(dev, "counters", buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, name);
+	return p ? strtol(p + strlen(name) + 1, NULL, 10) : -1;
+}
+
+static SVF_UNUSED int mt_open(struct svf_vfio *v, int dev)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), MT_SYSFS, dev);
+	return svf_vfio_open(v, path);
+}
+
+/* Read a whole saving data_fd (until EOF) into a malloc'ed buffer. */
+static SVF_UNUSED ssize_t mt_read_all(int fd, char **out)
+{
+	size_t cap = 4 << 20, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (cap - len < MT_IO) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				return -ENOMEM;
+		}
+		n = read(fd, buf + len, MT_IO);
+		if (n < 0) {
+			n = -errno;
+			free(buf);
+			return n;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	*out = buf;
+	return len;
+}
+
+/* STOP -> STOP_COPY, read everything, back to STOP. */
+static SVF_UNUSED ssize_t mt_save(struct svf_vfio *v, char **out)
+{
+	ssize_t len;
+	int fd, ret;
+
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret)
+		return ret;
+	len = mt_read_all(fd, out);
+	close(fd);
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	return ret ? ret : len;
+}
+
+/*
+ * RESUMING, write @len bytes of @buf in @io sized writes, then try
+ * RESUMING -> STOP.  Returns the first error (write or arc) or 0; the
+ * device is left in STOP on success, RESUMING otherwise.
+ */
+static SVF_UNUSED int mt_load(struct svf_vfio *v, const char *buf, size_t len,
+			      size_t io)
+{
+	size_t done = 0;
+	int fd, ret = 0;
+	ssize_t n;
+
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		return ret;
+	while (done < len) {
+		n = write(fd, buf + done, len - done < io ? len - done : io);
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		done += n;
+	}
+	if (!ret)
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	close(fd);
+	return ret;
+}
+
+/* Kernel log capture: open at the end, later count matching new lines. */
+static SVF_UNUSED int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Lines since kmsg_open() containing @needle; also counts warnings. */
+static SVF_UNUSED int kmsg_count(int fd, const char *needle, int *warnings)
+{
+	char rec[2048];
+	int count = 0;
+	ssize_t n;
+
+	if (warnings)
+		*warnings = 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			count++;
+		if (warnings && (strstr(rec, "WARNING") || strstr(rec, "BUG") ||
+				 strstr(rec, "Oops")))
+			(*warnings)++;
+	}
+	return count;
+}
+
+#endif /* _MIG_TEST_LIB_H */
