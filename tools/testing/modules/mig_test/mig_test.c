@@ -12,8 +12,8 @@
  *   size        state size in bytes (page multiple); writing reallocates
  *   seed        write: regenerate the whole state from a seed
  *   poke        write "OFF LEN VAL": memset part of the state
- *   checksum    CRC32C of the state
- *   state       (binary) the state bytes
+ *   checksum    CRC32C of the state bytes
+ *   state       (binary attribute) all state bytes
  *   level       2 running, 1 quiesced (P2P), 0 stopped
  *   counters    hook call counters, commits, hooks called after withdrawal
  *   fault_*     fault_stop, fault_commit: fail that hook once;
