@@ -15,6 +15,7 @@
  */
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 #include <snapvf/compat.h>
@@ -66,11 +67,51 @@ static void svf_pci_close_device(struct vfio_device *vdev)
 	vfio_pci_core_close_device(vdev);
 }
 
+/*
+ * Functions without a PCI-level reset (reset_works false, e.g. the
+ * simulator's ivshmem functions) are reset through their parent: the
+ * device state the parent keeps and the migration state machine go back
+ * to RUNNING with no session, which is what a VMM needs to recover from
+ * the ERROR state.  GET_INFO then advertises VFIO_DEVICE_FLAGS_RESET.
+ */
+static int svf_pci_parent_reset(struct svf_pci_dev *sdev)
+{
+	int ret;
+
+	ret = svf_aux_fn_reset(sdev->fn);
+	if (!ret && sdev->migratable)
+		svf_mig_reset(&sdev->mig);
+	return ret;
+}
+
+static long svf_pci_get_info(struct svf_pci_dev *sdev, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct vfio_device_info info;
+	long ret;
+
+	ret = vfio_pci_core_ioctl(&sdev->core.vdev, VFIO_DEVICE_GET_INFO, arg);
+	if (ret || sdev->core.reset_works)
+		return ret;
+	if (copy_from_user(&info, uarg, offsetofend(struct vfio_device_info, flags)))
+		return -EFAULT;
+	info.flags |= VFIO_DEVICE_FLAGS_RESET;
+	if (copy_to_user(uarg, &info, offsetofend(struct vfio_device_info, flags)))
+		return -EFAULT;
+	return 0;
+}
+
 static long svf_pci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 			  unsigned long arg)
 {
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+
 	if (svf_pci_gone(vdev))
 		return -ENODEV;
+	if (cmd == VFIO_DEVICE_GET_INFO)
+		return svf_pci_get_info(sdev, arg);
+	if (cmd == VFIO_DEVICE_RESET && !sdev->core.reset_works)
+		return svf_pci_parent_reset(sdev);
 	return vfio_pci_core_ioctl(vdev, cmd, arg);
 }
 

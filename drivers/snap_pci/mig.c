@@ -74,16 +74,17 @@ static int svf_pci_save_begin(struct svf_mig *mig, bool precopy)
 }
 
 /*
- * Pre-copy: drain the current round; once it is exhausted, start the next
- * round only if the parent reports changes (otherwise the layer returns
- * ENOMSG to the reader).  STOP_COPY: start the final round once, then
- * drain it; its end is the end of the state.
+ * Produce the next chunk of the current round; 0 bytes ends it (the layer
+ * then answers ENOMSG in pre-copy).  Pre-copy rounds after the first are
+ * started by svf_pci_pending(), i.e. when the VMM asks
+ * VFIO_MIG_GET_PRECOPY_INFO, because the parent finds changes only when a
+ * round starts.  STOP_COPY starts the final round once; its end is the end
+ * of the state.
  */
 static int svf_pci_save(struct svf_mig *mig, bool final,
 			struct svf_mig_chunk *chunk)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
-	struct svf_aux_pending p;
 	ssize_t n;
 	int ret;
 
@@ -94,13 +95,6 @@ static int svf_pci_save(struct svf_mig *mig, bool final,
 		sdev->final_started = true;
 	}
 	n = svf_aux_fn_save_chunk(sdev->fn, chunk->buf, chunk->size);
-	if (!n && !final && !svf_aux_fn_save_pending(sdev->fn, &p) &&
-	    p.dirty_bytes) {
-		ret = svf_aux_fn_save_round(sdev->fn, false);
-		if (ret)
-			return ret;
-		n = svf_aux_fn_save_chunk(sdev->fn, chunk->buf, chunk->size);
-	}
 	if (n < 0)
 		return n;
 	chunk->len = n;
@@ -119,18 +113,32 @@ static void svf_pci_save_end(struct svf_mig *mig)
 	sdev->final_started = false;
 }
 
+/*
+ * Estimates for VFIO_MIG_GET_PRECOPY_INFO and MIG_DATA_SIZE.  In a
+ * pre-copy session whose first round has been drained (or that is past
+ * it), a new round is started first: it rescans the state, so dirty_bytes
+ * reports what changed since the data the VMM already read.  What the
+ * previous round had not returned yet stays due in the new one.
+ */
 static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 {
+	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	struct svf_aux_pending p;
 
 	memset(out, 0, sizeof(*out));
-	if (svf_aux_fn_save_pending(svf_pci_fn(mig), &p))
-		return;
+	if (svf_aux_fn_save_pending(sdev->fn, &p))
+		return;		/* no session: the parent gives no estimate */
+	if (sdev->saving && !sdev->final_started &&
+	    (!p.initial || !p.round_bytes)) {
+		if (svf_aux_fn_save_round(sdev->fn, false) ||
+		    svf_aux_fn_save_pending(sdev->fn, &p))
+			return;
+	}
 	if (p.initial) {
 		out->initial = p.round_bytes;
 		out->dirty = p.dirty_bytes;
 	} else {
-		out->dirty = p.round_bytes + p.dirty_bytes;
+		out->dirty = p.round_bytes;
 	}
 	out->stop_copy = p.stop_copy_bytes;
 }

@@ -231,8 +231,17 @@ static void svf_pci_withdraw(struct svf_pci_dev *sdev)
 	/* ERROR state, data_fds fail, no hook runs after this returns. */
 	if (sdev->migratable)
 		svf_mig_withdraw(&sdev->mig);
-	pci_info(pdev, "parent withdrew the function; asking the user to release it\n");
-	vfio_pci_core_request(&sdev->core.vdev, 0);
+	/*
+	 * Tell a VMM at once; the unbind below keeps relaying requests until
+	 * it lets go.  open_count is read without dev_set->lock: a VMM that
+	 * opens the device right now finds it withdrawn anyway.
+	 */
+	if (READ_ONCE(sdev->core.vdev.open_count)) {
+		pci_info(pdev, "parent withdrew the function; asking the user to release it\n");
+		vfio_pci_core_request(&sdev->core.vdev, 0);
+	} else {
+		pci_info(pdev, "parent withdrew the function; unbinding\n");
+	}
 	svf_pci_queue(pdev, true);
 }
 

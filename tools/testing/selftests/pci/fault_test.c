@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every fault the simulator injects into a snapvf_pci migration ends in a
+ * clean error and a reusable device: a save failing at byte N (in
+ * STOP_COPY and in PRE_COPY), a load failing at byte N (destination left
+ * unchanged), a slow quiesce, and a surprise removal in the middle of
+ * STOP_COPY (request IRQ, ERROR, calls fail, function rebinds afterwards).
+ */
+#include "mig_lib.h"
+#include "kselftest_harness.h"
+
+#define TEST_STATE	(2u << 20)
+
+FIXTURE(fault) {
+	char fn[MAX_FNS][32];
+	const char *a, *b;
+	struct svf_vfio va, vb;
+	struct mig_buf buf;
+};
+
+static int setup_fn(const char *bdf)
+{
+	char val[32];
+	int ret;
+
+	sim_del(bdf);
+	ret = sim_add(bdf);
+	if (!ret)
+		ret = pci_bind(bdf, SNAP_DRV);
+	if (!ret)
+		ret = pci_wait_driver(bdf, SNAP_DRV, 5000);
+	snprintf(val, sizeof(val), "%u", TEST_STATE);
+	return ret ? ret : sim_knob(bdf, "state_size", val);
+}
+
+FIXTURE_SETUP(fault)
+{
+	ASSERT_EQ(0, modload("snapvf_sim"));
+	ASSERT_EQ(0, modload(SNAP_DRV));
+	ASSERT_GE(find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
+	self->a = self->fn[0];
+	self->b = self->fn[1];
+	ASSERT_EQ(0, setup_fn(self->a));
+	ASSERT_EQ(0, setup_fn(self->b));
+	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
+	ASSERT_EQ(0, svf_vfio_open(&self->vb, self->b));
+	ASSERT_EQ(0, state_fill(&self->va, 0, TEST_STATE, 11));
+	ASSERT_EQ(0, state_fill(&self->vb, 0, TEST_STATE, 12));
+	memset(&self->buf, 0, sizeof(self->buf));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	mig_buf_free(&self->buf);
+	svf_vfio_close(&self->va);
+	svf_vfio_close(&self->vb);
+}
+
+/* After a failure: ERROR (or a clean error), reset, a good migration. */
+static void recover_and_migrate(struct __test_metadata *_metadata,
+				FIXTURE_DATA(fault) *self)
+{
+	void *sa, *sb;
+	uint32_t state;
+
+	ASSERT_EQ(0, svf_vfio_reset(&self->va));
+	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
+	self->buf.len = 0;
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 1, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	sa = state_snapshot(&self->va, TEST_STATE);
+	sb = state_snapshot(&self->vb, TEST_STATE);
+	ASSERT_TRUE(sa && sb);
+	EXPECT_EQ(0, memcmp(sa, sb, TEST_STATE));
+	free(sa);
+	free(sb);
+}
+
+static void save_fault(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(fault) *self, const char *at, int rounds)
+{
+	uint32_t state;
+	int ret;
+
+	ASSERT_EQ(0, sim_knob(self->a, "fail_save_at", at));
+	ret = mig_save(&self->va, &self->buf, rounds, NULL, NULL, NULL);
+	EXPECT_NE(0, ret) TH_LOG("save must fail");
+	EXPECT_NE(-ETIMEDOUT, ret);
+	if (!svf_vfio_mig_get(&self->va, &state))
+		TH_LOG("state after the fault: %s", svf_mig_state_name(state));
+	sim_knob(self->a, "fail_save_at", "-1");
+	recover_and_migrate(_metadata, self);
+}
+
+TEST_F(fault, save_fails_in_stop_copy)
+{
+	save_fault(_metadata, self, "1000000", 0);
+}
+
+TEST_F(fault, save_fails_in_pre_copy)
+{
+	save_fault(_metadata, self, "20000", 2);
+}
+
+TEST_F(fault, load_fails)
+{
+	void *before, *after;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	before = state_snapshot(&self->vb, TEST_STATE);
+	ASSERT_NE(NULL, before);
+	ASSERT_EQ(0, sim_knob(self->b, "fail_load_at", "500000"));
+	EXPECT_NE(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	after = state_snapshot(&self->vb, TEST_STATE);
+	ASSERT_NE(NULL, after);
+	EXPECT_EQ(0, memcmp(before, after, TEST_STATE)) TH_LOG("destination unchanged");
+	free(before);
+	free(after);
+	sim_knob(self->b, "fail_load_at", "-1");
+	recover_and_migrate(_metadata, self);
+}
+
+TEST_F(fault, slow_quiesce)
+{
+	struct mig_stats st;
+
+	ASSERT_EQ(0, sim_knob(self->a, "quiesce_delay_ms", "400"));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 1, NULL, NULL, &st));
+	EXPECT_GE(st.stopcopy_s, 0.39) TH_LOG("quiesce delay is part of the downtime");
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	sim_knob(self->a, "quiesce_delay_ms", "0");
+}
+
+/* The parent vanishes while STOP_COPY data is being read. */
+TEST_F(fault, surprise_removal_mid_stop_copy)
+{
+	uint32_t state;
+	int efd, fd;
+	int64_t n;
+
+	efd = svf_vfio_irq_eventfd(&self->va, VFIO_PCI_REQ_IRQ_INDEX);
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(0, sim_knob(self->a, "surprise_save_at", "300000"));
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	n = mig_buf_fill(&self->buf, fd, 0);
+	EXPECT_LT(n, 0) TH_LOG("the stream must end in an error, got %lld bytes",
+			       (long long)n);
+	EXPECT_GT(svf_wait_eventfd(efd, 5000), 0) TH_LOG("request IRQ");
+	if (!svf_vfio_mig_get(&self->va, &state))
+		EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state);
+	EXPECT_NE(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_NE(0, svf_vfio_reset(&self->va));
+	close(fd);
+	close(efd);
+	svf_vfio_close(&self->va);
+	EXPECT_EQ(0, pci_wait_driver(self->a, NULL, 5000));
+	/* published again: bound again, usable again */
+	ASSERT_EQ(0, sim_add(self->a));
+	ASSERT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	ASSERT_EQ(0, sim_knob(self->a, "state_size", "2M"));
+	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
+	recover_and_migrate(_metadata, self);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live migration through snapvf_pci from function A to function B, with
+ * the simulator as parent: STOP_COPY, PRE_COPY with the state changing
+ * between rounds, P2P arcs, the size estimate, the simulated registers,
+ * and rejected streams (incompatible, corrupt, truncated) leaving the
+ * destination unchanged and reusable.  Destination state must equal the
+ * source's byte for byte.
+ */
+#include "mig_lib.h"
+#include "kselftest_harness.h"
+
+#define TEST_STATE	(4u << 20)
+
+FIXTURE(mig) {
+	char fn[MAX_FNS][32];
+	const char *a, *b;
+	struct svf_vfio va, vb;
+	size_t size;
+	struct mig_buf buf;
+};
+
+static int setup_fn(const char *bdf, size_t size)
+{
+	char val[32], dir[PATH_MAX];
+	int ret;
+
+	if (!pci_is_bound(bdf, SNAP_DRV) || sim_fn_dir(bdf, dir, sizeof(dir))) {
+		sim_del(bdf);
+		ret = sim_add(bdf);
+		if (ret)
+			return ret;
+		ret = pci_bind(bdf, SNAP_DRV);
+		if (ret)
+			return ret;
+	}
+	snprintf(val, sizeof(val), "%zu", size);
+	return sim_knob(bdf, "state_size", val);
+}
+
+FIXTURE_SETUP(mig)
+{
+	ASSERT_EQ(0, modload("snapvf_sim"));
+	ASSERT_EQ(0, modload(SNAP_DRV));
+	ASSERT_GE(find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
+	self->a = self->fn[0];
+	self->b = self->fn[1];
+	self->size = TEST_STATE;
+	ASSERT_EQ(0, setup_fn(self->a, self->size));
+	ASSERT_EQ(0, setup_fn(self->b, self->size));
+	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
+	ASSERT_EQ(0, svf_vfio_open(&self->vb, self->b));
+	ASSERT_EQ(0, state_fill(&self->va, 0, self->size, 1));
+	ASSERT_EQ(0, state_fill(&self->vb, 0, self->size, 2));
+	memset(&self->buf, 0, sizeof(self->buf));
+}
+
+FIXTURE_TEARDOWN(mig)
+{
+	mig_buf_free(&self->buf);
+	svf_vfio_close(&self->va);
+	svf_vfio_close(&self->vb);
+}
+
+/* A's state (now stopped) equals B's, byte for byte. */
+static int same_state(struct svf_vfio *a, struct svf_vfio *b, size_t size)
+{
+	void *sa = state_snapshot(a, size), *sb = state_snapshot(b, size);
+	int ret = sa && sb && !memcmp(sa, sb, size);
+
+	free(sa);
+	free(sb);
+	return ret;
+}
+
+TEST_F(mig, stop_copy)
+{
+	struct mig_stats st;
+	uint32_t state;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, &st));
+	EXPECT_GE(st.stop_bytes, self->size);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP, state);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, &st));
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
+	EXPECT_TRUE(same_state(&self->va, &self->vb, self->size));
+	TH_LOG("stream %zu bytes, stop-copy %.1f ms, load %.1f ms",
+	       self->buf.len, st.stopcopy_s * 1e3, st.load_s * 1e3);
+}
+
+struct touch_ctx {
+	struct svf_vfio *v;
+	int fails;
+};
+
+/* The device "in use": change 64 KiB at a different place each round. */
+static void touch_state(void *opaque, int round)
+{
+	struct touch_ctx *t = opaque;
+
+	if (state_fill(t->v, (size_t)(round + 1) * (256u << 10), 64u << 10,
+		       100 + round))
+		t->fails++;
+}
+
+TEST_F(mig, pre_copy)
+{
+	struct touch_ctx t = { .v = &self->va };
+	struct mig_stats st;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 3, touch_state, &t, &st));
+	EXPECT_EQ(0, t.fails);
+	EXPECT_EQ(3, st.rounds);
+	EXPECT_GE(st.precopy_bytes, self->size) TH_LOG("round 0 carries it all");
+	EXPECT_GT(st.last_dirty, 0) TH_LOG("changes between rounds are dirty");
+	EXPECT_LT(st.stop_bytes, self->size / 4)
+		TH_LOG("stop-copy carries only what changed: %llu bytes",
+		       (unsigned long long)st.stop_bytes);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(&self->va, &self->vb, self->size));
+}
+
+/* PRE_COPY info: all initial at first, nothing left after a full read. */
+TEST_F(mig, precopy_info)
+{
+	uint64_t initial, dirty;
+	int fd;
+
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_GE(initial, self->size);
+	ASSERT_GT(mig_buf_fill(&self->buf, fd, 0), 0);
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_EQ(0, initial);
+	ASSERT_EQ(0, state_fill(&self->va, 0, 8192, 7));
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_GE(dirty, 8192);
+	close(fd);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+}
+
+TEST_F(mig, data_size_and_arcs)
+{
+	static const uint32_t path[] = {
+		VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_STOP,
+		VFIO_DEVICE_STATE_RUNNING_P2P, VFIO_DEVICE_STATE_RUNNING,
+		VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_RUNNING,
+	};
+	uint64_t size = 0, initial, dirty;
+	uint32_t state;
+	unsigned int i;
+	int fd;
+
+	/* the parent estimates once a save session is open */
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &size));
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &size));
+	EXPECT_GE(size, self->size);
+	close(fd);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+		ASSERT_EQ(0, svf_vfio_mig_set(&self->va, path[i], NULL))
+			TH_LOG("-> %s", svf_mig_state_name(path[i]));
+		ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
+		EXPECT_EQ(path[i], state);
+	}
+}
+
+TEST_F(mig, registers)
+{
+	char val[64];
+
+	if (sim_knob(self->a, "scratch", "0x5eed1234"))
+		SKIP(return, "simulator has no scratch register knob");
+	ASSERT_EQ(0, sim_knob(self->b, "scratch", "0"));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	ASSERT_EQ(0, sim_knob_read(self->b, "scratch", val, sizeof(val)));
+	EXPECT_EQ(0x5eed1234ULL, strtoull(val, NULL, 0));
+}
+
+/* Each bad stream: load fails, B unchanged, then a good stream loads. */
+static void bad_stream(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mig) *self, int how)
+{
+	void *before, *after;
+	size_t len;
+	uint32_t state;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	before = state_snapshot(&self->vb, self->size);
+	ASSERT_NE(NULL, before);
+	len = self->buf.len;
+	if (how == 0)
+		len -= 100;			/* truncated */
+	else if (how == 1)
+		self->buf.data[len / 2] ^= 0x40;	/* corrupt */
+	EXPECT_NE(0, mig_load(&self->vb, &self->buf, len, NULL));
+	after = state_snapshot(&self->vb, self->size);
+	ASSERT_NE(NULL, after);
+	EXPECT_EQ(0, memcmp(before, after, self->size)) TH_LOG("nothing applied");
+	free(before);
+	free(after);
+	/* reusable: reset, then the intact stream goes in */
+	if (how == 1)
+		self->buf.data[self->buf.len / 2] ^= 0x40;
+	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
+	if (how == 2) {	/* incompatible: make B compatible again */
+		char val[32];
+
+		snprintf(val, sizeof(val), "%zu", self->size);
+		ASSERT_EQ(0, sim_knob(self->b, "state_size", val));
+	}
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(&self->va, &self->vb, self->size));
+}
+
+TEST_F(mig, truncated_stream)
+{
+	bad_stream(_metadata, self, 0);
+}
+
+TEST_F(mig, corrupt_stream)
+{
+	bad_stream(_metadata, self, 1);
+}
+
+TEST_F(mig, incompatible_stream)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%zu", self->size / 2);
+	ASSERT_EQ(0, sim_knob(self->b, "state_size", val));
+	bad_stream(_metadata, self, 2);
+}
+
+TEST_HARNESS_MAIN
