@@ -82,10 +82,10 @@ def parse(path):
 def doc_tree():
     t = svfctl_fake_test.build(mdev=False)
     t.add_mdev_parent(svfctl_fake_test.MGR, {
-        "snapvf_sf-1q-64MiB": ("virtio-blk 1 queue 64 MiB",
+        "snapvf_sf.blk-1q-64MiB": ("virtio-blk 1 queue 64 MiB",
                                "virtio-blk, 1 queue of 256, 64 MiB", 4,
                                "vfio-pci"),
-        "snapvf_sf-4q-256MiB": ("virtio-blk 4 queues 256 MiB",
+        "snapvf_sf.blk-4q-256MiB": ("virtio-blk 4 queues 256 MiB",
                                 "virtio-blk, 4 queues of 256, 256 MiB", 1,
                                 "vfio-pci"),
     }, sf="snapvf_sim.sf.0")
