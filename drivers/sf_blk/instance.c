@@ -19,7 +19,6 @@
 
 #include "sf.h"
 
-
 /* ---- host ops of the model (called with blk.lock held) ---- */
 
 static int svf_sf_dma_read(void *priv, u64 iova, void *buf, size_t len)

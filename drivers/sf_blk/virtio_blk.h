@@ -130,7 +130,7 @@ struct svf_vblk_store {
  * @reqs: completed requests (statistics)
  */
 struct svf_vblk_dev {
-	struct mutex lock;
+	struct mutex lock;	/* see above: all state below */
 	const struct svf_vblk_host_ops *ops;
 	void *priv;
 	u16 nqueues;

@@ -82,10 +82,10 @@ static const char *vblk_walk(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 		c->seg[c->nsegs].addr = le64_to_cpu((__force __le64)d.addr);
 		c->seg[c->nsegs].len = le32_to_cpu((__force __le32)d.len);
 		c->seg[c->nsegs].write = flags & VRING_DESC_F_WRITE;
+		if (!c->seg[c->nsegs].write && c->wlen)
+			return "readable descriptor after writable one";
 		if (c->seg[c->nsegs].write)
 			c->wlen += c->seg[c->nsegs].len;
-		else if (c->wlen)
-			return "readable descriptor after writable one";
 		else
 			c->rlen += c->seg[c->nsegs].len;
 		c->nsegs++;
