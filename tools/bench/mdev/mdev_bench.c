@@ -59,8 +59,14 @@ int main(int argc, char **argv)
 		r = lat(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0, 4, atol(argv[3]));
 		svf_vfio_close(&v);
 	} else if (argc >= 7 && !strcmp(argv[1], "bar")) {
+		struct vfio_region_info ri;
+		uint16_t cmd = 0x3;	/* I/O and memory decoding on */
+
 		if (svf_vfio_open(&v, argv[2]))
 			return fprintf(stderr, "cannot open %s\n", argv[2]), 1;
+		if (!svf_vfio_region(&v, VFIO_PCI_CONFIG_REGION_INDEX, &ri) &&
+		    pwrite(v.device, &cmd, 2, ri.offset + 4) != 2)
+			fprintf(stderr, "command register write failed\n");
 		r = lat(&v, atoi(argv[3]), strtoull(argv[4], NULL, 0), atoi(argv[5]),
 			atol(argv[6]));
 		svf_vfio_close(&v);
