@@ -73,8 +73,16 @@ lint: check-deps
 # what install put there.  INSTALL_MOD_PATH= installs into a staging root.
 MODDIR := $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/updates/snapvf
 
-install: modules
-	$(LOCK) $(KBUILD) INSTALL_MOD_DIR=updates/snapvf modules_install
+# Debian's module signing key is not shipped with its headers: install
+# unsigned (they load with the E taint); sign with your own key via DKMS/MOK.
+# Installed modules are stripped of debug info, as Debian strips its own.
+NO_SIGN := CONFIG_MODULE_SIG_ALL=
+
+# Like the kernel's modules_install, install does not build: run make first
+# (as the user who builds), then make install (as root).
+install:
+	@test -s $(TOP)/modules.order || { echo "make: nothing built for $(KVER): run 'make' first"; exit 1; }
+	$(KBUILD) INSTALL_MOD_DIR=updates/snapvf INSTALL_MOD_STRIP=1 $(NO_SIGN) modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 uninstall:

@@ -15,7 +15,7 @@ moddir=$stage/lib/modules/$KVER/updates/snapvf
 mapfile -t built < <(sed -e 's/\.o$//' -e 's/\.ko$//' "$SVF_TOP/modules.order")
 
 echo "TAP version 13"
-echo "1..$(( ${#built[@]} + 6 ))"
+echo "1..$(( ${#built[@]} + 7 ))"
 
 # /lib/modules/$KVER/kernel is needed by depmod -b: link the real one in.
 mkdir -p "$stage/lib/modules/$KVER"
@@ -24,7 +24,9 @@ for f in /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} /lib/modul
 done
 
 out=$(make -s -C "$SVF_TOP" install INSTALL_MOD_PATH=$stage KVER="$KVER" 2>&1)
-check "make install exits 0" test $? -eq 0 || echo "$out" | sed 's/^/# /'
+rc=$?
+check "make install exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || echo "$out" | tail -n 20 | sed 's/^/# /'
 
 for m in "${built[@]}"; do
 	check "installed $(basename "$m")" test -n "$(find "$moddir" -name "$(basename "$m").ko*" 2>/dev/null)"
