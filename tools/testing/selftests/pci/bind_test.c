@@ -132,7 +132,7 @@ TEST_F(bind, rebind_loops)
 	int i;
 
 	ASSERT_EQ(0, sim_add(self->a));
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 10; i++) {
 		ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV)) TH_LOG("bind #%d", i);
 		ASSERT_EQ(0, svf_vfio_open(&v, self->a));
 		ASSERT_EQ(4, svf_vfio_read(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0,
@@ -142,7 +142,7 @@ TEST_F(bind, rebind_loops)
 		ASSERT_EQ(0, pci_unbind(self->a));
 	}
 	ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV));
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 6; i++) {
 		ASSERT_EQ(0, sim_del(self->a)) TH_LOG("withdraw #%d", i);
 		ASSERT_EQ(0, pci_wait_driver(self->a, NULL, 5000));
 		ASSERT_EQ(0, sim_add(self->a));
