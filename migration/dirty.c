@@ -19,6 +19,7 @@
 #include <linux/log2.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <snapvf/compat.h>
 #include "mig_internal.h"
 
 #define SVF_DIRTY_DEFAULT_RANGES	256
@@ -333,10 +334,12 @@ static void svf_dirty_clip_fn(void *opaque, u64 iova, u64 len)
  * @fn: called for each run of dirty bytes inside the window
  * @opaque: passed to @fn
  *
- * The layer's log_read_and_clear uses it with iova_bitmap_set(); it is
- * exported for tests and for reporting without an iova_bitmap (kernels
+ * The layer's log_read_and_clear uses it with iova_bitmap_set(), and
+ * SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT with a kernel bitmap (kernels
  * built without CONFIG_IOMMUFD_DRIVER have a stub iova_bitmap, see
- * Documentation/driver-api/migration.rst).  @fn may sleep.
+ * Documentation/driver-api/migration.rst).  @fn runs under the tracking
+ * mutex: it may sleep but must not touch user memory or call back into
+ * the tracker.
  *
  * Context: process context; takes the tracking mutex.
  * Return: 0, -EINVAL when logging is off or @length is 0, -EOVERFLOW.
@@ -373,14 +376,71 @@ out:
 }
 EXPORT_SYMBOL_GPL(svf_dirty_read_and_clear);
 
+/*
+ * Whether the started ranges cover [iova, last] without a gap; the ranges
+ * are sorted and do not overlap.  dirty->lock held.
+ */
+static bool svf_dirty_covers(struct svf_dirty_tracker *t, u64 iova, u64 last)
+{
+	u32 i;
+
+	for (i = svf_dirty_first(t, iova); i < t->nr; i++) {
+		struct svf_dirty_range *r = &t->ranges[i];
+
+		if (r->start > iova)
+			return false;
+		if (r->last >= last)
+			return true;
+		iova = r->last + 1;
+	}
+	return false;
+}
+
+/**
+ * svf_dirty_window() - check a report window against the active tracker
+ * @mig: engine
+ * @iova: window start
+ * @last: last byte of the window
+ * @pgshift: set to the tracking page shift
+ *
+ * Context: process context; takes the tracking mutex.
+ * Return: 0 when logging is on and its ranges cover the whole window,
+ * -EINVAL otherwise.
+ */
+int svf_dirty_window(struct svf_mig *mig, u64 iova, u64 last,
+		     unsigned int *pgshift)
+{
+	struct svf_dirty *d = mig->dirty;
+	struct svf_dirty_tracker *t;
+	int ret = -EINVAL;
+
+	mutex_lock(&d->lock);
+	t = rcu_dereference_protected(d->tracker, lockdep_is_held(&d->lock));
+	if (t && svf_dirty_covers(t, iova, last)) {
+		*pgshift = t->pgshift;
+		ret = 0;
+	}
+	mutex_unlock(&d->lock);
+	return ret;
+}
+
 static void svf_dirty_to_bitmap(void *opaque, u64 iova, u64 len)
 {
 	iova_bitmap_set(opaque, iova, len);
 }
 
+/*
+ * Without CONFIG_IOMMUFD_DRIVER the vfio core fails the standard report
+ * before calling this, and iova_bitmap_set() is a stub that would drop
+ * what was cleared: refuse rather than lose dirty bits should a later
+ * core call it anyway.  SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT
+ * (dirty_report.c) is the report path there.
+ */
 static int svf_dirty_report(struct vfio_device *vdev, unsigned long iova,
 			    unsigned long length, struct iova_bitmap *dirty)
 {
+	if (!SVF_HAVE_IOVA_BITMAP)
+		return -EOPNOTSUPP;
 	return svf_dirty_read_and_clear(svf_mig_from_vdev(vdev), iova, length,
 					svf_dirty_to_bitmap, dirty);
 }

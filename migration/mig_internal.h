@@ -168,5 +168,12 @@ void svf_mig_end_sessions(struct svf_mig *mig);
 
 void svf_dirty_destroy(struct svf_mig *mig);
 int svf_dirty_init(struct svf_mig *mig);
+int svf_dirty_window(struct svf_mig *mig, u64 iova, u64 last,
+		     unsigned int *pgshift);
+
+/* ---- dirty_report.c */
+
+int svf_dirty_feature_report(struct svf_mig *mig, u32 flags,
+			     void __user *arg, size_t argsz);
 
 #endif /* _SVF_MIG_INTERNAL_H */

@@ -27,4 +27,16 @@
 #define SVF_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
 #endif
 
+/*
+ * The vfio core's VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT builds the user
+ * bitmap with iova_bitmap, which is compiled only with
+ * CONFIG_IOMMUFD_DRIVER (selected by IOMMUFD and by some variant drivers).
+ * Without it the iova_bitmap functions are stubs and the core fails every
+ * report with -EOPNOTSUPP before a driver is called: Debian 12's 6.12
+ * kernel is built that way.  DMA_LOGGING_START/STOP are unaffected.  The
+ * layer then offers SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT
+ * (include/uapi/snapvf.h), which does not use iova_bitmap.
+ */
+#define SVF_HAVE_IOVA_BITMAP	IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+
 #endif /* _SNAPVF_COMPAT_H */
