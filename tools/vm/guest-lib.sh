@@ -51,3 +51,19 @@ svf_modunload() {
 		rmmod "$name" || { echo "svf_modunload: rmmod $name failed" >&2; return 1; }
 	done
 }
+
+# svf_stage_modules: make the tree's kernel modules look installed in the
+# guest (whose root is read-only): mounts the module directory that
+# tools/vm/stage-modules prepared on the host (the kernel's modules plus
+# ours under updates/snapvf, indexed by depmod) over /lib/modules/$KVER.
+# Afterwards modprobe, modinfo and modules.alias (vfio_pci: entries
+# included) see our modules exactly as after "make install".
+svf_stage_modules() {
+	local orig=/run/svf-modules.orig
+	local stage=$SVF_TOP/build/vm/modroot/lib/modules/$KVER
+	[ -d "$orig/kernel" ] && return 0
+	[ -f "$stage/modules.dep.bin" ] || { echo "svf_stage_modules: $stage not prepared (vm-run does it)" >&2; return 1; }
+	mkdir -p "$orig" && mount --bind "/lib/modules/$KVER" "$orig" &&
+		mount --bind "$stage" "/lib/modules/$KVER" ||
+		{ echo "svf_stage_modules: cannot mount $stage" >&2; return 1; }
+}
