@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The demo's story, run inside the test guest by tools/demo/demo.  Every
+# step is a command an admin or a VMM would run; any failure stops the demo
+# with the step and the command that failed.
+set -uo pipefail
+. "$SVF_TOP/tools/vm/guest-lib.sh"
+
+SVFCTL=$SVF_TOP/tools/svfctl/svfctl
+VMM=$SVF_TOP/tools/vmm/svf-vmm
+VBLK=$SVF_TOP/tools/vblk/svf-vblk
+AUX=/sys/bus/auxiliary/devices
+STEPS=9
+n=0
+summary=()
+
+step() {
+	n=$((n + 1))
+	printf '\n==> [%d/%d] %s\n' "$n" "$STEPS" "$*"
+}
+
+fail() {
+	printf '\n*** demo FAILED in step %d: %s\n' "$n" "$*"
+	exit 1
+}
+
+# run CMD...: show the command and its output; stop the demo if it fails.
+# The output is kept in $OUT for parsing.
+run() {
+	printf '    $ %s\n' "$*"
+	OUT=$("$@" 2>&1)
+	local rc=$?
+	[ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/      /'
+	[ $rc -eq 0 ] || fail "$* (exit $rc)"
+}
+
+# sh_run "shell text": the same, for a line with redirections.
+sh_run() {
+	printf '    $ %s\n' "$1"
+	OUT=$(bash -c "$1" 2>&1)
+	local rc=$?
+	[ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/      /'
+	[ $rc -eq 0 ] || fail "$1 (exit $rc)"
+}
+
+# field KEY: the value of KEY=value in $OUT (last occurrence).
+field() { printf '%s\n' "$OUT" | grep -oE "(^| )$1=[^ ]+" | tail -n 1 | cut -d= -f2; }
+
+pci_of() {	# pci_of VENDOR DEVICE: addresses of matching functions
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ] && basename "$d"
+	done
+}
+
+echo "snapvf demo on $(uname -r): SNAP-style PCI functions and scalable functions"
+echo "through VFIO, with live migration, driven by a simulated device manager."
+
+# ---------------------------------------------------------------------------
+step "Install the modules and load the simulated device manager"
+svf_stage_modules || fail "staging the tree's modules"
+echo "    (the tree's modules are visible to modprobe as after 'make install')"
+run modprobe snapvf_sim
+MGR=$(pci_of 0x1b36 0x0005 | head -n 1)
+[ -n "$MGR" ] || fail "no pci-testdev manager function"
+M=/sys/bus/pci/devices/$MGR/snapvf_sim
+[ -d "$M" ] || fail "the simulator did not bind the manager $MGR"
+echo "    manager function $MGR, control directory $M"
+
+# ---------------------------------------------------------------------------
+step "The device manager publishes two SNAP functions and one scalable function"
+mapfile -t FNS < <(pci_of 0x1af4 0x1110)
+[ ${#FNS[@]} -ge 2 ] || fail "expected two ivshmem-plain functions"
+A=${FNS[0]} B=${FNS[1]}
+sh_run "echo $A > $M/new_function"
+sh_run "echo $B > $M/new_function"
+sh_run "echo '1 256M 4 256' > $M/new_sf"
+for f in "$A" "$B"; do
+	adev=$(awk -v a="$f" '$1 == a { print $2 }' "$M/functions")
+	[ -n "$adev" ] || fail "no aux device for $f"
+	sh_run "echo 64M > $AUX/$adev/sim/state_size"
+done
+ADEV_A=$(awk -v a="$A" '$1 == a { print $2 }' "$M/functions")
+ADEV_B=$(awk -v a="$B" '$1 == a { print $2 }' "$M/functions")
+run ls "$AUX"
+
+# ---------------------------------------------------------------------------
+step "Discover vfio-capable functions (svfctl list)"
+run "$SVFCTL" list --managed
+
+# ---------------------------------------------------------------------------
+step "Pick the most specific vfio driver from modules.alias and bind atomically"
+run "$SVFCTL" pick "$A"
+printf '%s\n' "$OUT" | grep -q snapvf_pci || fail "svfctl did not pick snapvf_pci for $A"
+run "$SVFCTL" bind "$A"
+run "$SVFCTL" bind "$B"
+for f in "$A" "$B"; do
+	drv=$(basename "$(readlink "/sys/bus/pci/devices/$f/driver")")
+	[ "$drv" = snapvf_pci ] || fail "$f is bound to $drv, not snapvf_pci"
+	echo "    $f -> $drv (IOMMU group $(basename "$(readlink "/sys/bus/pci/devices/$f/iommu_group")"))"
+done
+
+# ---------------------------------------------------------------------------
+step "PCI: the VMM client writes 64 MiB of device state into function A"
+run "$VMM" --seed 7 fill "$A" 2
+run "$VMM" info "$A"
+HASH_A=$(cat "$AUX/$ADEV_A/sim/state_hash")
+echo "    device-manager view of A's state: state_hash=$HASH_A"
+
+# ---------------------------------------------------------------------------
+step "PCI: live-migrate A -> B (2 pre-copy rounds, state changing between rounds)"
+run "$VMM" --precopy 2 --touch 2 --verify 2 migrate "$A" "$B"
+printf '%s\n' "$OUT" | grep -q 'verify bar=2 .* identical' || fail "A and B differ after migration"
+PCI_BYTES=$(field total_bytes) PCI_DOWN=$(field downtime_ms) PCI_MS=$(field total_ms)
+HA=$(cat "$AUX/$ADEV_A/sim/state_hash") HB=$(cat "$AUX/$ADEV_B/sim/state_hash")
+echo "    state_hash A=$HA B=$HB"
+[ "$HA" = "$HB" ] || fail "device manager reports different state on A and B"
+summary+=("PCI SNAP function|function A -> B|2|$PCI_BYTES|$PCI_DOWN|byte-identical (64 MiB)")
+
+# ---------------------------------------------------------------------------
+step "SF: create two virtio-blk mdev instances on the scalable function"
+SF=snapvf_sim.sf.1
+run modprobe snapvf_sf
+run "$SVFCTL" mdev types "$SF"
+TYPE=$(printf '%s\n' "$OUT" | grep -oE 'snapvf_sf\.blk-1q-[^ ]+' | head -n 1)
+[ -n "$TYPE" ] || fail "no 1-queue virtio-blk type on $SF"
+U1=5f0e0c2a-0001-4d6e-9a1b-000000000001
+U2=5f0e0c2a-0001-4d6e-9a1b-000000000002
+run "$SVFCTL" mdev create "$SF" "$TYPE" --uuid "$U1"
+run "$SVFCTL" mdev create "$SF" "$TYPE" --uuid "$U2"
+run mdevctl list
+run "$VBLK" "$U1" info
+
+# ---------------------------------------------------------------------------
+step "SF: virtio-blk I/O on instance 1, live-migrate it to instance 2, verify there"
+SECTORS=8192		# 4 MiB
+run "$VBLK" "$U1" write 0 $SECTORS 42
+run "$VBLK" "$U1" verify 0 $SECTORS 42
+printf '    $ %s\n' "$VBLK $U2 verify 0 $SECTORS 42    # before migration: must not match"
+if "$VBLK" "$U2" verify 0 $SECTORS 42 >/dev/null 2>&1; then
+	fail "instance 2 already holds the data before migration"
+fi
+echo "      mismatch, as expected"
+run "$VMM" --precopy 2 migrate "$U1" "$U2"
+SF_BYTES=$(field total_bytes) SF_DOWN=$(field downtime_ms)
+run "$VBLK" "$U2" verify 0 $SECTORS 42
+run "$VBLK" "$U2" write $SECTORS 2048 43
+run "$VBLK" "$U2" verify $SECTORS 2048 43
+summary+=("SF virtio-blk mdev|instance 1 -> 2|2|$SF_BYTES|$SF_DOWN|4 MiB verified, I/O continues")
+
+# ---------------------------------------------------------------------------
+step "Tear down: remove instances, restore drivers, withdraw, unload in any order"
+run "$SVFCTL" mdev remove "$U1"
+run "$SVFCTL" mdev remove "$U2"
+run "$SVFCTL" unbind "$A"
+run "$SVFCTL" unbind "$B"
+sh_run "echo 1 > $M/del_sf"
+run modprobe -r snapvf_sim
+run modprobe -r snapvf_sf snapvf_pci vfio_mdev_core snapvf_mig snapvf_aux
+if lsmod | grep -q snapvf; then fail "modules left loaded: $(lsmod | grep snapvf)"; fi
+echo "    all snapvf modules unloaded"
+
+# ---------------------------------------------------------------------------
+printf '\n==> Summary\n'
+printf '    %-20s %-16s %-10s %-12s %-12s %s\n' "what" "migrated" "pre-copy" "bytes moved" "downtime" "result"
+for row in "${summary[@]}"; do
+	IFS='|' read -r what path rounds bytes down result <<< "$row"
+	printf '    %-20s %-16s %-10s %-12s %-12s %s\n' "$what" "$path" "$rounds rounds" \
+		"$(( bytes / 1024 )) KiB" "$down ms" "$result"
+done
+echo
+echo "demo: all $STEPS steps passed"
