@@ -55,7 +55,7 @@ test-modules: modules
 			KBUILD_EXTRA_SYMBOLS=$(TOP)/Module.symvers modules; fi
 
 tools: check-deps
-	$(MAKE) -C $(TOP)/tools
+	$(MAKE) -s -C $(TOP)/tools
 
 check: modules test-modules tools
 	$(TOP)/tools/testing/run-tests $(if $(GROUPS),$(GROUPS),--all)
