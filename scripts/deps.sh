@@ -67,6 +67,13 @@ if [ -e /bin/busybox ] && ! file -L /bin/busybox 2>/dev/null | grep -q 'statical
 	fi
 fi
 
+# A KVER whose headers are neither installed nor offered by apt is a typo
+# or a kernel this project does not target: say so before apt-get does.
+if [ ! -e "/usr/src/linux-headers-$kver/Makefile" ] &&
+   ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+	die "KVER=$kver: linux-headers-$kver is not installed and apt does not offer it"
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
 	cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 	if [ "$(id -u)" != 0 ]; then
