@@ -10,18 +10,19 @@
  * are not device state: the destination's user sets them up again.
  *
  * Loading is two-phase as the layer requires: vmdev_mig_load_stage()
- * checks the record against this device (same IDs, vector counts and
- * sizes) and keeps a copy; vmdev_mig_load_commit() applies it under the
- * interrupt locks; vmdev_mig_load_abort() drops it.  The staged copy is
+ * checks the record against this device (same IDs, vector counts, sizes
+ * and description fingerprint) and keeps a copy; vmdev_mig_load_commit()
+ * applies it under the interrupt locks; vmdev_mig_load_abort() drops it.  The staged copy is
  * owned by the device (&vmdev_state.mig_staged) and protected by the
  * layer's state lock, which serialises the hooks that call these helpers.
  */
+#include <linux/crc32.h>
 #include <linux/slab.h>
 #include <snapvf/mig.h>
 #include "vmdev_priv.h"
 
 #define VMDEV_MIG_MAGIC		0x43444d56	/* "VMDC" */
-#define VMDEV_MIG_VERSION	1
+#define VMDEV_MIG_VERSION	2
 #define VMDEV_REC_INTX_ASSERTED	BIT(0)
 
 /**
@@ -35,7 +36,9 @@
  * @msi_vectors: MSI vectors of the source
  * @flags: VMDEV_REC_*
  * @msi_pending: MSI pending bits
- * @reserved: zero; keeps what follows 8-byte aligned
+ * @desc_id: fingerprint of the source's device description
+ *	(vmdev_desc_id()); a destination built from another description
+ *	refuses the record
  * @cfg: config space bytes
  */
 struct vmdev_mig_rec {
@@ -48,7 +51,7 @@ struct vmdev_mig_rec {
 	u8 msi_vectors;
 	u8 flags;
 	__le32 msi_pending;
-	__le32 reserved;
+	__le32 desc_id;
 	u8 cfg[VMDEV_CFG_SIZE];
 } __packed;
 
@@ -60,6 +63,31 @@ static size_t msix_table_len(struct vmdev_device *vdev)
 static size_t msix_pba_len(struct vmdev_device *vdev)
 {
 	return DIV_ROUND_UP(vdev->desc->msix_vectors, 64) * 8;
+}
+
+/*
+ * CRC32 over what the description made of the function: reset values,
+ * write and write-one-to-clear masks of config space (IDs, BAR sizing,
+ * capability layout, MSI/MSI-X geometry, vendor capabilities), the BAR
+ * kinds (RAM or trapped) and the config space size.  Two devices with
+ * equal fingerprints interpret a record's bytes the same way.
+ */
+static u32 vmdev_desc_id(struct vmdev_device *vdev)
+{
+	struct vmdev_state *st = vdev->st;
+	__le32 word;
+	unsigned int i;
+	u32 crc;
+
+	crc = crc32_le(~0U, st->init, VMDEV_CFG_SIZE);
+	crc = crc32_le(crc, st->wmask, VMDEV_CFG_SIZE);
+	crc = crc32_le(crc, st->w1c, VMDEV_CFG_SIZE);
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		word = cpu_to_le32(vdev->desc->bars[i].flags);
+		crc = crc32_le(crc, (const u8 *)&word, sizeof(word));
+	}
+	word = cpu_to_le32(st->cfg_size);
+	return ~crc32_le(crc, (const u8 *)&word, sizeof(word));
 }
 
 size_t vmdev_mig_state_size(struct vmdev_device *vdev)
@@ -88,6 +116,7 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 	rec->device = cpu_to_le16(vdev->desc->device);
 	rec->msix_vectors = cpu_to_le16(vdev->desc->msix_vectors);
 	rec->msi_vectors = vdev->desc->msi_vectors;
+	rec->desc_id = cpu_to_le32(vmdev_desc_id(vdev));
 
 	spin_lock_irqsave(&st->lock, flags);
 	memcpy(rec->cfg, st->cfg, VMDEV_CFG_SIZE);
@@ -131,6 +160,10 @@ static int rec_check(struct vmdev_device *vdev, const void *data, size_t len)
 	    le16_to_cpu(rec->msix_vectors) != vdev->desc->msix_vectors ||
 	    rec->msi_vectors != vdev->desc->msi_vectors) {
 		dev_err(dev, "vmdev: migration record is for another function\n");
+		return -EINVAL;
+	}
+	if (le32_to_cpu(rec->desc_id) != vmdev_desc_id(vdev)) {
+		dev_err(dev, "vmdev: migration record is from another device description\n");
 		return -EINVAL;
 	}
 	return 0;

@@ -12,6 +12,27 @@
  *    the pages written since they were sent (SVF_VBLK_UNSENT marks).
  *  - SVF_SF_REC_STATE: struct svf_vblk_state, once, in the final round
  *    after the last pages.
+ *  - VMDEV_MIG_REC_STATE: vfio-mdev-core's own record (config space,
+ *    MSI-X table and PBA, MSI pending bits, INTx level), once, LAST in
+ *    the final round.
+ *
+ * Why the library's record comes last: it is the state a VMM keeps
+ * changing until the device stops (config writes, MSI-X table writes
+ * while pre-copy runs), so it can only be produced in the final round;
+ * placing it after the device's records makes the stream order the order
+ * of application on the destination: load_commit applies the model (the
+ * step that can fail) first and then the library state, whose commit
+ * may deliver interrupts the restored MSI-X/INTx state leaves pending, by
+ * then against a complete model.  A stream without the library record is
+ * refused at commit (-EINVAL, nothing applied).
+ *
+ * What the destination's VMM must do: register its interrupt eventfds
+ * with VFIO_DEVICE_SET_IRQS (same index and vectors as on the source),
+ * before or after resuming, as QEMU does.  Nothing else: the command
+ * register (decoding, bus mastering), BAR registers, MSI/MSI-X capability
+ * and the MSI-X table arrive with the stream.  The MSI/MSI-X Enable bits
+ * follow the destination's SET_IRQS mode (they read as the source's once
+ * the same mode is armed).
  *
  * Quiesce stops request processing (notifications stay in the avail
  * ring); unquiesce and a resumed destination process what is pending.
@@ -28,8 +49,11 @@
 #define SVF_SF_REC_STATE	(SVF_MIG_REC_DRIVER + 0)
 #define SVF_SF_REC_PAGES	(SVF_MIG_REC_DRIVER + 1)
 #define SVF_SF_PAGE_REC		(sizeof(__le64) + PAGE_SIZE)
-/* "SFBLK" model, state format 1; the low byte is the type index. */
-#define SVF_SF_COMPAT		0x5346424c4b000100ULL
+/*
+ * "SFBLK" model, state format 2 (format 1 lacked the library record); the
+ * low byte is the type index.
+ */
+#define SVF_SF_COMPAT		0x5346424c4b000200ULL
 
 static struct svf_sf_inst *mig_inst(struct svf_mig *mig)
 {
@@ -68,6 +92,7 @@ static int svf_sf_save_begin(struct svf_mig *mig, bool precopy)
 	mutex_unlock(&inst->blk.lock);
 	inst->save_pos = 0;
 	inst->state_sent = false;
+	inst->lib_sent = false;
 	return 0;
 }
 
@@ -107,6 +132,7 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 		       struct svf_mig_chunk *c)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
+	int ret;
 
 	c->len = 0;
 	mutex_lock(&inst->blk.lock);
@@ -116,8 +142,15 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 		return 0;
 	}
 	mutex_unlock(&inst->blk.lock);
-	if (!final || inst->state_sent)
+	if (!final || inst->lib_sent)
 		return 0;
+	if (inst->state_sent) {
+		/* Last: vfio-mdev-core's record (see the top of the file). */
+		ret = vmdev_mig_save(&inst->vdev, c);
+		if (!ret)
+			inst->lib_sent = true;
+		return ret;
+	}
 	if (c->size < sizeof(struct svf_vblk_state))
 		return -ENOSPC;
 	svf_vblk_save(&inst->blk, c->buf);
@@ -138,7 +171,8 @@ static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 	mutex_unlock(&inst->blk.lock);
 	p->initial = 0;
 	p->dirty = bytes;
-	p->stop_copy = bytes + sizeof(struct svf_vblk_state);
+	p->stop_copy = bytes + sizeof(struct svf_vblk_state) +
+		       vmdev_mig_state_size(&inst->vdev);
 }
 
 static void svf_sf_drop_staged(struct svf_sf_inst *inst)
@@ -151,6 +185,8 @@ static void svf_sf_drop_staged(struct svf_sf_inst *inst)
 	xa_destroy(&inst->staged_pages);
 	kfree(inst->staged);
 	inst->staged = NULL;
+	vmdev_mig_load_abort(&inst->vdev);
+	inst->lib_staged = false;
 }
 
 static int svf_sf_load_begin(struct svf_mig *mig)
@@ -191,7 +227,18 @@ static int svf_sf_load_stage(struct svf_mig *mig, u16 type, const void *data,
 			     size_t len)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
+	int ret;
 
+	ret = vmdev_mig_load_stage(&inst->vdev, type, data, len);
+	if (ret != -ENOENT) {
+		/* The library's record, last in the stream: once. */
+		if (!ret && inst->lib_staged)
+			ret = -EINVAL;
+		inst->lib_staged = !ret;
+		return ret;
+	}
+	if (inst->lib_staged)
+		return -EINVAL;	/* nothing may follow the library record */
 	switch (type) {
 	case SVF_SF_REC_PAGES:
 		return svf_sf_stage_pages(inst, data, len);
@@ -211,7 +258,7 @@ static int svf_sf_load_commit(struct svf_mig *mig)
 	void *page;
 	int ret;
 
-	if (!inst->staged) {
+	if (!inst->staged || !inst->lib_staged) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -225,11 +272,15 @@ static int svf_sf_load_commit(struct svf_mig *mig)
 			break;
 	}
 	mutex_unlock(&inst->blk.lock);
+	if (!ret)
+		vmdev_mig_load_commit(&inst->vdev);
 out:
 	if (ret)
 		dev_warn(&inst->vdev.mdev->dev,
 			 "migration stream rejected: %s\n",
-			 inst->staged ? "cannot apply state" : "no device state record");
+			 !inst->staged ? "no device state record" :
+			 !inst->lib_staged ? "no vfio-mdev-core record" :
+			 "cannot apply state");
 	svf_sf_drop_staged(inst);
 	return ret;
 }

@@ -66,7 +66,9 @@ struct svf_sf {
  * @mig_ready: @mig was initialised
  * @save_pos: next store page index the current save round looks at
  * @state_sent: the final round has emitted the register image
+ * @lib_sent: the final round has emitted vfio-mdev-core's record
  * @staged: register image received by a load session, NULL if none
+ * @lib_staged: the load session staged vfio-mdev-core's record
  * @staged_pages: store pages received by a load session (index -> page)
  *
  * The save/load fields are only touched from migration hooks, which the
@@ -80,7 +82,9 @@ struct svf_sf_inst {
 	bool mig_ready;
 	pgoff_t save_pos;
 	bool state_sent;
+	bool lib_sent;
 	struct svf_vblk_state *staged;
+	bool lib_staged;
 	struct xarray staged_pages;
 };
 

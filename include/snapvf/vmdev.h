@@ -660,7 +660,8 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk);
  * Call it first from the driver's load_stage hook.
  * Return: -ENOENT if @type is not the library's (the driver's chunk),
  * 0 when staged, -EINVAL (one dmesg line) for a record of another
- * function, version or size, -ENOMEM.
+ * function, version or size or from another device description (the
+ * record carries a fingerprint of the source's description), -ENOMEM.
  */
 int vmdev_mig_load_stage(struct vmdev_device *vdev, u16 type,
 			 const void *data, size_t len);
@@ -670,7 +671,9 @@ int vmdev_mig_load_stage(struct vmdev_device *vdev, u16 type,
  * @vdev: the device
  *
  * From the driver's load_commit hook; a no-op if nothing was staged.  The
- * SET_IRQS mode and eventfds of this side are kept.
+ * SET_IRQS mode and eventfds of this side are kept: a destination's user
+ * re-registers eventfds (before or after resuming) and nothing else; the
+ * MSI/MSI-X Enable bits follow its SET_IRQS mode.
  */
 void vmdev_mig_load_commit(struct vmdev_device *vdev);
 

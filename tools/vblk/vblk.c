@@ -253,7 +253,11 @@ int vblk_attach(struct vblk *b, const char *dev)
 	ret = svf_vfio_dma_map(&b->v, VBLK_IOVA, b->mem_size, (void **)&b->mem);
 	if (ret)
 		goto fail;
-	vblk_pci_enable(b);
+	/*
+	 * Only the eventfds: config space (decoding, bus mastering, MSI-X
+	 * enable and table) is device state; a migration destination gets
+	 * it from the stream, a fresh device from vblk_init_driver().
+	 */
 	if (b->msix_vectors) {
 		ret = vblk_msix(b);
 		if (ret)

@@ -15,6 +15,7 @@
  * destination at the end.
  */
 #include <sys/mman.h>
+#include <linux/pci_regs.h>
 
 #include "kselftest_harness.h"
 #include "sf_test.h"
@@ -132,6 +133,118 @@ static int workload(struct mig *m, int round)
 	return 0;
 }
 
+/* ---- PCI state as a VMM sees it (config space, MSI-X table) ---- */
+
+#define MSIX_MAX	16
+
+struct pci_snap {
+	uint8_t cfg[256];
+	uint32_t msix[MSIX_MAX * 4];
+	unsigned int nvec;
+	uint8_t msix_cap;
+};
+
+static uint8_t find_cap(const uint8_t *cfg, uint8_t id)
+{
+	uint8_t pos = cfg[PCI_CAPABILITY_LIST];
+	int guard = 48;
+
+	while (pos >= 0x40 && guard--) {
+		if (cfg[pos] == id)
+			return pos;
+		pos = cfg[pos + 1];
+	}
+	return 0;
+}
+
+/* File offset of MSI-X table entry @v, dword @dw (decoding must be on). */
+static int64_t msix_off(struct vblk *b, const struct pci_snap *s,
+			unsigned int v, unsigned int dw)
+{
+	struct vfio_region_info ri;
+	uint32_t tbl;
+
+	memcpy(&tbl, s->cfg + s->msix_cap + PCI_MSIX_TABLE, 4);
+	if (svf_vfio_region(&b->v, tbl & PCI_MSIX_TABLE_BIR, &ri))
+		return -1;
+	return ri.offset + (tbl & PCI_MSIX_TABLE_OFFSET) +
+	       v * PCI_MSIX_ENTRY_SIZE + dw * 4;
+}
+
+static int snap_pci(struct vblk *b, struct pci_snap *s)
+{
+	unsigned int v, dw;
+	uint16_t ctl;
+
+	memset(s, 0, sizeof(*s));
+	if (vblk_cfg_read(b, 0, s->cfg, sizeof(s->cfg)))
+		return -EIO;
+	s->msix_cap = find_cap(s->cfg, PCI_CAP_ID_MSIX);
+	if (!s->msix_cap)
+		return -ENODEV;
+	memcpy(&ctl, s->cfg + s->msix_cap + PCI_MSIX_FLAGS, 2);
+	s->nvec = (ctl & PCI_MSIX_FLAGS_QSIZE) + 1;
+	if (s->nvec > MSIX_MAX)
+		s->nvec = MSIX_MAX;
+	for (v = 0; v < s->nvec; v++)
+		for (dw = 0; dw < 4; dw++)
+			if (pread(b->v.device, &s->msix[v * 4 + dw], 4,
+				  msix_off(b, s, v, dw)) != 4)
+				return -EIO;
+	return 0;
+}
+
+static uint16_t snap16(const struct pci_snap *s, unsigned int pos)
+{
+	return s->cfg[pos] | s->cfg[pos + 1] << 8;
+}
+
+/*
+ * What a guest does besides the virtio driver: BAR addresses (BAR1 32-bit
+ * MSI-X BAR, BAR4 64-bit register BAR) and MSI-X messages, distinct per
+ * @seed so that equality on a destination means they travelled.
+ */
+static int program_pci(struct vblk *b, uint32_t seed)
+{
+	uint32_t bar1 = 0xfe000000 + (seed << 16), bar4 = 0x40000000, hi = seed;
+	struct pci_snap s;
+	unsigned int v;
+	uint32_t msg[3];
+
+	if (vblk_cfg_write(b, PCI_BASE_ADDRESS_1, &bar1, 4) ||
+	    vblk_cfg_write(b, PCI_BASE_ADDRESS_4, &bar4, 4) ||
+	    vblk_cfg_write(b, PCI_BASE_ADDRESS_5, &hi, 4) || snap_pci(b, &s))
+		return -EIO;
+	for (v = 0; v < s.nvec; v++) {
+		msg[0] = 0xfee00000 | (v << 12) | (seed << 4);
+		msg[1] = 0;
+		msg[2] = 0x4020 + v + (seed << 8);
+		/* The MSI-X BAR takes 4- and 8-byte accesses. */
+		if (pwrite(b->v.device, &msg[0], 4, msix_off(b, &s, v, 0)) != 4 ||
+		    pwrite(b->v.device, &msg[1], 4, msix_off(b, &s, v, 1)) != 4 ||
+		    pwrite(b->v.device, &msg[2], 4, msix_off(b, &s, v, 2)) != 4)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Drain @efd, run one write on queue 0, return what @efd then reports. */
+static int64_t irq_on_io(struct vblk *b, uint64_t sector)
+{
+	int efd = b->q[0].efd, slot;
+	int64_t fired;
+	uint8_t st;
+
+	svf_wait_eventfd(efd, 0);
+	vblk_pattern(vblk_slot_buf(b, 0, 0), 4096, sector, 6);
+	if (vblk_submit(b, 0, 0, VIRTIO_BLK_T_OUT, sector, 4096, true))
+		return -EIO;
+	fired = svf_wait_eventfd(efd, 2000);
+	if (vblk_reap(b, 0, &slot, &st, 2000) != 1 || st)
+		return -EIO;
+	return fired;
+}
+
 static uint8_t seed_of(struct mig *m, uint64_t blk)
 {
 	return m->written[blk];
@@ -147,12 +260,14 @@ TEST(precopy_with_io)
 	uint8_t st;
 	int64_t n, total = 0;
 	uint32_t state;
+	struct pci_snap ps, pd;
 
 	sf_uuid(src, TAG, 1);
 	sf_uuid(dst, TAG, 2);
 	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, src));
 	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, dst));
 	ASSERT_EQ(0, vblk_open(&m.a, src, 1));
+	ASSERT_EQ(0, program_pci(&m.a, 1));
 	ASSERT_EQ(0, svf_vfio_mig_flags(&m.a.v, &flags));
 	ASSERT_TRUE(flags & VFIO_MIGRATION_STOP_COPY);
 	ASSERT_TRUE(flags & VFIO_MIGRATION_PRE_COPY);
@@ -226,6 +341,7 @@ TEST(precopy_with_io)
 	ASSERT_EQ(0, sync_ram(&m));
 	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, svf_vfio_dma_log_stop(&m.a.v));
+	ASSERT_EQ(0, snap_pci(&m.a, &ps));
 	ksft_print_msg("stream %lld bytes, %llu pages from the DMA log\n",
 		       (long long)total, (unsigned long long)m.dev_pages);
 
@@ -238,6 +354,24 @@ TEST(precopy_with_io)
 	ASSERT_EQ(0, svf_vfio_mig_get(&m.b.v, &state));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
 	ASSERT_EQ(0, vblk_adopt(&m.b, &m.a));
+
+	/*
+	 * The destination's user only registered eventfds (vblk_attach()):
+	 * config space and the MSI-X table came with the stream.
+	 */
+	ASSERT_EQ(0, snap_pci(&m.b, &pd));
+	EXPECT_EQ(snap16(&ps, PCI_COMMAND), snap16(&pd, PCI_COMMAND));
+	EXPECT_TRUE(snap16(&pd, PCI_COMMAND) & PCI_COMMAND_MASTER);
+	EXPECT_EQ(0, memcmp(ps.cfg + PCI_BASE_ADDRESS_0, pd.cfg + PCI_BASE_ADDRESS_0, 24));
+	EXPECT_EQ(0xfe010000, *(uint32_t *)(pd.cfg + PCI_BASE_ADDRESS_1) & ~0xfU);
+	EXPECT_EQ(snap16(&ps, ps.msix_cap + PCI_MSIX_FLAGS),
+		  snap16(&pd, pd.msix_cap + PCI_MSIX_FLAGS));
+	EXPECT_TRUE(snap16(&pd, pd.msix_cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE);
+	ASSERT_EQ(ps.nvec, pd.nvec);
+	EXPECT_EQ(0, memcmp(ps.msix, pd.msix, ps.nvec * 16));
+	EXPECT_EQ(0xfee01010, pd.msix[4]);
+	EXPECT_EQ(0, memcmp(ps.cfg, pd.cfg, sizeof(ps.cfg)))
+		ksft_print_msg("config space differs beyond the fields above\n");
 
 	/* The four in-flight writes complete on the destination. */
 	for (i = 0; i < 4; i++) {
@@ -267,6 +401,9 @@ TEST(precopy_with_io)
 			ksft_print_msg("block %llu wrong on destination\n",
 				       (unsigned long long)blk);
 	}
+	/* A completion on the destination fires the queue's eventfd. */
+	EXPECT_LT(0, irq_on_io(&m.b, 100008));
+
 	/* And I/O continues. */
 	vblk_pattern(buf, 4096, 100000, 5);
 	ASSERT_EQ(0, vblk_rw(&m.b, 0, VIRTIO_BLK_T_OUT, 100000, buf, 4096));
@@ -310,6 +447,191 @@ TEST(reject_other_type)
 	vblk_close(&a);
 	EXPECT_EQ(0, sf_remove(src));
 	EXPECT_EQ(0, sf_remove(dst));
+}
+
+/* ---- stream surgery (Documentation/migration-stream.rst) ---- */
+
+#define HDR_LEN		32
+#define REC_HDR		16
+#define VMDEV_REC	0xff00
+#define VMDEV_DESC_ID	20	/* offset of desc_id in the library record */
+
+static uint32_t crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
+	}
+	return crc;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* x86 */
+}
+
+/* Offset of the payload of the first record of @type, or -1. */
+static long find_record(const uint8_t *st, size_t len, uint16_t type)
+{
+	size_t at = HDR_LEN;
+
+	while (at + REC_HDR <= len) {
+		uint32_t rlen = le32_at(st + at + 4);
+
+		if ((st[at] | st[at + 1] << 8) == type)
+			return at + REC_HDR;
+		at += REC_HDR + rlen;
+	}
+	return -1;
+}
+
+static void reseal_record(uint8_t *st, long payload)
+{
+	uint8_t *h = st + payload - REC_HDR;
+	uint32_t crc = crc32c(~0U, h, 12);
+
+	crc = crc32c(crc, st + payload, le32_at(h + 4));
+	put_le32(h + 12, ~crc);
+}
+
+static void reseal_header(uint8_t *st)
+{
+	put_le32(st + 28, ~crc32c(~0U, st, 28));
+}
+
+/* Save @b's complete state (STOP_COPY) into a malloc'ed buffer. */
+static int64_t save_all(struct vblk *b, uint8_t **out)
+{
+	int stream, fd = memfd_create("sf-mig", 0);
+	int64_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = svf_vfio_mig_set(&b->v, VFIO_DEVICE_STATE_STOP_COPY, &stream);
+	if (!n) {
+		n = svf_mig_copy(stream, fd, 0, 1 << 20);
+		close(stream);
+	}
+	*out = n > 0 ? malloc(n) : NULL;
+	if (n > 0 && (!*out || pread(fd, *out, n, 0) != n))
+		n = -EIO;
+	close(fd);
+	return n;
+}
+
+/* Feed @st to @b in RESUMING; return the write's result (0 or -errno). */
+static int resume_from(struct vblk *b, const uint8_t *st, size_t len)
+{
+	int stream, ret;
+
+	ret = svf_vfio_mig_set(&b->v, VFIO_DEVICE_STATE_RESUMING, &stream);
+	if (ret)
+		return ret;
+	ret = svf_write_all(stream, st, len);
+	close(stream);
+	return ret;
+}
+
+/*
+ * A stream whose vfio-mdev-core record comes from another device
+ * description is refused with EINVAL and leaves the destination as it
+ * was: (a) a 1-queue instance's stream relabelled (header compat id) for
+ * a 4-queue destination, so only the library record can tell; (b) a
+ * same-type stream whose library record carries another description
+ * fingerprint (as a description differing in, e.g., one BAR would).
+ */
+TEST(reject_other_description)
+{
+	char src[37], dst[37], dst2[37];
+	struct vblk a, b, c;
+	struct pci_snap before, after;
+	uint8_t *sa, *sb, *sc, sig[64];
+	int64_t na, nb, nc;
+	long rec;
+	static uint8_t buf[4096];
+
+	sf_uuid(src, TAG, 5);
+	sf_uuid(dst, TAG, 6);
+	sf_uuid(dst2, TAG, 7);
+	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_4Q, dst));
+	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, dst2));
+	ASSERT_EQ(0, vblk_open(&a, src, 1));
+	ASSERT_EQ(0, vblk_open(&b, dst, 1));
+	ASSERT_EQ(0, vblk_open(&c, dst2, 1));
+	ASSERT_EQ(0, program_pci(&a, 2));
+	ASSERT_EQ(0, program_pci(&b, 3));
+	ASSERT_EQ(0, program_pci(&c, 4));
+	vblk_pattern(buf, sizeof(buf), 64, 3);
+	ASSERT_EQ(0, vblk_rw(&a, 0, VIRTIO_BLK_T_OUT, 64, buf, sizeof(buf)));
+	vblk_pattern(buf, sizeof(buf), 64, 4);
+	ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_OUT, 64, buf, sizeof(buf)));
+	ASSERT_EQ(0, vblk_rw(&c, 0, VIRTIO_BLK_T_OUT, 64, buf, sizeof(buf)));
+
+	na = save_all(&a, &sa);
+	ASSERT_LT(HDR_LEN, na);
+	rec = find_record(sa, na, VMDEV_REC);
+	ASSERT_LT(0, rec);
+	/* The library's record is the last one before the end record. */
+	EXPECT_EQ(na - REC_HDR - 16, rec + (long)le32_at(sa + rec - REC_HDR + 4));
+
+	/* (a) header says 4-queue type: the library record refuses it. */
+	nb = save_all(&b, &sb);
+	ASSERT_LT(HDR_LEN, nb);
+	ASSERT_EQ(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, snap_pci(&b, &before));
+	memcpy(sig, sa, HDR_LEN);
+	memcpy(sa + 8, sb + 8, 8);
+	reseal_header(sa);
+	EXPECT_EQ(-EINVAL, resume_from(&b, sa, na));
+	EXPECT_NE(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, snap_pci(&b, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	memcpy(sa, sig, HDR_LEN);
+
+	/* (b) same type, other description fingerprint. */
+	nc = save_all(&c, &sc);
+	ASSERT_LT(HDR_LEN, nc);
+	free(sc);
+	ASSERT_EQ(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, snap_pci(&c, &before));
+	sa[rec + VMDEV_DESC_ID] ^= 0x01;
+	reseal_record(sa, rec);
+	EXPECT_EQ(-EINVAL, resume_from(&c, sa, na));
+	EXPECT_NE(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, snap_pci(&c, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+
+	/* The untouched stream is accepted by the same destination. */
+	sa[rec + VMDEV_DESC_ID] ^= 0x01;
+	reseal_record(sa, rec);
+	ASSERT_EQ(0, svf_vfio_reset(&c.v));
+	EXPECT_EQ(0, resume_from(&c, sa, na));
+	EXPECT_EQ(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
+
+	/* Destination (a) kept its own disk and works after a reset. */
+	ASSERT_EQ(0, svf_vfio_reset(&b.v));
+	ASSERT_EQ(0, vblk_init_driver(&b, 1));
+	ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_IN, 64, buf, sizeof(buf)));
+	EXPECT_GT(0, vblk_check_pattern(buf, sizeof(buf), 64, 4));
+
+	free(sa);
+	free(sb);
+	vblk_close(&c);
+	vblk_close(&b);
+	vblk_close(&a);
+	EXPECT_EQ(0, sf_remove(src));
+	EXPECT_EQ(0, sf_remove(dst));
+	EXPECT_EQ(0, sf_remove(dst2));
 }
 
 TEST_HARNESS_MAIN
