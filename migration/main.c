@@ -170,7 +170,7 @@ EXPORT_SYMBOL_GPL(svf_mig_get_state);
 
 static int __init svf_mig_module_init(void)
 {
-	return 0;
+	return svf_crc_init();
 }
 
 static void __exit svf_mig_module_exit(void)

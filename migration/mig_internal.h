@@ -102,6 +102,11 @@ int svf_stream_check_hdr(struct svf_mig *mig, const struct svf_stream_hdr *h);
 int svf_stream_check_rec(struct svf_mig *mig, struct svf_stream_parser *p);
 int svf_stream_check_payload(struct svf_mig *mig, struct svf_stream_parser *p);
 
+/* ---- crc.c */
+
+int svf_crc_init(void);
+u32 svf_crc32c(u32 crc, const void *p, size_t len);
+
 /* ---- file.c: data_fd */
 
 /**

@@ -8,7 +8,6 @@
  * what was wrong and returns -EINVAL; the caller then refuses every later
  * byte of that stream silently.
  */
-#include <linux/crc32c.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include "mig_internal.h"
@@ -19,9 +18,9 @@
 static u32 svf_crc_rec(const struct svf_stream_rec *rec, const void *payload,
 		       u32 len)
 {
-	u32 crc = crc32c(~0U, rec, SVF_REC_CRC_LEN);
+	u32 crc = svf_crc32c(~0U, rec, SVF_REC_CRC_LEN);
 
-	return ~crc32c(crc, payload, len);
+	return ~svf_crc32c(crc, payload, len);
 }
 
 /**
@@ -37,7 +36,7 @@ void svf_stream_fill_hdr(struct svf_mig *mig, struct svf_stream_hdr *hdr)
 	hdr->hdr_len = cpu_to_le16(sizeof(*hdr));
 	hdr->compat_id = cpu_to_le64(mig->cfg.compat_id);
 	hdr->features = cpu_to_le32(mig->cfg.stream_features);
-	hdr->crc = cpu_to_le32(~crc32c(~0U, hdr, SVF_HDR_CRC_LEN));
+	hdr->crc = cpu_to_le32(~svf_crc32c(~0U, hdr, SVF_HDR_CRC_LEN));
 }
 
 /**
@@ -87,7 +86,7 @@ void svf_stream_fill_end(struct svf_stream_end *end, u32 nrecords, u64 bytes)
  */
 int svf_stream_check_hdr(struct svf_mig *mig, const struct svf_stream_hdr *h)
 {
-	u32 crc = ~crc32c(~0U, h, SVF_HDR_CRC_LEN);
+	u32 crc = ~svf_crc32c(~0U, h, SVF_HDR_CRC_LEN);
 	u32 extra;
 
 	if (le32_to_cpu(h->magic) != SVF_STREAM_MAGIC)
