@@ -4,9 +4,10 @@
  * iova_bitmap (include/uapi/snapvf.h, include/snapvf/compat.h).
  *
  * The window is handled in chunks of one page of bitmap (32768 bits):
- *  1. the caller's u64s of the chunk are copied into a kernel page, so
- *     bits the caller already set survive (the standard report only sets
- *     bits) and a bad bitmap faults before anything is cleared;
+ *  1. the caller's u64s of the chunk are copied into a kernel page (so
+ *     bits the caller already set survive: the standard report only sets
+ *     bits) and written back unchanged, so that a bitmap that is not
+ *     readable and writable faults before anything is cleared;
  *  2. the tracker's dirty runs inside the chunk's IOVA are read and
  *     cleared into that page by svf_dirty_read_and_clear(), under the
  *     tracking mutex, touching kernel memory only;
@@ -100,7 +101,9 @@ static int svf_report_chunk(struct svf_mig *mig,
 	size_t bytes = DIV_ROUND_UP(nbits, 64) * sizeof(u64);
 	int ret;
 
-	if (copy_from_user(c->words, ubits + bit / 64, bytes))
+	/* Read, and prove writable, before clearing anything. */
+	if (copy_from_user(c->words, ubits + bit / 64, bytes) ||
+	    copy_to_user(ubits + bit / 64, c->words, bytes))
 		return -EFAULT;
 	c->iova = r->iova + (bit << c->shift);
 	ret = svf_dirty_read_and_clear(mig, c->iova, nbits << c->shift,

@@ -52,10 +52,12 @@
  *  - iova + length does not wrap (-EOVERFLOW, as the standard report);
  *  - [iova, iova + length) covered by the ranges given to START, and
  *    logging started (-EINVAL);
- *  - the bitmap readable and writable (-EFAULT).
- * A failure while the bitmap is being written (-EFAULT, -ENOMEM) may
- * leave part of the window cleared: treat the log as lost, as for the
- * standard report.
+ *  - the bitmap readable and writable (-EFAULT; each part of the bitmap
+ *    is read and written back before the matching dirty bits are
+ *    cleared, so a bad bitmap loses nothing).
+ * If the caller changes its mappings during the call, or -ENOMEM, part of
+ * the window may have been cleared: then treat the log as lost, as the
+ * standard report's documentation says for any error.
  */
 #define SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT	(SVF_DEVICE_FEATURE_BASE + 8)
 
