@@ -148,7 +148,7 @@ ssize_t svf_aux_fn_save_chunk(struct svf_aux_fn *fn, void *buf, size_t len)
 EXPORT_SYMBOL_GPL(svf_aux_fn_save_chunk);
 
 /**
- * svf_aux_fn_save_pending() - size estimates of the open save session
+ * svf_aux_fn_save_pending() - size estimates (of a save started now if none is open)
  * @fn: the function
  * @p: filled in
  *

@@ -260,13 +260,24 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 	return done;
 }
 
+/*
+ * Estimates.  Without a session (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE asked
+ * in RUNNING or STOP) the answer is what a complete save started now would
+ * produce: HDR, every page, REGS and END.
+ */
 int sim_save_pending(struct sim_fn *fn, struct svf_aux_pending *p)
 {
 	struct sim_save *s = fn->save;
 	u64 recs;
 
-	if (!s)
-		return -EINVAL;
+	if (!s) {
+		recs = (fn->state_size >> SIM_PAGE_SHIFT) + 3;
+		p->round_bytes = 0;
+		p->initial = false;
+		p->dirty_bytes = 0;
+		p->stop_copy_bytes = recs * SIM_REC_SIZE;
+		return 0;
+	}
 	recs = (u64)s->due_count + s->hdr_due + s->regs_due + s->end_due;
 	p->round_bytes = recs * SIM_REC_SIZE + (s->rec_len - s->rec_off);
 	p->initial = s->initial;

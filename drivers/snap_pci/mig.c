@@ -127,7 +127,7 @@ static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 
 	memset(out, 0, sizeof(*out));
 	if (svf_aux_fn_save_pending(sdev->fn, &p))
-		return;		/* no session: the parent gives no estimate */
+		return;		/* gone or failing: no estimate */
 	if (sdev->saving && !sdev->final_started &&
 	    (!p.initial || !p.round_bytes)) {
 		if (svf_aux_fn_save_round(sdev->fn, false) ||

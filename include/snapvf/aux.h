@@ -214,6 +214,9 @@ struct svf_aux_fn;
  *	Returns the number of bytes copied, 0 when the round is exhausted, or
  *	a negative errno (the session is then unusable: call @save_end).
  * @save_pending: fill a &struct svf_aux_pending; cheap, no side effect.
+ *	Also without an open session: then @round_bytes and @dirty_bytes are
+ *	0 and @stop_copy_bytes estimates a complete save started now
+ *	(VFIO_DEVICE_FEATURE_MIG_DATA_SIZE in RUNNING or STOP).
  * @save_end: end the session (after success or failure), free its memory
  *	and stop tracking.  Must succeed; called once per successful
  *	@save_start, also when the consumer gives up - unless the function was

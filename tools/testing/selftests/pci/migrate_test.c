@@ -153,7 +153,6 @@ TEST_F(mig, data_size_and_arcs)
 	unsigned int i;
 	int fd;
 
-	/* the parent estimates once a save session is open */
 	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &size));
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
@@ -167,6 +166,32 @@ TEST_F(mig, data_size_and_arcs)
 		ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
 		EXPECT_EQ(path[i], state);
 	}
+}
+
+/*
+ * MIG_DATA_SIZE without a save session (RUNNING, then STOP): the parent
+ * estimates a complete save, so a VMM can size its STOP_COPY budget before
+ * it starts; and the estimate covers what STOP_COPY then really produces.
+ */
+TEST_F(mig, data_size_without_session)
+{
+	uint64_t running = 0, stopped = 0;
+	int fd;
+
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &running));
+	EXPECT_GE(running, self->size) TH_LOG("RUNNING estimate %llu",
+					       (unsigned long long)running);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &stopped));
+	EXPECT_EQ(running, stopped);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	ASSERT_GT(mig_buf_fill(&self->buf, fd, 0), 0);
+	close(fd);
+	EXPECT_GE(stopped, self->buf.len - 4096) TH_LOG("estimate %llu, stream %zu",
+						     (unsigned long long)stopped,
+						     self->buf.len);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
 }
 
 TEST_F(mig, registers)
