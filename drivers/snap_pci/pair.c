@@ -36,6 +36,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <snapvf/compat.h>
 
 #include "snap_pci.h"
 
@@ -108,18 +109,7 @@ static bool svf_pci_bound_to_us(struct pci_dev *pdev)
 /* Does the admin want @pdev bound to us (driver_override)? */
 static bool svf_pci_wanted(struct pci_dev *pdev)
 {
-	struct device *dev = &pdev->dev;
-	bool ret;
-
-	/*
-	 * Same test as device_match_driver_override(), spelled out because
-	 * sparse cannot follow that helper's scoped guard.
-	 */
-	spin_lock(&dev->driver_override.lock);
-	ret = dev->driver_override.name &&
-	      !strcmp(dev->driver_override.name, svf_pci_driver.name);
-	spin_unlock(&dev->driver_override.lock);
-	return ret;
+	return svf_driver_override_is(&pdev->dev, svf_pci_driver.name);
 }
 
 static void svf_pci_work_fn(struct work_struct *work)

@@ -10,8 +10,12 @@
 #ifndef _SNAPVF_COMPAT_H
 #define _SNAPVF_COMPAT_H
 
-#include <linux/version.h>
+#include <linux/device.h>
 #include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/version.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #error "snapvf needs VFIO migration v2 with PRE_COPY and MIG_DATA_SIZE (Linux 6.2+)"
@@ -38,5 +42,46 @@
  * (include/uapi/snapvf.h), which does not use iova_bitmap.
  */
 #define SVF_HAVE_IOVA_BITMAP	IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
+
+/**
+ * svf_driver_override_is() - does @dev's driver_override name @name?
+ * @dev: the device
+ * @name: a driver name
+ *
+ * Upstream 6.12 keeps driver_override per bus (e.g. &pci_dev.driver_override,
+ * under the device lock).  Debian's 6.12.117 carries the rework that moved
+ * it into &struct device as ``driver_override.{name,lock}`` (a spinlock),
+ * with device_match_driver_override() as the reader.  That helper uses a
+ * scoped guard which sparse cannot follow (context imbalance), so this one
+ * takes the spinlock explicitly.  Any context that may take a spinlock.
+ *
+ * Return: true if driver_override is set and equals @name.
+ */
+#ifdef SVF_HAVE_DEV_DRIVER_OVERRIDE
+static inline bool svf_driver_override_is(struct device *dev, const char *name)
+{
+	bool ret;
+
+	spin_lock(&dev->driver_override.lock);
+	ret = dev->driver_override.name &&
+	      !strcmp(dev->driver_override.name, name);
+	spin_unlock(&dev->driver_override.lock);
+	return ret;
+}
+#else
+static inline bool svf_driver_override_is(struct device *dev, const char *name)
+{
+	struct pci_dev *pdev;
+	bool ret;
+
+	if (!dev_is_pci(dev))
+		return false;
+	pdev = to_pci_dev(dev);
+	device_lock(dev);
+	ret = pdev->driver_override && !strcmp(pdev->driver_override, name);
+	device_unlock(dev);
+	return ret;
+}
+#endif
 
 #endif /* _SNAPVF_COMPAT_H */
