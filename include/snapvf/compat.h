@@ -53,11 +53,13 @@
  * it into &struct device as ``driver_override.{name,lock}`` (a spinlock),
  * with device_match_driver_override() as the reader.  That helper uses a
  * scoped guard which sparse cannot follow (context imbalance), so this one
- * takes the spinlock explicitly.  Any context that may take a spinlock.
+ * takes the spinlock explicitly.  Kernels without the rework (the top
+ * Kbuild's probe defines SVF_NO_DEV_DRIVER_OVERRIDE) read the PCI field
+ * under the device lock instead.  Process context.
  *
  * Return: true if driver_override is set and equals @name.
  */
-#ifdef SVF_HAVE_DEV_DRIVER_OVERRIDE
+#ifndef SVF_NO_DEV_DRIVER_OVERRIDE
 static inline bool svf_driver_override_is(struct device *dev, const char *name)
 {
 	bool ret;
