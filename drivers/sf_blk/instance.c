@@ -200,6 +200,13 @@ static const struct vfio_device_ops svf_sf_vfio_ops = {
 	.mmap = vmdev_mmap,
 	.request = vmdev_request,
 	.dma_unmap = vmdev_dma_unmap,
+	/*
+	 * The vfio core answers the standard migration and DMA logging
+	 * features; the rest (SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT, the
+	 * dirty report that works without CONFIG_IOMMUFD_DRIVER) goes to the
+	 * shared layer, which returns -ENOTTY for anything else.
+	 */
+	.device_feature = svf_mig_device_feature,
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,
 	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
