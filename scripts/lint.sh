@@ -9,6 +9,7 @@
 #  3. kernel-doc: every comment parses (kernel-doc -none -Wall), every
 #     EXPORT_SYMBOL*() and every "struct *_ops" in include/ is documented.
 set -uo pipefail
+# --no-build: only checkpatch and kernel-doc (quick, for iterating).
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -24,6 +25,9 @@ mapfile -t srcs < <(git ls-files --cached --others --exclude-standard -- \
 	'migration/*.[ch]' 'auxiliary/*.[ch]' 'drivers/*.[ch]' 'mdev/*.[ch]' \
 	'include/*.h' 'tools/testing/modules/*.[ch]' | sort -u)
 
+if [ "${1:-}" = --no-build ]; then
+	echo "lint: skipping the W=1 + sparse rebuild (--no-build)"
+else
 echo "lint: W=1 + sparse (C=2) rebuild"
 log=build/lint-build.log
 {
@@ -45,6 +49,7 @@ if [ $rc -ne 0 ] || [ -n "$findings$modpost" ]; then
 	{ [ -n "$findings" ] && echo "$findings"; [ -n "$modpost" ] && echo "$modpost"
 	  [ $rc -ne 0 ] && tail -n 20 "$log"; } | sed 's/^/    /'
 	fail=1
+fi
 fi
 
 # Exceptions granted per file in scripts/checkpatch.exceptions.
@@ -79,12 +84,23 @@ for f in "${srcs[@]}"; do
 	fi
 done
 # Every exported symbol has a kernel-doc comment somewhere in our sources.
+# Two forms stand in for it: a __name() behind a documented name() wrapper
+# macro is covered by the macro's comment, and exported data (which 6.12's
+# kernel-doc cannot parse) needs a comment whose first line names it.
+documented() {
+	grep -qzP "/\*\*\s*\n\s*\*\s*$1\s*(\(\))?\s*-" "${srcs[@]}"
+}
 for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL)?(_NS)?\(\s*\w+' "${srcs[@]}" 2>/dev/null |
 	     sed -E 's/.*\(\s*//' | sort -u); do
-	if ! grep -qzP "/\*\*\s*\n\s*\*\s*${sym}\s*(\(\))?\s*-" "${srcs[@]}"; then
-		echo "    exported symbol $sym has no kernel-doc comment"
-		fail=1
+	documented "$sym" && continue
+	documented "${sym#_}" && continue
+	documented "${sym#__}" && continue
+	if grep -qE "^(const )?struct \w+ $sym\b" "${srcs[@]}" &&
+	   grep -qzP "/\*\*?\s*\n\s*\*\s*$sym\b" "${srcs[@]}"; then
+		continue
 	fi
+	echo "    exported symbol $sym has no kernel-doc comment"
+	fail=1
 done
 # Every ops structure declared in include/ has a kernel-doc comment.
 for s in $(grep -hoE '^struct \w+_ops \{' include/snapvf/*.h 2>/dev/null | awk '{print $2}'); do
