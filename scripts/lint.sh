@@ -30,13 +30,14 @@ if [ "${1:-}" = --no-build ]; then
 else
 echo "lint: W=1 + sparse (C=2) rebuild"
 log=build/lint-build.log
-{
-	flock build/.build.lock make -B -C "$kdir" M="$top" W=1 C=2 modules &&
-	if [ -f tools/testing/modules/Kbuild ]; then
-		flock build/.build.lock make -B -C "$kdir" M="$top/tools/testing/modules" W=1 C=2 \
-			KBUILD_EXTRA_SYMBOLS="$top/Module.symvers" modules
-	fi
-} >"$log" 2>&1
+# One lock over both builds: the test modules link against the
+# Module.symvers the first build writes.
+flock build/.build.lock bash -c '
+	make -B -C "$1" M="$2" W=1 C=2 modules &&
+	if [ -f "$2/tools/testing/modules/Kbuild" ]; then
+		make -B -C "$1" M="$2/tools/testing/modules" W=1 C=2 \
+			KBUILD_EXTRA_SYMBOLS="$2/Module.symvers" modules
+	fi' lint "$kdir" "$top" >"$log" 2>&1
 rc=$?
 # gcc diagnostics (they end in [-Wxxx]) count wherever they point: in a
 # kernel header they were still triggered by our code.  sparse findings
