@@ -21,7 +21,8 @@
 
 /*
  * The types, ordered by queue count: an SF offering fewer queues than a
- * type needs does not list that type or any later one.  The parent's
+ * type needs, or fewer instances (counted in queues) than one instance of
+ * it costs, does not list that type or any later one.  The parent's
  * capacity is the SF's max_instances counted in queues.
  */
 const struct svf_sf_type svf_sf_shapes[] = {
@@ -52,7 +53,9 @@ static unsigned int svf_sf_usable_types(const struct svf_aux_sf *asf)
 {
 	unsigned int n = 0;
 
-	while (n < svf_sf_nr_types && svf_sf_shapes[n].queues <= asf->max_queues)
+	while (n < svf_sf_nr_types &&
+	       svf_sf_shapes[n].queues <= asf->max_queues &&
+	       svf_sf_types[n].cost <= asf->max_instances)
 		n++;
 	return n;
 }

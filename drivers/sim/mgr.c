@@ -91,19 +91,23 @@ static ssize_t functions_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(functions);
 
-/* "ID CAPACITY [QUEUES [QUEUE_SIZE]]", CAPACITY with memparse suffixes */
+/*
+ * "ID CAPACITY [QUEUES [QUEUE_SIZE [INSTANCES]]]", CAPACITY with memparse
+ * suffixes; INSTANCES defaults to 4.
+ */
 static ssize_t new_sf_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
 	char cap[32] = "";
-	u32 id, queues = 1, qsize = 256;
+	u32 id, queues = 1, qsize = 256, instances = 4;
 	char *end;
 	u64 capacity;
 	int n, ret;
 
-	n = sscanf(buf, "%u %31s %u %u", &id, cap, &queues, &qsize);
+	n = sscanf(buf, "%u %31s %u %u %u", &id, cap, &queues, &qsize,
+		   &instances);
 	if (n < 2) {
-		dev_err(dev, "snapvf_sim: new_sf wants 'ID CAPACITY [QUEUES [QUEUE_SIZE]]'\n");
+		dev_err(dev, "snapvf_sim: new_sf wants 'ID CAPACITY [QUEUES [QUEUE_SIZE [INSTANCES]]]'\n");
 		return -EINVAL;
 	}
 	capacity = memparse(cap, &end);
@@ -111,7 +115,8 @@ static ssize_t new_sf_store(struct device *dev, struct device_attribute *attr,
 		dev_err(dev, "snapvf_sim: new_sf: bad capacity '%s'\n", cap);
 		return -EINVAL;
 	}
-	ret = sim_sf_add(sim_mgr_of(dev), id, capacity, queues, qsize);
+	ret = sim_sf_add(sim_mgr_of(dev), id, capacity, queues, qsize,
+			 instances);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(new_sf);

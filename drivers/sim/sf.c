@@ -16,7 +16,7 @@
 #define SIM_SF_MAX_CAPACITY	SZ_1G
 #define SIM_SF_MAX_QUEUES	64
 #define SIM_SF_MAX_QSIZE	32768
-#define SIM_SF_INSTANCES	4
+#define SIM_SF_MAX_INSTANCES	4096
 
 static struct sim_sf *sim_sf_of(struct svf_aux_sf *asf)
 {
@@ -102,7 +102,7 @@ static void sim_sf_surprise_work(struct work_struct *work)
 }
 
 static int sim_sf_check(struct device *dev, u64 capacity, u32 queues,
-			u32 qsize)
+			u32 qsize, u32 instances)
 {
 	if (!capacity || capacity % SIM_PAGE_SIZE ||
 	    capacity > SIM_SF_MAX_CAPACITY) {
@@ -114,6 +114,11 @@ static int sim_sf_check(struct device *dev, u64 capacity, u32 queues,
 	    qsize > SIM_SF_MAX_QSIZE || !is_power_of_2(qsize)) {
 		dev_err(dev, "snapvf_sim: SF queues 1..%u, queue size a power of two 2..%u\n",
 			SIM_SF_MAX_QUEUES, SIM_SF_MAX_QSIZE);
+		return -EINVAL;
+	}
+	if (!instances || instances > SIM_SF_MAX_INSTANCES) {
+		dev_err(dev, "snapvf_sim: SF instances 1..%u\n",
+			SIM_SF_MAX_INSTANCES);
 		return -EINVAL;
 	}
 	return 0;
@@ -138,11 +143,12 @@ static bool sim_sf_exists(struct sim_mgr *mgr, u32 id)
  * @capacity: backing store bytes
  * @queues: queues per instance
  * @queue_size: entries per queue
+ * @instances: consumer instances the SF supports (its max_instances)
  *
  * Return: 0 or a negative errno (logged).
  */
 int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
-	       u32 queue_size)
+	       u32 queue_size, u32 instances)
 {
 	struct device *dev = &mgr->pdev->dev;
 	struct svf_aux_sf_info info = {
@@ -151,7 +157,7 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 		.block_size = 512,
 		.max_queues = queues,
 		.max_queue_size = queue_size,
-		.max_instances = SIM_SF_INSTANCES,
+		.max_instances = instances,
 		.groups = sim_sf_groups,
 	};
 	char serial[SVF_AUX_SERIAL_LEN + 1];
@@ -159,7 +165,7 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 	bool dying;
 	int ret;
 
-	ret = sim_sf_check(dev, capacity, queues, queue_size);
+	ret = sim_sf_check(dev, capacity, queues, queue_size, instances);
 	if (ret)
 		return ret;
 	if (sim_sf_exists(mgr, id)) {
@@ -275,6 +281,15 @@ static ssize_t capacity_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(capacity);
 
+static ssize_t instances_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct svf_aux_sf *asf = svf_aux_sf_from_adev(to_auxiliary_dev(dev));
+
+	return sysfs_emit(buf, "%u\n", asf->max_instances);
+}
+static DEVICE_ATTR_RO(instances);
+
 static ssize_t fail_io_at_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -335,6 +350,7 @@ static DEVICE_ATTR_RO(stats);
 
 static struct attribute *sim_sf_attrs[] = {
 	&dev_attr_capacity.attr,
+	&dev_attr_instances.attr,
 	&dev_attr_fail_io_at.attr,
 	&dev_attr_surprise_remove.attr,
 	&dev_attr_stats.attr,

@@ -16,8 +16,9 @@
  *
  * Removal paths (del_function, surprise work, PCI hot-unplug, manager
  * remove) each unlink the object from its manager list under mgr->lock
- * first; only the one that unlinked it withdraws and frees it, after
- * cancelling its surprise work (unless it is that work).  Surprise work
+ * first; only the one that unlinked it withdraws and frees it, then
+ * cancels its surprise work (which ops and knobs may queue until withdrawal
+ * returns; without waiting when it is that work).  Surprise work
  * runs on sim_wq, which module exit destroys (drains) after every manager
  * is gone.  Publishing happens outside mgr->lock; the object is listed
  * afterwards unless the manager started dying meanwhile.
@@ -125,7 +126,7 @@ void sim_load_free(struct sim_fn *fn);
 
 /* sf.c */
 int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
-	       u32 queue_size);
+	       u32 queue_size, u32 instances);
 int sim_sf_del(struct sim_mgr *mgr, u32 id);
 void sim_sf_del_all(struct sim_mgr *mgr);
 

@@ -41,22 +41,19 @@ else
 fi
 sf_remove "$us"
 
-# 1,000 instances: the simulator's SFs hold 4 each, so 250 SFs first.
-for i in $(seq 100 349); do sf_new $i 64K 1 64 || break; done
+# 1,000 instances on one SF (new_sf's 5th field: instances).
+sf_new 100 64K 1 64 1000 || sf_fail "SF with 1000 instances"
 free_kb() { sync; echo 3 > /proc/sys/vm/drop_caches; awk '/^MemFree:/ {print $2}' /proc/meminfo; }
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 f0=$(free_kb); s0=$(slab_kb); made=0
-for i in $(seq 100 349); do
-	for j in 0 1 2 3; do
-		sf_create $i $SF_T1 "$(sf_uuid 0x71000000 $((i * 4 + j)))" 2>/dev/null && made=$((made + 1))
-	done
+for i in $(seq 0 999); do
+	sf_create 100 $SF_T1 "$(sf_uuid 0x71000000 $i)" 2>/dev/null && made=$((made + 1))
 done
 f1=$(free_kb); s1=$(slab_kb)
 per=$(( (f0 - f1) / (made ? made : 1) )); pslab=$(( (s1 - s0) / (made ? made : 1) ))
 echo "# $made instances: MemFree -$((f0 - f1)) KiB, Slab +$((s1 - s0)) KiB"
 echo "# BENCH kernel_memory_per_instance: ours=$per KiB peer=n/a ratio=n/a goal=<=64KiB (slab part $pslab KiB)"
 sf_check "1,000 instances alive ($made) within 64 KiB each ($per KiB)" test $made -ge 1000 -a $per -le 64
-for i in $(seq 100 349); do for j in 0 1 2 3; do
-	sf_remove "$(sf_uuid 0x71000000 $((i * 4 + j)))" 2>/dev/null; done; done
+for i in $(seq 0 999); do sf_remove "$(sf_uuid 0x71000000 $i)" 2>/dev/null; done
 sf_check "all removed, modules unload" eval 'test -z "$(ls /sys/bus/mdev/devices)" && rmmod mtty && svf_modunload snapvf_sf snapvf_sim'
 sf_done

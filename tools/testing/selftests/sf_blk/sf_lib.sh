@@ -31,12 +31,12 @@ sf_mgr() {
 	return 1
 }
 
-# sf_new ID [CAPACITY QUEUES QSIZE]: publish SF ID unless it exists.
+# sf_new ID [CAPACITY QUEUES QSIZE INSTANCES]: publish SF ID unless it exists.
 sf_new() {
 	local id=$1 mgr
 	[ -e "$SF_AUX/snapvf_sim.sf.$id" ] && return 0
 	mgr=$(sf_mgr) || return 1
-	echo "$id ${2:-1M} ${3:-4} ${4:-256}" > "$mgr/new_sf" || return 1
+	echo "$id ${2:-1M} ${3:-4} ${4:-256} ${5:-4}" > "$mgr/new_sf" || return 1
 	[ -d "$SF_AUX/snapvf_sim.sf.$id/mdev_supported_types" ]
 }
 

@@ -6,6 +6,7 @@
  * unbind / module unload with devices present are clean, add/remove loops.
  */
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -22,15 +23,15 @@ FIXTURE(sim) {
 
 FIXTURE_SETUP(sim)
 {
-	ASSERT_EQ(0, modload("snapvf_sim")) TH_LOG("loading snapvf_sim failed");
-	ASSERT_EQ(1, find_pci(0x1b36, 0x0005, self->mgr, MAX_FNS))
+	ASSERT_EQ(0, svf_modload("snapvf_sim")) TH_LOG("loading snapvf_sim failed");
+	ASSERT_EQ(1, svf_find_pci(0x1b36, 0x0005, self->mgr, MAX_FNS))
 		TH_LOG("one pci-testdev manager expected");
 	snprintf(self->ctl, sizeof(self->ctl),
 		 "/sys/bus/pci/devices/%s/snapvf_sim", self->mgr[0]);
-	ASSERT_TRUE(exists(self->ctl)) TH_LOG("no control dir %s", self->ctl);
-	self->nfn = find_pci(0x1af4, 0x1110, self->fn, MAX_FNS);
+	ASSERT_TRUE(svf_exists(self->ctl)) TH_LOG("no control dir %s", self->ctl);
+	self->nfn = svf_find_pci(0x1af4, 0x1110, self->fn, MAX_FNS);
 	ASSERT_EQ(3, self->nfn) TH_LOG("three ivshmem-plain functions expected");
-	ASSERT_EQ(1, find_pci(0x1234, 0x11e8, self->edu, MAX_FNS));
+	ASSERT_EQ(1, svf_find_pci(0x1234, 0x11e8, self->edu, MAX_FNS));
 	self->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, self->kmsg);
 	lseek(self->kmsg, 0, SEEK_END);
@@ -43,11 +44,11 @@ FIXTURE_TEARDOWN(sim)
 
 	snprintf(p, sizeof(p), "%s/del_function", self->ctl);
 	for (i = 0; i < self->nfn; i++)
-		sysfs_write(p, self->fn[i]);
+		svf_sysfs_write(p, self->fn[i]);
 	snprintf(p, sizeof(p), "%s/del_sf", self->ctl);
 	for (i = 0; i < 10; i++) {
 		snprintf(id, sizeof(id), "%d", i);
-		sysfs_write(p, id);
+		svf_sysfs_write(p, id);
 	}
 	close(self->kmsg);
 }
@@ -57,12 +58,12 @@ static int ctl(FIXTURE_DATA(sim) *self, const char *file, const char *val)
 	char p[PATH_MAX + 32];
 
 	snprintf(p, sizeof(p), "%s/%s", self->ctl, file);
-	return sysfs_write(p, val);
+	return svf_sysfs_write(p, val);
 }
 
 static void fn_dir(const char *bdf, char *out, size_t len)
 {
-	snprintf(out, len, AUX_DIR "/snapvf_sim.vfio_pci.%u", fn_id(bdf));
+	snprintf(out, len, AUX_DIR "/snapvf_sim.vfio_pci.%u", svf_fn_id(bdf));
 }
 
 static int knob(const char *bdf, const char *name, const char *val)
@@ -71,7 +72,7 @@ static int knob(const char *bdf, const char *name, const char *val)
 
 	fn_dir(bdf, d, sizeof(d));
 	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
-	return sysfs_write(p, val);
+	return svf_sysfs_write(p, val);
 }
 
 static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
@@ -80,7 +81,7 @@ static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
 
 	fn_dir(bdf, d, sizeof(d));
 	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
-	return sysfs_read(p, buf, len);
+	return svf_sysfs_read(p, buf, len);
 }
 
 static int fn_present(const char *bdf)
@@ -88,7 +89,7 @@ static int fn_present(const char *bdf)
 	char d[PATH_MAX];
 
 	fn_dir(bdf, d, sizeof(d));
-	return exists(d);
+	return svf_exists(d);
 }
 
 static int sf_present(int id)
@@ -96,7 +97,7 @@ static int sf_present(int id)
 	char d[PATH_MAX];
 
 	snprintf(d, sizeof(d), AUX_DIR "/snapvf_sim.sf.%d", id);
-	return exists(d);
+	return svf_exists(d);
 }
 
 /* Lines logged since the last call containing "snapvf_sim". */
@@ -153,9 +154,14 @@ TEST_F(sim, publish_and_withdraw_fn)
 	ASSERT_TRUE(fn_present(a));
 	fn_dir(a, d, sizeof(d));
 	snprintf(p, sizeof(p), "%s/uevent", d);
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_NE(NULL, strstr(b, "MODALIAS=auxiliary:snapvf_sim.vfio_pci"))
 		TH_LOG("uevent: %s", b);
+	/* The aux library's own attribute: feature names for svfctl. */
+	snprintf(p, sizeof(p), "%s/features", d);
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("migration pre_copy p2p dirty_tracking", b);
+	EXPECT_EQ(-EACCES, svf_sysfs_write(p, "migration"));
 	ASSERT_EQ(0, knob_read(a, "pci_address", b, sizeof(b)));
 	EXPECT_STREQ(a, b);
 	ASSERT_EQ(0, knob_read(a, "bar_size", b, sizeof(b)));
@@ -165,13 +171,13 @@ TEST_F(sim, publish_and_withdraw_fn)
 	ASSERT_EQ(0, knob_read(a, "dev_state", b, sizeof(b)));
 	EXPECT_STREQ("running", b);
 	snprintf(p, sizeof(p), "%s/functions", self->ctl);
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
-	snprintf(want, sizeof(want), "%s snapvf_sim.vfio_pci.%u", a, fn_id(a));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	snprintf(want, sizeof(want), "%s snapvf_sim.vfio_pci.%u", a, svf_fn_id(a));
 	EXPECT_STREQ(want, b);
 
 	ASSERT_EQ(0, ctl(self, "del_function", a));
 	EXPECT_FALSE(fn_present(a));
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("", b);
 }
 
@@ -185,14 +191,14 @@ TEST_F(sim, three_functions_distinct_names)
 		fn_dir(self->fn[i], d[i], sizeof(d[i]));
 	}
 	for (i = 0; i < 3; i++)
-		EXPECT_TRUE(exists(d[i])) TH_LOG("%s missing", d[i]);
+		EXPECT_TRUE(svf_exists(d[i])) TH_LOG("%s missing", d[i]);
 	EXPECT_STRNE(d[0], d[1]);
 	EXPECT_STRNE(d[1], d[2]);
 	/* withdrawing one leaves the others */
 	ASSERT_EQ(0, ctl(self, "del_function", self->fn[1]));
-	EXPECT_TRUE(exists(d[0]));
-	EXPECT_FALSE(exists(d[1]));
-	EXPECT_TRUE(exists(d[2]));
+	EXPECT_TRUE(svf_exists(d[0]));
+	EXPECT_FALSE(svf_exists(d[1]));
+	EXPECT_TRUE(svf_exists(d[2]));
 }
 
 TEST_F(sim, bad_function_inputs)
@@ -316,22 +322,26 @@ TEST_F(sim, publish_and_withdraw_sf)
 	ASSERT_FALSE(sf_present(5));
 	ASSERT_EQ(0, ctl(self, "new_sf", "5 1M 2 128"));
 	ASSERT_TRUE(sf_present(5));
-	ASSERT_EQ(0, sysfs_read(AUX_DIR "/snapvf_sim.sf.5/uevent", b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/uevent", b, sizeof(b)));
 	EXPECT_NE(NULL, strstr(b, "MODALIAS=auxiliary:snapvf_sim.sf"))
 		TH_LOG("uevent: %s", b);
-	ASSERT_EQ(0, sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/capacity", b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/capacity", b, sizeof(b)));
 	EXPECT_STREQ("1048576", b);
+	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/instances", b, sizeof(b)));
+	EXPECT_STREQ("4", b);	/* the default */
 	snprintf(p, sizeof(p), "%s/sfs", self->ctl);
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("5 snapvf_sim.sf.5 1048576", b);
-	ASSERT_EQ(0, ctl(self, "new_sf", "6 64K"));
+	ASSERT_EQ(0, ctl(self, "new_sf", "6 64K 1 64 1000"));
 	EXPECT_TRUE(sf_present(6));
+	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.6/sim/instances", b, sizeof(b)));
+	EXPECT_STREQ("1000", b);
 	ASSERT_EQ(0, ctl(self, "del_sf", "5"));
 	EXPECT_FALSE(sf_present(5));
 	EXPECT_TRUE(sf_present(6));
 	ASSERT_EQ(0, ctl(self, "del_sf", "6"));
 	EXPECT_FALSE(sf_present(6));
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("", b);
 }
 
@@ -349,16 +359,18 @@ TEST_F(sim, bad_sf_inputs)
 	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 65"));
 	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 100"));
 	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 1"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 64 0"));
+	REJECT(EINVAL, ctl(self, "new_sf", "1 1M 1 64 4097"));
 	EXPECT_FALSE(sf_present(1));
 	ASSERT_EQ(0, ctl(self, "new_sf", "7 1M"));
 	REJECT(EEXIST, ctl(self, "new_sf", "7 2M"));
 	REJECT(ENOENT, ctl(self, "del_sf", "9"));
 	REJECT(EINVAL, ctl(self, "del_sf", "x"));
-	REJECT(EINVAL, sysfs_write(k, "1048576"));
-	REJECT(EINVAL, sysfs_write(k, "-2"));
-	EXPECT_EQ(0, sysfs_write(k, "4096"));
-	EXPECT_EQ(0, sysfs_write(k, "-1"));
-	REJECT(EINVAL, sysfs_write(AUX_DIR "/snapvf_sim.sf.7/sim/surprise_remove", "x"));
+	REJECT(EINVAL, svf_sysfs_write(k, "1048576"));
+	REJECT(EINVAL, svf_sysfs_write(k, "-2"));
+	EXPECT_EQ(0, svf_sysfs_write(k, "4096"));
+	EXPECT_EQ(0, svf_sysfs_write(k, "-1"));
+	REJECT(EINVAL, svf_sysfs_write(AUX_DIR "/snapvf_sim.sf.7/sim/surprise_remove", "x"));
 	EXPECT_TRUE(sf_present(7));
 }
 
@@ -373,10 +385,10 @@ TEST_F(sim, surprise_removal)
 	ASSERT_EQ(0, knob(a, "surprise_remove", "400"));
 	EXPECT_TRUE(fn_present(a));
 	EXPECT_EQ(0, wait_for(fn_present, a, 0, 3000));
-	ASSERT_EQ(0, sysfs_write(AUX_DIR "/snapvf_sim.sf.3/sim/surprise_remove", "0"));
+	ASSERT_EQ(0, svf_sysfs_write(AUX_DIR "/snapvf_sim.sf.3/sim/surprise_remove", "0"));
 	EXPECT_EQ(0, wait_for(sf_present_s, "3", 0, 3000));
 	snprintf(p, sizeof(p), "%s/functions", self->ctl);
-	ASSERT_EQ(0, sysfs_read(p, b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("", b);
 	/* both can come back */
 	EXPECT_EQ(0, ctl(self, "new_function", a));
@@ -409,6 +421,85 @@ TEST_F(sim, add_remove_loops)
 	}
 }
 
+/* Child loop: publish @id's SF concurrently with a sibling; 0 if clean. */
+static int race_sf(FIXTURE_DATA(sim) *self, const char *spec, const char *id)
+{
+	int i, r;
+
+	for (i = 0; i < 60; i++) {
+		r = ctl(self, "new_sf", spec);
+		if (r && r != -EEXIST)
+			return 1;
+		r = ctl(self, "del_sf", id);
+		if (r && r != -ENOENT)
+			return 2;
+	}
+	return 0;
+}
+
+/* Child loop: publish @bdf, arm an immediate surprise removal, delete it. */
+static int race_fn(FIXTURE_DATA(sim) *self, const char *bdf)
+{
+	int i, r, tries;
+
+	for (i = 0; i < 40; i++) {
+		if (wait_for(fn_present, bdf, 0, 3000))
+			return 1;
+		/* -EEXIST while the last withdrawal finishes */
+		for (r = -EEXIST, tries = 0; r == -EEXIST && tries < 100; tries++)
+			r = ctl(self, "new_function", bdf);
+		if (r)
+			return 2;
+		knob(bdf, "surprise_remove", "0");	/* may be gone already */
+		r = ctl(self, "del_function", bdf);
+		if (r && r != -ENOENT)
+			return 3;
+	}
+	return wait_for(fn_present, bdf, 0, 3000) ? 4 : 0;
+}
+
+/*
+ * Concurrent publishing (the library's duplicate check must not look at a
+ * device whose bus name is not set yet) and surprise work queued while a
+ * removal is under way (it must be cancelled after withdrawal, not
+ * before).  Bugs here oops or leave devices behind; the dmesg scan and the
+ * final checks catch them.
+ */
+TEST_F(sim, concurrent_publish_and_removal)
+{
+	pid_t pid[4];
+	int i, st, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		pid[i] = fork();
+		ASSERT_GE(pid[i], 0);
+		if (pid[i])
+			continue;
+		switch (i) {
+		case 0:
+		case 1:
+			_exit(race_sf(self, "7 64K", "7"));
+		default:
+			_exit(race_fn(self, self->fn[i - 2]));
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			bad++;
+			TH_LOG("child %d: status 0x%x", i, st);
+		}
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_FALSE(sf_present(7));
+	EXPECT_FALSE(fn_present(self->fn[0]));
+	EXPECT_FALSE(fn_present(self->fn[1]));
+	/* the library is consistent: everything can be published again */
+	EXPECT_EQ(0, ctl(self, "new_sf", "7 64K"));
+	EXPECT_EQ(0, ctl(self, "new_function", self->fn[0]));
+	EXPECT_EQ(-EEXIST, ctl(self, "new_function", self->fn[0]));
+}
+
 TEST_F(sim, pci_hot_unplug_withdraws)
 {
 	const char *b = self->fn[1];
@@ -417,13 +508,13 @@ TEST_F(sim, pci_hot_unplug_withdraws)
 
 	ASSERT_EQ(0, ctl(self, "new_function", b));
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/remove", b);
-	ASSERT_EQ(0, sysfs_write(p, "1"));
+	ASSERT_EQ(0, svf_sysfs_write(p, "1"));
 	EXPECT_FALSE(fn_present(b));
-	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/rescan", "1"));
+	ASSERT_EQ(0, svf_sysfs_write("/sys/bus/pci/rescan", "1"));
 	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s", b);
-	for (i = 0; i < 50 && !exists(p); i++)
+	for (i = 0; i < 50 && !svf_exists(p); i++)
 		usleep(20000);
-	ASSERT_TRUE(exists(p));
+	ASSERT_TRUE(svf_exists(p));
 	EXPECT_EQ(0, ctl(self, "new_function", b));
 	EXPECT_TRUE(fn_present(b));
 }
@@ -434,14 +525,14 @@ TEST_F(sim, manager_unbind_rebind)
 
 	ASSERT_EQ(0, ctl(self, "new_function", a));
 	ASSERT_EQ(0, ctl(self, "new_sf", "4 1M"));
-	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers/snapvf_sim/unbind",
+	ASSERT_EQ(0, svf_sysfs_write("/sys/bus/pci/drivers/snapvf_sim/unbind",
 				 self->mgr[0]));
-	EXPECT_FALSE(exists(self->ctl));
+	EXPECT_FALSE(svf_exists(self->ctl));
 	EXPECT_FALSE(fn_present(a));
 	EXPECT_FALSE(sf_present(4));
-	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers/snapvf_sim/bind",
+	ASSERT_EQ(0, svf_sysfs_write("/sys/bus/pci/drivers/snapvf_sim/bind",
 				 self->mgr[0]));
-	ASSERT_TRUE(exists(self->ctl));
+	ASSERT_TRUE(svf_exists(self->ctl));
 	EXPECT_EQ(0, ctl(self, "new_function", a));
 	EXPECT_TRUE(fn_present(a));
 }
@@ -451,15 +542,15 @@ TEST_F(sim, unload_with_devices_present)
 	ASSERT_EQ(0, ctl(self, "new_function", self->fn[0]));
 	ASSERT_EQ(0, ctl(self, "new_function", self->fn[2]));
 	ASSERT_EQ(0, ctl(self, "new_sf", "1 4M"));
-	ASSERT_EQ(0, modunload("snapvf_sim"));
-	EXPECT_FALSE(modloaded("snapvf_sim"));
+	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
+	EXPECT_FALSE(svf_mod_loaded("snapvf_sim"));
 	EXPECT_FALSE(fn_present(self->fn[0]));
 	EXPECT_FALSE(fn_present(self->fn[2]));
 	EXPECT_FALSE(sf_present(1));
-	ASSERT_EQ(0, modunload("snapvf_aux"));
-	EXPECT_FALSE(modloaded("snapvf_aux"));
-	ASSERT_EQ(0, modload("snapvf_sim"));
-	EXPECT_TRUE(exists(self->ctl));
+	ASSERT_EQ(0, svf_modunload("snapvf_aux"));
+	EXPECT_FALSE(svf_mod_loaded("snapvf_aux"));
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	EXPECT_TRUE(svf_exists(self->ctl));
 	EXPECT_EQ(0, ctl(self, "new_function", self->fn[0]));
 	EXPECT_TRUE(fn_present(self->fn[0]));
 }
