@@ -12,8 +12,8 @@
  *
  * Publish: alloc -> auxiliary_device_init -> insert in the lookup list
  * (duplicate check) -> auxiliary_device_add -> notify ADDED.
- * Withdraw: dead + unlist -> synchronize_srcu -> notify WITHDRAW ->
- * auxiliary_device_delete -> auxiliary_device_uninit (put).
+ * Withdraw: dead -> synchronize_srcu -> notify WITHDRAW ->
+ * auxiliary_device_delete -> unlist -> auxiliary_device_uninit (put).
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,6 +38,52 @@ void svf_aux_sf_release(struct device *dev)
 }
 
 /*
+ * Attributes every published PCI function carries, whoever the parent is
+ * (the parent's own attribute groups come through &svf_aux_fn_info.groups):
+ * "features" lists the SVF_AUX_F_* bits by name for admin tools (svfctl).
+ * They come with the device's type so that they exist before the ADD
+ * uevent, like the parent's groups.
+ */
+static const struct {
+	u32 bit;
+	const char *name;
+} svf_aux_feature_names[] = {
+	{ SVF_AUX_F_MIGRATION, "migration" },
+	{ SVF_AUX_F_PRE_COPY, "pre_copy" },
+	{ SVF_AUX_F_P2P, "p2p" },
+	{ SVF_AUX_F_DIRTY_TRACKING, "dirty_tracking" },
+};
+
+static ssize_t features_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	u32 features = svf_aux_fn_from_adev(to_auxiliary_dev(dev))->features;
+	const char *sep = "";
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(svf_aux_feature_names); i++) {
+		if (!(features & svf_aux_feature_names[i].bit))
+			continue;
+		len += sysfs_emit_at(buf, len, "%s%s", sep,
+				     svf_aux_feature_names[i].name);
+		sep = " ";
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DEVICE_ATTR_RO(features);
+
+static struct attribute *svf_aux_fn_attrs[] = {
+	&dev_attr_features.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(svf_aux_fn);
+
+static const struct device_type svf_aux_fn_type = {
+	.groups = svf_aux_fn_groups,
+};
+
+/*
  * Common part of publishing: @d is allocated with its srcu_struct
  * initialised and its adev fields set; consumes @d on error.
  */
@@ -55,6 +101,7 @@ static int svf_aux_publish(struct svf_aux_dev *d, const char *modname)
 	}
 	/* from here on, put_device() (uninit) frees d through release */
 	snprintf(name, sizeof(name), "%s.%s.%u", modname, adev->name, adev->id);
+	d->modname = modname;
 	ret = svf_aux_list_insert(d, name);
 	if (ret)
 		goto err_uninit;
@@ -86,7 +133,6 @@ static void svf_aux_withdraw(struct svf_aux_dev *d)
 		return;
 	}
 	WRITE_ONCE(d->dead, true);
-	list_del_init(&d->node);
 	mutex_unlock(&svf_aux_lock);
 
 	/* every op call that saw dead == false has returned after this */
@@ -94,6 +140,14 @@ static void svf_aux_withdraw(struct svf_aux_dev *d)
 	svf_aux_notify(SVF_AUX_EV_WITHDRAW, d);
 	/* runs the consumer's remove() if one is bound */
 	auxiliary_device_delete(&d->adev);
+	/*
+	 * Unlisted only now that its bus name is free again: until here a
+	 * publish of the same name must fail the duplicate check, not the
+	 * driver core's sysfs add.  Lookups skip it since it is dead.
+	 */
+	mutex_lock(&svf_aux_lock);
+	list_del_init(&d->node);
+	mutex_unlock(&svf_aux_lock);
 	auxiliary_device_uninit(&d->adev);
 }
 
@@ -169,6 +223,7 @@ struct svf_aux_fn *__svf_aux_fn_add(struct device *parent,
 	fn->core.adev.id = id;
 	fn->core.adev.dev.parent = parent;
 	fn->core.adev.dev.release = svf_aux_fn_release;
+	fn->core.adev.dev.type = &svf_aux_fn_type;
 	fn->core.adev.dev.groups = info->groups;
 
 	/* on failure, fn was freed through its release callback */
