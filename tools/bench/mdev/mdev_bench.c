@@ -5,6 +5,8 @@
  *   mdev_bench cfg UUID N             config-space read latency (ns)
  *   mdev_bench bar UUID INDEX OFF SIZE N   trapped BAR read latency (ns)
  *   mdev_bench cycle TYPEDIR SECONDS  create->open->close->remove per s
+ *   mdev_bench phases TYPEDIR N       the same, N cycles, mean ms per step
+ *                                     (one line: create open close remove)
  *
  * Prints one number on stdout; exit 1 with a message on failure.
  */
@@ -49,7 +51,7 @@ static double lat(struct svf_vfio *v, unsigned int index, uint64_t off,
 int main(int argc, char **argv)
 {
 	struct svf_vfio v;
-	char p[512], u[40];
+	char p[512], u[48];
 	double r, t0;
 	long n = 0;
 
@@ -88,6 +90,34 @@ int main(int argc, char **argv)
 			n++;
 		}
 		r = n / (svf_now() - t0);
+	} else if (argc >= 4 && !strcmp(argv[1], "phases")) {
+		double t[5] = { 0 }, t1;
+		long cycles = atol(argv[3]);
+
+		for (n = 0; n < cycles; n++) {
+			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
+			snprintf(p, sizeof(p), "%s/create", argv[2]);
+			t0 = svf_now();
+			if (wr(p, u))
+				return fprintf(stderr, "create failed\n"), 1;
+			t1 = svf_now();
+			t[0] += t1 - t0;
+			if (svf_vfio_open(&v, u))
+				return fprintf(stderr, "open failed\n"), 1;
+			t0 = svf_now();
+			t[1] += t0 - t1;
+			svf_vfio_close(&v);
+			t1 = svf_now();
+			t[2] += t1 - t0;
+			snprintf(p, sizeof(p), "/sys/bus/mdev/devices/%s/remove", u);
+			if (wr(p, "1"))
+				return fprintf(stderr, "remove failed\n"), 1;
+			t[3] += svf_now() - t1;
+		}
+		printf("%.3f %.3f %.3f %.3f\n", t[0] * 1e3 / cycles,
+		       t[1] * 1e3 / cycles, t[2] * 1e3 / cycles,
+		       t[3] * 1e3 / cycles);
+		return 0;
 	} else {
 		fprintf(stderr, "usage: see source\n");
 		return 2;
