@@ -2,8 +2,8 @@
 /*
  * snapvf_aux internals shared between its files.
  *
- * svf_aux_lock protects svf_aux_list (every published, not yet withdrawn
- * device, linked through &svf_aux_dev.node) and orders the dead flag
+ * svf_aux_lock protects svf_aux_list (every published device until its
+ * withdrawal deleted it from the bus, linked through &svf_aux_dev.node) and orders the dead flag
  * against lookups.  It is never held while calling a parent op, a
  * notifier or the driver core's add/delete.
  */

@@ -3,8 +3,10 @@
  * Finding published devices, references, and the event notifier.
  *
  * A device is on svf_aux_list from just before auxiliary_device_add() until
- * withdrawal starts, so a consumer probing during the add (its aux probe
- * pairing the PCI function right away) already finds it.  Lookups return a
+ * withdrawal has deleted it from the bus, so a consumer probing during the
+ * add (its aux probe pairing the PCI function right away) already finds
+ * it, and its bus name stays reserved while it is being withdrawn.
+ * Lookups skip dead (withdrawing) devices.  Lookups return a
  * reference; drop it with the matching put, which may sleep.
  */
 #include <linux/notifier.h>
@@ -17,23 +19,35 @@ LIST_HEAD(svf_aux_list);
 static BLOCKING_NOTIFIER_HEAD(svf_aux_chain);
 
 /*
- * Link @d under svf_aux_lock unless a live device would get the same
- * bus name @name, or (for a function) the same PCI function is already
- * published by another parent.
+ * Would @o and @d collide?  Functions: the same PCI function (whatever
+ * the parent; the fn-id, hence the bus name, follows from it).  SFs: the
+ * same bus name ``modname.sf.<id>``.  The bus name itself is not compared:
+ * a listed device gets it only inside auxiliary_device_add(), which runs
+ * without svf_aux_lock, so it may still be unset or being set.
+ */
+static bool svf_aux_collide(struct svf_aux_dev *o, struct svf_aux_dev *d)
+{
+	if (o->kind != d->kind)
+		return false;
+	if (d->kind == SVF_AUX_KIND_FN)
+		return container_of(o, struct svf_aux_fn, core)->pdev ==
+		       container_of(d, struct svf_aux_fn, core)->pdev;
+	return o->adev.id == d->adev.id && !strcmp(o->modname, d->modname);
+}
+
+/*
+ * Link @d under svf_aux_lock unless it collides with a listed device.
+ * @d->modname must stay valid while @d is listed (it is the publishing
+ * module's KBUILD_MODNAME; the module withdraws before it unloads).
  */
 int svf_aux_list_insert(struct svf_aux_dev *d, const char *name)
 {
-	struct svf_aux_fn *fn = d->kind == SVF_AUX_KIND_FN ?
-		container_of(d, struct svf_aux_fn, core) : NULL;
 	struct svf_aux_dev *o;
 	int ret = 0;
 
 	mutex_lock(&svf_aux_lock);
 	list_for_each_entry(o, &svf_aux_list, node) {
-		bool same_fn = fn && o->kind == SVF_AUX_KIND_FN &&
-			container_of(o, struct svf_aux_fn, core)->pdev == fn->pdev;
-
-		if (same_fn || !strcmp(dev_name(&o->adev.dev), name)) {
+		if (svf_aux_collide(o, d)) {
 			ret = -EEXIST;
 			break;
 		}
@@ -42,8 +56,8 @@ int svf_aux_list_insert(struct svf_aux_dev *d, const char *name)
 		list_add_tail(&d->node, &svf_aux_list);
 	mutex_unlock(&svf_aux_lock);
 	if (ret)
-		pr_err("snapvf_aux: %s: already published%s\n", name,
-		       fn ? " (same PCI function)" : "");
+		pr_err("snapvf_aux: %s: already published or being withdrawn%s\n", name,
+		       d->kind == SVF_AUX_KIND_FN ? " (same PCI function)" : "");
 	return ret;
 }
 
@@ -93,7 +107,7 @@ static struct svf_aux_fn *svf_aux_fn_find(struct pci_dev *pdev, u32 fn_id)
 	list_for_each_entry(d, &svf_aux_list, node) {
 		struct svf_aux_fn *fn;
 
-		if (d->kind != SVF_AUX_KIND_FN)
+		if (d->kind != SVF_AUX_KIND_FN || READ_ONCE(d->dead))
 			continue;
 		fn = container_of(d, struct svf_aux_fn, core);
 		if (pdev ? fn->pdev == pdev : fn->fn_id == fn_id) {

@@ -50,13 +50,24 @@ static void sim_fn_free(struct sim_fn *fn)
 	kfree(fn);
 }
 
-/* Withdraw and free an unlinked function; its surprise work is not pending. */
-static void sim_fn_destroy(struct sim_fn *fn)
+/*
+ * Withdraw and free an unlinked function.  Its surprise work can be queued
+ * until withdrawal returns (by the surprise_remove knob, by an op hitting
+ * surprise_save_at), so it is cancelled only afterwards: synchronously
+ * from other paths, without waiting when @in_work (the work is running
+ * this very function; a re-queued instance is cancelled, nothing can
+ * queue it any more).
+ */
+static void sim_fn_destroy(struct sim_fn *fn, bool in_work)
 {
 	char name[64];
 
 	strscpy(name, dev_name(&fn->afn->core.adev.dev), sizeof(name));
 	svf_aux_fn_withdraw(fn->afn);
+	if (in_work)
+		cancel_delayed_work(&fn->surprise);
+	else
+		cancel_delayed_work_sync(&fn->surprise);
 	pci_info(fn->pdev, "snapvf_sim: %s withdrawn\n", name);
 	sim_fn_free(fn);
 }
@@ -75,7 +86,7 @@ static void sim_fn_surprise_work(struct work_struct *work)
 	if (!mine)
 		return;		/* another path is removing it */
 	pci_warn(fn->pdev, "snapvf_sim: surprise removal\n");
-	sim_fn_destroy(fn);
+	sim_fn_destroy(fn, true);
 }
 
 /**
@@ -190,7 +201,7 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 		list_add_tail(&fn->node, &mgr->fns);
 	mutex_unlock(&mgr->lock);
 	if (dying) {
-		sim_fn_destroy(fn);
+		sim_fn_destroy(fn, false);
 		return -ENODEV;
 	}
 	pci_info(pdev, "snapvf_sim: managed as %s, state %llu of %llu bytes\n",
@@ -216,8 +227,7 @@ static struct sim_fn *sim_fn_unlink(struct sim_mgr *mgr, struct pci_dev *pdev)
 
 static void sim_fn_remove(struct sim_fn *fn)
 {
-	cancel_delayed_work_sync(&fn->surprise);
-	sim_fn_destroy(fn);
+	sim_fn_destroy(fn, false);
 }
 
 /**

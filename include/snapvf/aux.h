@@ -133,6 +133,8 @@ enum svf_aux_kind {
  * @dead: set once withdrawal started (library private; read it with
  *	svf_aux_withdrawing())
  * @node: entry in the library's lookup list (library private)
+ * @modname: the publishing module's name, for duplicate checks while
+ *	listed (library private)
  *
  * Consumers and parents read @adev and @kind; everything else belongs to
  * snapvf_aux.
@@ -143,6 +145,7 @@ struct svf_aux_dev {
 	struct srcu_struct gate;
 	bool dead;
 	struct list_head node;
+	const char *modname;
 };
 
 /* Feature bits of a PCI function (&svf_aux_fn.features). */
