@@ -246,10 +246,10 @@ static int bind_all(void)
 	char fn[MAX_FNS][32];
 	char dir[PATH_MAX];
 
-	if (modload("snapvf_sim") || modload(SNAP_DRV) ||
+	if (svf_modload("snapvf_sim") || svf_modload(SNAP_DRV) ||
 	    system("modprobe vfio_pci"))
 		return -EIO;
-	if (find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS) < 3)
+	if (svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS) < 3)
 		return -ENODEV;
 	a = strdup(fn[0]);
 	b = strdup(fn[1]);
@@ -257,8 +257,8 @@ static int bind_all(void)
 	if ((sim_fn_dir(a, dir, sizeof(dir)) && sim_add(a)) ||
 	    (sim_fn_dir(b, dir, sizeof(dir)) && sim_add(b)))
 		return -EIO;
-	if (pci_bind(a, SNAP_DRV) || pci_bind(b, SNAP_DRV) ||
-	    pci_bind(c, "vfio-pci"))
+	if (svf_pci_bind(a, SNAP_DRV) || svf_pci_bind(b, SNAP_DRV) ||
+	    svf_pci_bind(c, "vfio-pci"))
 		return -EIO;
 	if (svf_vfio_open(&va, a) || svf_vfio_open(&vb, b) ||
 	    svf_vfio_open(&vc, c))

@@ -28,6 +28,7 @@
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
+#include "svf_sysfs.h"
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
@@ -50,88 +51,26 @@
 /* QEMU 7.2's edu rejects a transfer that ends exactly at its buffer's end. */
 #define DMA_LEN		2048
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static unsigned long read_hex(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return ~0UL;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strtoul(buf, NULL, 16);
-}
-
-/* Find the first edu function; fills bdf. */
-static int find_edu(char *bdf, size_t len)
-{
-	DIR *d = opendir("/sys/bus/pci/devices");
-	struct dirent *e;
-	char p[PATH_MAX];
-	int ret = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (read_hex(p) != EDU_VENDOR)
-			continue;
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
-		if (read_hex(p) != EDU_DEVICE)
-			continue;
-		snprintf(bdf, len, "%.31s", e->d_name);
-		ret = 0;
-		break;
-	}
-	closedir(d);
-	return ret;
-}
-
-/* Bind bdf to vfio-pci (idempotent) and return its IOMMU group number. */
+/* Bind @bdf to vfio-pci (idempotent) and return its IOMMU group number. */
 static int bind_vfio_pci(const char *bdf)
 {
-	char p[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
+	int ret;
 
 	if (system("modprobe vfio_pci") != 0)
 		return -ENOENT;
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(p, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = 0;
-		if (!strcmp(strrchr(link, '/') + 1, "vfio-pci"))
-			goto group;
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		if (write_str(p, bdf))
-			return -EIO;
-	}
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	if (write_str(p, "vfio-pci"))
-		return -EIO;
-	if (write_str("/sys/bus/pci/drivers_probe", bdf))
-		return -EIO;
-group:
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(p, link, sizeof(link) - 1);
-	if (n <= 0)
+	ret = svf_pci_bind(bdf, "vfio-pci");
+	return ret ? ret : svf_vfio_group_of(bdf);
+}
+
+/* The first edu function into @bdf. */
+static int find_edu(char bdf[SVF_BDF_LEN])
+{
+	char all[1][SVF_BDF_LEN];
+
+	if (svf_find_pci(EDU_VENDOR, EDU_DEVICE, all, 1) != 1)
 		return -ENODEV;
-	link[n] = 0;
-	return atoi(strrchr(link, '/') + 1);
+	memcpy(bdf, all[0], SVF_BDF_LEN);
+	return 0;
 }
 
 FIXTURE(edu) {
@@ -149,7 +88,7 @@ FIXTURE_SETUP(edu)
 	char path[64];
 	int grp;
 
-	ASSERT_EQ(0, find_edu(self->bdf, sizeof(self->bdf))) TH_LOG("no edu function in the guest");
+	ASSERT_EQ(0, find_edu(self->bdf)) TH_LOG("no edu function in the guest");
 	grp = bind_vfio_pci(self->bdf);
 	ASSERT_GE(grp, 0) TH_LOG("binding %s to vfio-pci failed: %d", self->bdf, grp);
 
@@ -355,7 +294,7 @@ TEST(group_without_container_has_no_device)
 	char bdf[32], path[64];
 	int grp, group, dev;
 
-	ASSERT_EQ(0, find_edu(bdf, sizeof(bdf)));
+	ASSERT_EQ(0, find_edu(bdf));
 	grp = bind_vfio_pci(bdf);
 	ASSERT_GE(grp, 0);
 	snprintf(path, sizeof(path), "/dev/vfio/%d", grp);

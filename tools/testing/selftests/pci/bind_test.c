@@ -22,17 +22,17 @@ FIXTURE_SETUP(bind)
 {
 	int i;
 
-	ASSERT_EQ(0, modload("snapvf_sim")) TH_LOG("loading snapvf_sim failed");
-	ASSERT_EQ(0, modload(SNAP_DRV)) TH_LOG("loading snapvf_pci failed");
-	self->nfn = find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS);
+	ASSERT_EQ(0, svf_modload("snapvf_sim")) TH_LOG("loading snapvf_sim failed");
+	ASSERT_EQ(0, svf_modload(SNAP_DRV)) TH_LOG("loading snapvf_pci failed");
+	self->nfn = svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS);
 	ASSERT_GE(self->nfn, 3) TH_LOG("vm.conf should give three ivshmem-plain functions");
 	self->a = self->fn[0];
 	self->b = self->fn[1];
 	self->c = self->fn[2];
 	for (i = 0; i < self->nfn; i++) {
 		sim_del(self->fn[i]);
-		ASSERT_EQ(0, pci_unbind(self->fn[i]));
-		pci_attr(self->fn[i], "driver_override", "\n");
+		ASSERT_EQ(0, svf_pci_unbind(self->fn[i]));
+		svf_pci_attr(self->fn[i], "driver_override", "\n");
 	}
 }
 
@@ -42,8 +42,8 @@ FIXTURE_TEARDOWN(bind)
 
 	for (i = 0; i < self->nfn; i++) {
 		sim_del(self->fn[i]);
-		pci_unbind(self->fn[i]);
-		pci_attr(self->fn[i], "driver_override", "\n");
+		svf_pci_unbind(self->fn[i]);
+		svf_pci_attr(self->fn[i], "driver_override", "\n");
 	}
 }
 
@@ -53,11 +53,11 @@ TEST_F(bind, missing_parent)
 	int kfd = kmsg_mark();
 
 	ASSERT_GE(kfd, 0);
-	EXPECT_EQ(-ENODEV, pci_bind(self->c, SNAP_DRV));
-	EXPECT_FALSE(pci_is_bound(self->c, NULL)) TH_LOG("no fallback binding");
+	EXPECT_EQ(-ENODEV, svf_pci_bind(self->c, SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->c, NULL)) TH_LOG("no fallback binding");
 	/* drivers_probe with the override set: still nothing */
-	sysfs_write("/sys/bus/pci/drivers_probe", self->c);
-	EXPECT_FALSE(pci_is_bound(self->c, NULL));
+	svf_sysfs_write("/sys/bus/pci/drivers_probe", self->c);
+	EXPECT_FALSE(svf_pci_is_bound(self->c, NULL));
 	EXPECT_EQ(2, kmsg_count(kfd, self->c, "no SNAP parent"))
 		TH_LOG("want exactly one line per bind attempt");
 	close(kfd);
@@ -70,8 +70,8 @@ TEST_F(bind, aux_first)
 	uint64_t flags = 0;
 
 	ASSERT_EQ(0, sim_add(self->a));
-	ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV));
-	ASSERT_TRUE(pci_is_bound(self->a, SNAP_DRV));
+	ASSERT_EQ(0, svf_pci_bind(self->a, SNAP_DRV));
+	ASSERT_TRUE(svf_pci_is_bound(self->a, SNAP_DRV));
 	ASSERT_EQ(0, svf_vfio_open(&v, self->a));
 	EXPECT_EQ(0, svf_vfio_mig_flags(&v, &flags));
 	EXPECT_TRUE(flags & VFIO_MIGRATION_STOP_COPY);
@@ -83,45 +83,45 @@ TEST_F(bind, aux_first)
 /* Admin binds first (fails), the parent appears later: bound by itself. */
 TEST_F(bind, pci_first)
 {
-	EXPECT_EQ(-ENODEV, pci_bind(self->a, SNAP_DRV));
-	EXPECT_FALSE(pci_is_bound(self->a, NULL));
+	EXPECT_EQ(-ENODEV, svf_pci_bind(self->a, SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->a, NULL));
 	ASSERT_EQ(0, sim_add(self->a));
-	EXPECT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 	/* a function without driver_override is not grabbed */
 	ASSERT_EQ(0, sim_add(self->b));
 	usleep(300000);
-	EXPECT_FALSE(pci_is_bound(self->b, NULL));
+	EXPECT_FALSE(svf_pci_is_bound(self->b, NULL));
 }
 
 /* Module load and unload orders (module loads are slow under TCG). */
 TEST_F_TIMEOUT(bind, module_orders, 180)
 {
 	/* snapvf_pci first, then the parent's module */
-	ASSERT_EQ(0, modunload(SNAP_DRV));
-	ASSERT_EQ(0, modunload("snapvf_sim"));
-	ASSERT_EQ(0, pci_attr(self->a, "driver_override", SNAP_DRV));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	EXPECT_FALSE(pci_is_bound(self->a, NULL));
-	ASSERT_EQ(0, modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
+	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
+	ASSERT_EQ(0, svf_pci_attr(self->a, "driver_override", SNAP_DRV));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->a, NULL));
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
 	ASSERT_EQ(0, sim_add(self->a));
-	EXPECT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 
 	/* parent module goes: the function is released */
-	ASSERT_EQ(0, modunload("snapvf_sim"));
-	EXPECT_EQ(0, pci_wait_driver(self->a, NULL, 5000));
+	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000));
 
 	/* parent's module first, then snapvf_pci */
-	ASSERT_EQ(0, modunload(SNAP_DRV));
-	ASSERT_EQ(0, modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
 	ASSERT_EQ(0, sim_add(self->a));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	EXPECT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 
 	/* snapvf_pci goes and comes back while the parent stays */
-	ASSERT_EQ(0, modunload(SNAP_DRV));
-	EXPECT_FALSE(pci_is_bound(self->a, NULL));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	EXPECT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->a, NULL));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 }
 
 /* Unbind/bind and withdraw/publish loops end bound and usable. */
@@ -133,20 +133,20 @@ TEST_F(bind, rebind_loops)
 
 	ASSERT_EQ(0, sim_add(self->a));
 	for (i = 0; i < 10; i++) {
-		ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV)) TH_LOG("bind #%d", i);
+		ASSERT_EQ(0, svf_pci_bind(self->a, SNAP_DRV)) TH_LOG("bind #%d", i);
 		ASSERT_EQ(0, svf_vfio_open(&v, self->a));
 		ASSERT_EQ(4, svf_vfio_read(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0,
 					   &id, 4));
 		EXPECT_EQ(0x11101af4u, id);
 		svf_vfio_close(&v);
-		ASSERT_EQ(0, pci_unbind(self->a));
+		ASSERT_EQ(0, svf_pci_unbind(self->a));
 	}
-	ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV));
+	ASSERT_EQ(0, svf_pci_bind(self->a, SNAP_DRV));
 	for (i = 0; i < 6; i++) {
 		ASSERT_EQ(0, sim_del(self->a)) TH_LOG("withdraw #%d", i);
-		ASSERT_EQ(0, pci_wait_driver(self->a, NULL, 5000));
+		ASSERT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000));
 		ASSERT_EQ(0, sim_add(self->a));
-		ASSERT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+		ASSERT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 	}
 	ASSERT_EQ(0, svf_vfio_open(&v, self->a));
 	svf_vfio_close(&v);
@@ -161,8 +161,8 @@ TEST_F(bind, stock_vfio_pci)
 
 	ASSERT_EQ(0, system("modprobe vfio_pci"));
 	ASSERT_EQ(0, sim_add(self->b));
-	ASSERT_EQ(0, pci_bind(self->b, "vfio-pci"));
-	ASSERT_EQ(0, pci_bind(self->c, "vfio-pci"));
+	ASSERT_EQ(0, svf_pci_bind(self->b, "vfio-pci"));
+	ASSERT_EQ(0, svf_pci_bind(self->c, "vfio-pci"));
 	ASSERT_EQ(0, svf_vfio_open(&v, self->b));
 	ASSERT_EQ(4, svf_vfio_read(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4));
 	EXPECT_EQ(0x11101af4u, id);
@@ -172,14 +172,14 @@ TEST_F(bind, stock_vfio_pci)
 	ASSERT_EQ(0, svf_vfio_open(&v, self->c));
 	svf_vfio_close(&v);
 	/* and back to snapvf_pci */
-	ASSERT_EQ(0, pci_bind(self->b, SNAP_DRV));
+	ASSERT_EQ(0, svf_pci_bind(self->b, SNAP_DRV));
 }
 
 /* modules.alias: vfio_pci: entries for the ID table. */
 TEST_F(bind, vfio_aliases)
 {
-	EXPECT_EQ(0, shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 3", SNAP_DRV));
-	EXPECT_EQ(0, shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v00001AF4d00001042sv000015B3sd*bc*sc*i*\"", SNAP_DRV));
+	EXPECT_EQ(0, svf_shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 3", SNAP_DRV));
+	EXPECT_EQ(0, svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v00001AF4d00001042sv000015B3sd*bc*sc*i*\"", SNAP_DRV));
 }
 
 TEST_HARNESS_MAIN

@@ -26,18 +26,18 @@ static int setup_fn(const char *bdf)
 	sim_del(bdf);
 	ret = sim_add(bdf);
 	if (!ret)
-		ret = pci_bind(bdf, SNAP_DRV);
+		ret = svf_pci_bind(bdf, SNAP_DRV);
 	if (!ret)
-		ret = pci_wait_driver(bdf, SNAP_DRV, 5000);
+		ret = svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
 	snprintf(val, sizeof(val), "%u", TEST_STATE);
 	return ret ? ret : sim_knob(bdf, "state_size", val);
 }
 
 FIXTURE_SETUP(fault)
 {
-	ASSERT_EQ(0, modload("snapvf_sim"));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	ASSERT_GE(find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
 	self->a = self->fn[0];
 	self->b = self->fn[1];
 	ASSERT_EQ(0, setup_fn(self->a));
@@ -157,10 +157,10 @@ TEST_F(fault, surprise_removal_mid_stop_copy)
 	close(fd);
 	close(efd);
 	svf_vfio_close(&self->va);
-	EXPECT_EQ(0, pci_wait_driver(self->a, NULL, 5000));
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000));
 	/* published again: bound again, usable again */
 	ASSERT_EQ(0, sim_add(self->a));
-	ASSERT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	ASSERT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 	ASSERT_EQ(0, sim_knob(self->a, "state_size", "2M"));
 	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
 	recover_and_migrate(_metadata, self);

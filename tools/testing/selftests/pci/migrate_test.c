@@ -25,12 +25,12 @@ static int setup_fn(const char *bdf, size_t size)
 	char val[32], dir[PATH_MAX];
 	int ret;
 
-	if (!pci_is_bound(bdf, SNAP_DRV) || sim_fn_dir(bdf, dir, sizeof(dir))) {
+	if (!svf_pci_is_bound(bdf, SNAP_DRV) || sim_fn_dir(bdf, dir, sizeof(dir))) {
 		sim_del(bdf);
 		ret = sim_add(bdf);
 		if (ret)
 			return ret;
-		ret = pci_bind(bdf, SNAP_DRV);
+		ret = svf_pci_bind(bdf, SNAP_DRV);
 		if (ret)
 			return ret;
 	}
@@ -40,9 +40,9 @@ static int setup_fn(const char *bdf, size_t size)
 
 FIXTURE_SETUP(mig)
 {
-	ASSERT_EQ(0, modload("snapvf_sim"));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	ASSERT_GE(find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
 	self->a = self->fn[0];
 	self->b = self->fn[1];
 	self->size = TEST_STATE;

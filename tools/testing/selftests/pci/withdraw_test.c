@@ -24,17 +24,17 @@ static int publish_and_bind(const char *bdf)
 		if (ret)
 			return ret;
 	}
-	ret = pci_attr(bdf, "driver_override", SNAP_DRV);
-	if (!ret && !pci_is_bound(bdf, SNAP_DRV))
-		ret = pci_bind(bdf, SNAP_DRV);
-	return ret ? ret : pci_wait_driver(bdf, SNAP_DRV, 5000);
+	ret = svf_pci_attr(bdf, "driver_override", SNAP_DRV);
+	if (!ret && !svf_pci_is_bound(bdf, SNAP_DRV))
+		ret = svf_pci_bind(bdf, SNAP_DRV);
+	return ret ? ret : svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
 }
 
 FIXTURE_SETUP(wd)
 {
-	ASSERT_EQ(0, modload("snapvf_sim"));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	ASSERT_GE(find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 1);
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 1);
 	self->a = self->fn[0];
 	ASSERT_EQ(0, publish_and_bind(self->a));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->a));
@@ -77,7 +77,7 @@ static void expect_reusable(struct __test_metadata *_metadata,
 	close(self->efd);
 	self->efd = -1;
 	svf_vfio_close(&self->v);
-	EXPECT_EQ(0, pci_wait_driver(self->a, NULL, 5000)) TH_LOG("still bound");
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000)) TH_LOG("still bound");
 	ASSERT_EQ(0, publish_and_bind(self->a));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->a));
 	ASSERT_EQ(4, svf_vfio_read(&self->v, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4));
@@ -120,10 +120,10 @@ TEST_F(wd, rmmod_parent_with_fd)
 {
 	double t0 = svf_now();
 
-	ASSERT_EQ(0, modunload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
 	EXPECT_LT(svf_now() - t0, 5.0);
 	expect_dead(_metadata, &self->v, self->efd);
-	ASSERT_EQ(0, modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
 	expect_reusable(_metadata, self);
 }
 
@@ -136,17 +136,17 @@ TEST_F(wd, rmmod_consumer_with_fd)
 {
 	uint32_t id;
 
-	EXPECT_NE(0, modunload(SNAP_DRV));
-	EXPECT_TRUE(mod_loaded(SNAP_DRV));
+	EXPECT_NE(0, svf_modunload(SNAP_DRV));
+	EXPECT_TRUE(svf_mod_loaded(SNAP_DRV));
 	EXPECT_EQ(0, svf_wait_eventfd(self->efd, 100)) TH_LOG("no request");
 	EXPECT_EQ(4, svf_vfio_read(&self->v, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4));
 	close(self->efd);
 	self->efd = -1;
 	svf_vfio_close(&self->v);
-	ASSERT_EQ(0, modunload(SNAP_DRV));
-	EXPECT_FALSE(pci_is_bound(self->a, NULL));
-	ASSERT_EQ(0, modload(SNAP_DRV));
-	ASSERT_EQ(0, pci_wait_driver(self->a, SNAP_DRV, 5000));
+	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->a, NULL));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_EQ(0, svf_pci_wait_driver(self->a, SNAP_DRV, 5000));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->a));
 }
 
@@ -162,7 +162,7 @@ TEST_F(wd, unbind_with_fd)
 		/* the child must not hold the device itself */
 		close(self->efd);
 		svf_vfio_close(&self->v);
-		_exit(pci_unbind(self->a) ? 1 : 0);
+		_exit(svf_pci_unbind(self->a) ? 1 : 0);
 	}
 	EXPECT_GT(svf_wait_eventfd(self->efd, 5000), 0);
 	EXPECT_EQ(0, waitpid(pid, &st, WNOHANG)) TH_LOG("unbind waits for the VMM");
@@ -171,8 +171,8 @@ TEST_F(wd, unbind_with_fd)
 	svf_vfio_close(&self->v);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	EXPECT_FALSE(pci_is_bound(self->a, NULL));
-	ASSERT_EQ(0, pci_bind(self->a, SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(self->a, NULL));
+	ASSERT_EQ(0, svf_pci_bind(self->a, SNAP_DRV));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->a));
 }
 

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * svf_sysfs.h - sysfs, PCI binding and module helpers for snapvf's tests,
+ * benchmarks and tools.  Header-only; every function returns 0 or -errno
+ * (unless documented otherwise) and prints nothing.
+ *
+ * Builds on svf_vfio.h (the VFIO side), which it includes.
+ */
+#ifndef _SVF_SYSFS_H
+#define _SVF_SYSFS_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "svf_vfio.h"	/* svf_vfio_driver_of(), SVF_UNUSED */
+
+#define SVF_PCI_DEVICES	"/sys/bus/pci/devices"
+#define SVF_AUX_DEVICES	"/sys/bus/auxiliary/devices"
+#define SVF_BDF_LEN	32
+
+/* svf_sysfs_write() - write @val to @path in one write() */
+static SVF_UNUSED int svf_sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * svf_sysfs_read() - read @path into @buf (@len bytes incl. the NUL),
+ * trailing white space stripped
+ */
+static SVF_UNUSED int svf_sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t end;
+	int fd;
+
+	if (len < 2)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	for (end = n; end && (buf[end - 1] == '\n' || buf[end - 1] == ' '); end--)
+		;
+	buf[end] = '\0';
+	return 0;
+}
+
+/* svf_sysfs_u64() - a number (any base strtoull accepts); ~0 on error */
+static SVF_UNUSED unsigned long long svf_sysfs_u64(const char *path)
+{
+	char b[64];
+
+	if (svf_sysfs_read(path, b, sizeof(b)))
+		return ~0ull;
+	return strtoull(b, NULL, 0);
+}
+
+/* svf_exists() - 1 if @path exists, else 0 */
+static SVF_UNUSED int svf_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static SVF_UNUSED int svf_cmp_bdf(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * svf_find_pci() - PCI functions @vendor:@device, sorted by address
+ * @out: up to @max addresses ("DDDD:BB:SS.F")
+ *
+ * Return: how many were found, or -errno.
+ */
+static SVF_UNUSED int svf_find_pci(unsigned int vendor, unsigned int device,
+				   char out[][SVF_BDF_LEN], int max)
+{
+	DIR *d = opendir(SVF_PCI_DEVICES);
+	struct dirent *e;
+	char p[PATH_MAX];
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), SVF_PCI_DEVICES "/%s/vendor", e->d_name);
+		if (svf_sysfs_u64(p) != vendor)
+			continue;
+		snprintf(p, sizeof(p), SVF_PCI_DEVICES "/%s/device", e->d_name);
+		if (svf_sysfs_u64(p) != device)
+			continue;
+		snprintf(out[n++], SVF_BDF_LEN, "%.31s", e->d_name);
+	}
+	closedir(d);
+	qsort(out, n, SVF_BDF_LEN, svf_cmp_bdf);
+	return n;
+}
+
+/* svf_pci_attr() - write @val to /sys/bus/pci/devices/@bdf/@attr */
+static SVF_UNUSED int svf_pci_attr(const char *bdf, const char *attr,
+				   const char *val)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), SVF_PCI_DEVICES "/%s/%s", bdf, attr);
+	return svf_sysfs_write(p, val);
+}
+
+/* svf_pci_is_bound() - bound to @drv (NULL: to any driver)?  1 or 0 */
+static SVF_UNUSED int svf_pci_is_bound(const char *bdf, const char *drv)
+{
+	char cur[64];
+
+	svf_vfio_driver_of(bdf, cur, sizeof(cur));
+	return drv ? !strcmp(cur, drv) : cur[0] != '\0';
+}
+
+/* svf_pci_unbind() - unbind @bdf from its driver, if any */
+static SVF_UNUSED int svf_pci_unbind(const char *bdf)
+{
+	if (!svf_pci_is_bound(bdf, NULL))
+		return 0;
+	return svf_pci_attr(bdf, "driver/unbind", bdf);
+}
+
+/*
+ * svf_pci_bind() - give @bdf to @drv as an admin does: unbind,
+ * driver_override, then the driver's "bind".  A driver that attached the
+ * function by itself meanwhile (-EBUSY, already bound to @drv) is success.
+ */
+static SVF_UNUSED int svf_pci_bind(const char *bdf, const char *drv)
+{
+	char p[PATH_MAX];
+	int ret;
+
+	if (svf_pci_is_bound(bdf, drv))
+		return 0;
+	ret = svf_pci_unbind(bdf);
+	if (!ret)
+		ret = svf_pci_attr(bdf, "driver_override", drv);
+	if (ret)
+		return ret;
+	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/bind", drv);
+	ret = svf_sysfs_write(p, bdf);
+	if (ret == -EBUSY && svf_pci_is_bound(bdf, drv))
+		ret = 0;
+	return ret;
+}
+
+/* svf_pci_wait_driver() - poll until @bdf is bound to @drv (NULL: unbound) */
+static SVF_UNUSED int svf_pci_wait_driver(const char *bdf, const char *drv,
+					  int ms)
+{
+	char cur[64];
+
+	for (; ms >= 0; ms -= 20) {
+		svf_vfio_driver_of(bdf, cur, sizeof(cur));
+		if (drv ? !strcmp(cur, drv) : !cur[0])
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* svf_fn_id() - fn-id of include/snapvf/aux.h, ~0 for a bad address */
+static SVF_UNUSED unsigned int svf_fn_id(const char *bdf)
+{
+	unsigned int dom, bus, slot, fn;
+
+	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
+		return ~0u;
+	return dom << 16 | bus << 8 | slot << 3 | fn;
+}
+
+/*
+ * svf_shell() - run a command in the guest with tools/vm/guest-lib.sh
+ * sourced (needs $SVF_TOP), its stdout sent to stderr.
+ * Return: its exit code, 128 if it did not exit.
+ */
+static SVF_UNUSED __attribute__((format(printf, 1, 2)))
+int svf_shell(const char *fmt, ...)
+{
+	char cmd[1024], full[1200];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full),
+		 "bash -c '. \"$SVF_TOP/tools/vm/guest-lib.sh\" && %s' >&2", cmd);
+	st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* svf_modload() - load the tree's module @name (and its dependencies) */
+static SVF_UNUSED int svf_modload(const char *name)
+{
+	return svf_shell("svf_modload %s", name) ? -EIO : 0;
+}
+
+/* svf_modunload() - unload module @name */
+static SVF_UNUSED int svf_modunload(const char *name)
+{
+	return svf_shell("svf_modunload %s", name) ? -EIO : 0;
+}
+
+/* svf_mod_loaded() - 1 if module @name is loaded, else 0 */
+static SVF_UNUSED int svf_mod_loaded(const char *name)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", name);
+	return svf_exists(p);
+}
+
+#endif /* _SVF_SYSFS_H */
