@@ -95,13 +95,25 @@ static bool svf_pci_has_link(struct pci_dev *pdev)
 	return ret;
 }
 
-/* Is @pdev still bound to us?  Racy by nature; callers only use it to skip. */
-static bool svf_pci_bound_to_us(struct pci_dev *pdev)
+/*
+ * Is @pdev bound to us *and* its device the withdrawn one?  Checked under
+ * the device lock, which orders it against probe and remove: a function
+ * that was unbound and bound to us again meanwhile carries a new,
+ * non-withdrawn svf_pci_dev and is left alone, as is one bound to another
+ * driver.  drvdata is set before the device can be paired (probe) and
+ * points to live memory while we are bound (remove drops it last).
+ */
+static bool svf_pci_bound_withdrawn(struct pci_dev *pdev)
 {
-	bool ret;
+	struct vfio_pci_core_device *core;
+	bool ret = false;
 
 	device_lock(&pdev->dev);
-	ret = pdev->dev.driver == &svf_pci_driver.driver;
+	if (pdev->dev.driver == &svf_pci_driver.driver) {
+		core = dev_get_drvdata(&pdev->dev);
+		ret = core && READ_ONCE(container_of(core, struct svf_pci_dev,
+						     core)->withdrawn);
+	}
 	device_unlock(&pdev->dev);
 	return ret;
 }
@@ -117,8 +129,19 @@ static void svf_pci_work_fn(struct work_struct *work)
 	struct svf_pci_work *w = container_of(work, struct svf_pci_work, work);
 	struct pci_dev *pdev = w->pdev;
 
-	/* Blocks until the VMM closed the device; requests are relayed. */
-	if (w->unbind && svf_pci_bound_to_us(pdev))
+	/*
+	 * Blocks until the VMM closed the device; requests are relayed.
+	 *
+	 * The check and the release cannot be one critical section: the
+	 * release takes the device lock itself, and the driver core exports
+	 * no "release if bound to this driver" (device_release_driver_internal()
+	 * and device_driver_detach() are private to drivers/base).  What is
+	 * left between the two is the window the driver core's own sysfs
+	 * "unbind" has: another thread would have to unbind us *and* bind a
+	 * different driver (after changing driver_override) in between.  Our
+	 * own re-binds are excluded by the withdrawn check above.
+	 */
+	if (w->unbind && svf_pci_bound_withdrawn(pdev))
 		device_release_driver(&pdev->dev);
 	/*
 	 * Only attach functions the admin gave to us, and only when a parent
