@@ -154,6 +154,15 @@ struct svf_vblk_dev {
 
 /**
  * struct svf_vblk_vq_state - migration image of one queue (little endian)
+ * @desc: descriptor table guest address
+ * @avail: avail ring guest address
+ * @used: used ring guest address
+ * @size: ring size the driver set
+ * @vector: MSI-X vector of the queue
+ * @last_avail: next avail index the device consumes
+ * @used_idx: next used index the device publishes
+ * @enabled: queue_enable
+ * @pad: zero
  */
 struct svf_vblk_vq_state {
 	__le64 desc;
@@ -169,6 +178,20 @@ struct svf_vblk_vq_state {
 
 /**
  * struct svf_vblk_state - migration image of the registers and queues
+ * @host_features: features the device offers
+ * @guest_features: features the driver accepted
+ * @capacity: disk size in sectors
+ * @dfselect: device_feature_select
+ * @gfselect: driver_feature_select
+ * @msix_config: config-change MSI-X vector
+ * @queue_select: queue_select
+ * @nqueues: queues of the device
+ * @status: device status
+ * @config_gen: config_generation
+ * @isr: ISR status bits
+ * @broken: the device flagged itself broken (NEEDS_RESET)
+ * @pad: zero
+ * @vq: the queues
  */
 struct svf_vblk_state {
 	__le64 host_features;

@@ -352,6 +352,16 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
 						dev_struct, member)),	\
 					   mdev, vops, desc))
 
+/**
+ * vmdev_register_device - make a device allocated with vmdev_alloc_device()
+ *	visible to VFIO (an emulated-IOMMU vfio_device)
+ * @vdev: the device, with the driver's own state set up
+ *
+ * From here on the user can open it and every callback may run.
+ * Context: process, may sleep.
+ * Return: 0 or the error of vfio_register_emulated_iommu_dev(); on error
+ * the caller puts the device (vfio_put_device()).
+ */
 int vmdev_register_device(struct vmdev_device *vdev);
 /**
  * vmdev_unregister_device - withdraw a device from VFIO
