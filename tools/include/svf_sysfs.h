@@ -42,13 +42,14 @@ static SVF_UNUSED int svf_sysfs_write(const char *path, const char *val)
 }
 
 /*
- * svf_sysfs_read() - read @path into @buf (@len bytes incl. the NUL),
- * trailing white space stripped
+ * svf_sysfs_read_raw() - read @path into @buf (@len >= 2 bytes incl. the
+ * NUL) exactly as the attribute shows it, trailing newline included, in
+ * one read().  Return: the bytes read, or -errno.
  */
-static SVF_UNUSED int svf_sysfs_read(const char *path, char *buf, size_t len)
+static SVF_UNUSED ssize_t svf_sysfs_read_raw(const char *path, char *buf,
+					     size_t len)
 {
 	ssize_t n;
-	size_t end;
 	int fd;
 
 	if (len < 2)
@@ -63,6 +64,21 @@ static SVF_UNUSED int svf_sysfs_read(const char *path, char *buf, size_t len)
 		return n;
 	}
 	close(fd);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * svf_sysfs_read() - read @path into @buf (@len bytes incl. the NUL),
+ * trailing white space stripped
+ */
+static SVF_UNUSED int svf_sysfs_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n = svf_sysfs_read_raw(path, buf, len);
+	size_t end;
+
+	if (n < 0)
+		return n;
 	for (end = n; end && (buf[end - 1] == '\n' || buf[end - 1] == ' '); end--)
 		;
 	buf[end] = '\0';
@@ -238,6 +254,69 @@ static SVF_UNUSED int svf_mod_loaded(const char *name)
 
 	snprintf(p, sizeof(p), "/sys/module/%s", name);
 	return svf_exists(p);
+}
+
+/* ------------------------------------------------------------ mdev */
+
+/*
+ * The standard mdev sysfs: a parent device directory (a sysfs path, e.g.
+ * /sys/bus/auxiliary/devices/snapvf_sim.sf.0) has
+ * mdev_supported_types/<type>/{create,available_instances,...}; an
+ * instance is /sys/bus/mdev/devices/<uuid> with a "remove" attribute.
+ */
+#define SVF_MDEV_DEVICES	"/sys/bus/mdev/devices"
+
+/* svf_mdev_type_attr() - path of attribute @attr of mdev type @type of @parent */
+static SVF_UNUSED void svf_mdev_type_attr(char *out, size_t len,
+					  const char *parent, const char *type,
+					  const char *attr)
+{
+	snprintf(out, len, "%s/mdev_supported_types/%s/%s", parent, type, attr);
+}
+
+/*
+ * svf_mdev_create() - create instance @uuid of type @type on @parent
+ * Return: 0 or the -errno the kernel gave the write (-EINVAL, -EEXIST, ...).
+ */
+static SVF_UNUSED int svf_mdev_create(const char *parent, const char *type,
+				      const char *uuid)
+{
+	char p[PATH_MAX];
+
+	svf_mdev_type_attr(p, sizeof(p), parent, type, "create");
+	return svf_sysfs_write(p, uuid);
+}
+
+/* svf_mdev_remove() - remove instance @uuid ("1" to its "remove") */
+static SVF_UNUSED int svf_mdev_remove(const char *uuid)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), SVF_MDEV_DEVICES "/%s/remove", uuid);
+	return svf_sysfs_write(p, "1");
+}
+
+/* svf_mdev_exists() - 1 if instance @uuid exists, else 0 */
+static SVF_UNUSED int svf_mdev_exists(const char *uuid)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), SVF_MDEV_DEVICES "/%s", uuid);
+	return svf_exists(p);
+}
+
+/*
+ * svf_mdev_available() - available_instances of type @type on @parent
+ * Return: the count (decimal in sysfs), or -errno.
+ */
+static SVF_UNUSED long svf_mdev_available(const char *parent, const char *type)
+{
+	char p[PATH_MAX], b[64];
+	int ret;
+
+	svf_mdev_type_attr(p, sizeof(p), parent, type, "available_instances");
+	ret = svf_sysfs_read(p, b, sizeof(b));
+	return ret ? ret : strtol(b, NULL, 10);
 }
 
 #endif /* _SVF_SYSFS_H */

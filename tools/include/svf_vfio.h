@@ -649,6 +649,32 @@ static SVF_UNUSED int64_t svf_mig_copy(int in, int out, uint64_t limit,
 	return total;
 }
 
+/**
+ * svf_crc32c() - CRC-32C (Castagnoli, reflected polynomial 0x82f63b78)
+ * @crc: running value; start with ~0U
+ * @data: bytes to add
+ * @len: how many
+ *
+ * Bitwise, no table.  No final inversion: the migration stream stores
+ * ~svf_crc32c(~0U, ...) (Documentation/migration-stream.rst), which tests
+ * that reseal a changed stream compute with this.
+ *
+ * Return: the updated running value.
+ */
+static SVF_UNUSED uint32_t svf_crc32c(uint32_t crc, const void *data,
+				      size_t len)
+{
+	const uint8_t *p = data;
+	int k;
+
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
+	}
+	return crc;
+}
+
 /* ------------------------------------------------------------ DMA logging */
 
 /**

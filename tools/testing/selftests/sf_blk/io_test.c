@@ -23,14 +23,14 @@ FIXTURE(inst) {
 FIXTURE_SETUP(inst)
 {
 	sf_uuid(self->uuid, TAG, 1);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, self->uuid));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, self->uuid));
 	ASSERT_EQ(0, vblk_open(&self->b, self->uuid, 1));
 }
 
 FIXTURE_TEARDOWN(inst)
 {
 	vblk_close(&self->b);
-	EXPECT_EQ(0, sf_remove(self->uuid));
+	EXPECT_EQ(0, svf_mdev_remove(self->uuid));
 }
 
 static int write_range(struct vblk *b, uint8_t *buf, uint64_t s, uint32_t n,
@@ -160,7 +160,7 @@ TEST_F(inst, bad_rings_recover)
 	int how;
 
 	sf_uuid(other, TAG, 2);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, other));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, other));
 	ASSERT_EQ(0, vblk_open(&o, other, 1));
 	ASSERT_EQ(0, write_range(&o, self->buf, 0, 64, 9));
 	ASSERT_EQ(0, write_range(&self->b, self->buf, 1024, 8, 5));
@@ -170,7 +170,7 @@ TEST_F(inst, bad_rings_recover)
 		EXPECT_EQ(0, verify_range(&o, self->buf, 0, 64, 9));
 	}
 	vblk_close(&o);
-	EXPECT_EQ(0, sf_remove(other));
+	EXPECT_EQ(0, svf_mdev_remove(other));
 }
 
 TEST_F(inst, device_reset_keeps_data)
@@ -205,7 +205,7 @@ TEST(multiqueue)
 	uint8_t st;
 
 	sf_uuid(uuid, TAG, 3);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_4Q, uuid));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_4Q, uuid));
 	ASSERT_EQ(0, vblk_open(&b, uuid, 4));
 	EXPECT_EQ(4, b.nq);
 	EXPECT_EQ(5, b.msix_vectors);
@@ -227,7 +227,7 @@ TEST(multiqueue)
 		EXPECT_GT(0, vblk_check_pattern(buf, 4096, i * 8, 21));
 	}
 	vblk_close(&b);
-	EXPECT_EQ(0, sf_remove(uuid));
+	EXPECT_EQ(0, svf_mdev_remove(uuid));
 }
 
 TEST_HARNESS_MAIN

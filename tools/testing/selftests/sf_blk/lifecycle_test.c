@@ -20,26 +20,26 @@ TEST(bad_uuid)
 {
 	char u[37];
 
-	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q, "not-a-uuid"));
-	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q,
-				     "1234567-1234-1234-1234-1234567890123"));
-	EXPECT_EQ(-EINVAL, sf_create(SF_DEV(0), SF_TYPE_1Q, "\n"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, "not-a-uuid"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q,
+					   "1234567-1234-1234-1234-1234567890123"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, "\n"));
 	sf_uuid(u, TAG, 1);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, u));
 	/* Same uuid again, on the same type, another type and another SF. */
-	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
-	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(0), SF_TYPE_4Q, u));
-	EXPECT_EQ(-EEXIST, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
-	EXPECT_EQ(0, sf_remove(u));
-	EXPECT_FALSE(sf_exists(u));
+	EXPECT_EQ(-EEXIST, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, u));
+	EXPECT_EQ(-EEXIST, svf_mdev_create(SF_DEV(0), SF_TYPE_4Q, u));
+	EXPECT_EQ(-EEXIST, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, u));
+	EXPECT_EQ(0, svf_mdev_remove(u));
+	EXPECT_FALSE(svf_mdev_exists(u));
 	/* Removing twice: the device is gone. */
-	EXPECT_EQ(-ENOENT, sf_remove(u));
+	EXPECT_EQ(-ENOENT, svf_mdev_remove(u));
 }
 
 TEST(available_instances)
 {
-	long a1 = sf_available(SF_DEV(1), SF_TYPE_1Q);
-	long a4 = sf_available(SF_DEV(1), SF_TYPE_4Q);
+	long a1 = svf_mdev_available(SF_DEV(1), SF_TYPE_1Q);
+	long a4 = svf_mdev_available(SF_DEV(1), SF_TYPE_4Q);
 	char u[37];
 	long i;
 
@@ -49,29 +49,29 @@ TEST(available_instances)
 	/* One 4-queue instance costs four 1-queue ones. */
 	if (a4 > 0) {
 		sf_uuid(u, TAG + 1, 0xffff);
-		ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_4Q, u));
-		EXPECT_EQ(a1 - 4, sf_available(SF_DEV(1), SF_TYPE_1Q));
-		EXPECT_EQ(0, sf_remove(u));
-		EXPECT_EQ(a1, sf_available(SF_DEV(1), SF_TYPE_1Q));
+		ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, u));
+		EXPECT_EQ(a1 - 4, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
+		EXPECT_EQ(0, svf_mdev_remove(u));
+		EXPECT_EQ(a1, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
 	}
 	for (i = 0; i < a1; i++) {
 		sf_uuid(u, TAG + 1, i);
-		ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
+		ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, u));
 	}
-	EXPECT_EQ(0, sf_available(SF_DEV(1), SF_TYPE_1Q));
-	EXPECT_EQ(0, sf_available(SF_DEV(1), SF_TYPE_4Q));
+	EXPECT_EQ(0, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
+	EXPECT_EQ(0, svf_mdev_available(SF_DEV(1), SF_TYPE_4Q));
 	sf_uuid(u, TAG + 1, a1);
-	EXPECT_NE(0, sf_create(SF_DEV(1), SF_TYPE_1Q, u));
-	EXPECT_FALSE(sf_exists(u));
+	EXPECT_NE(0, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, u));
+	EXPECT_FALSE(svf_mdev_exists(u));
 	sf_uuid(u, TAG + 1, a1 + 1);
-	EXPECT_NE(0, sf_create(SF_DEV(1), SF_TYPE_4Q, u));
+	EXPECT_NE(0, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, u));
 	/* The other SF is not affected. */
-	EXPECT_GT(sf_available(SF_DEV(0), SF_TYPE_1Q), 0);
+	EXPECT_GT(svf_mdev_available(SF_DEV(0), SF_TYPE_1Q), 0);
 	for (i = 0; i < a1; i++) {
 		sf_uuid(u, TAG + 1, i);
-		ASSERT_EQ(0, sf_remove(u));
+		ASSERT_EQ(0, svf_mdev_remove(u));
 	}
-	EXPECT_EQ(a1, sf_available(SF_DEV(1), SF_TYPE_1Q));
+	EXPECT_EQ(a1, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
 }
 
 struct remover {
@@ -84,7 +84,7 @@ static void *remove_thread(void *arg)
 {
 	struct remover *r = arg;
 
-	r->ret = sf_remove(r->uuid);
+	r->ret = svf_mdev_remove(r->uuid);
 	r->done = 1;
 	return NULL;
 }
@@ -97,7 +97,7 @@ TEST(remove_while_open)
 	int efd;
 
 	sf_uuid(r.uuid, TAG + 2, 1);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, r.uuid));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, r.uuid));
 	ASSERT_EQ(0, svf_vfio_open(&v, r.uuid));
 	efd = svf_vfio_irq_eventfd(&v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, efd);
@@ -112,7 +112,7 @@ TEST(remove_while_open)
 	pthread_join(t, NULL);
 	EXPECT_EQ(1, r.done);
 	EXPECT_EQ(0, r.ret);
-	EXPECT_FALSE(sf_exists(r.uuid));
+	EXPECT_FALSE(svf_mdev_exists(r.uuid));
 }
 
 /* Cycles each racing thread runs; the counts, not the clock, end a run. */
@@ -132,10 +132,10 @@ static void *cycle_thread(void *arg)
 
 	while (c->cycles < STRESS_THREAD_CYCLES) {
 		sf_uuid(u, c->tag, c->cycles % 7);
-		c->err = sf_create(SF_DEV(0), SF_TYPE_1Q, u);
+		c->err = svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, u);
 		if (c->err)
 			break;
-		c->err = sf_remove(u);
+		c->err = svf_mdev_remove(u);
 		if (c->err)
 			break;
 		c->cycles++;
@@ -161,7 +161,7 @@ FIXTURE_TEARDOWN(stress)
  */
 TEST_F_TIMEOUT(stress, create_remove, 240)
 {
-	long before = sf_available(SF_DEV(0), SF_TYPE_1Q), seen;
+	long before = svf_mdev_available(SF_DEV(0), SF_TYPE_1Q), seen;
 	struct cycler c[2] = {
 		{ .tag = TAG + 3 }, { .tag = TAG + 4 },
 	};
@@ -174,11 +174,11 @@ TEST_F_TIMEOUT(stress, create_remove, 240)
 	/* Single-threaded, with the accounting checked every cycle. */
 	for (i = 0; i < STRESS_CYCLES; i++) {
 		sf_uuid(u, TAG + 5, i);
-		ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, u));
-		seen = sf_available(SF_DEV(0), SF_TYPE_1Q);
+		ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, u));
+		seen = svf_mdev_available(SF_DEV(0), SF_TYPE_1Q);
 		ASSERT_EQ(before - 1, seen);
-		ASSERT_EQ(0, sf_remove(u));
-		seen = sf_available(SF_DEV(0), SF_TYPE_1Q);
+		ASSERT_EQ(0, svf_mdev_remove(u));
+		seen = svf_mdev_available(SF_DEV(0), SF_TYPE_1Q);
 		ASSERT_EQ(before, seen);
 	}
 	ksft_print_msg("%ld single-threaded cycles in %.1f s\n", i, svf_now() - t0);
@@ -193,7 +193,7 @@ TEST_F_TIMEOUT(stress, create_remove, 240)
 	ksft_print_msg("%ld + %ld concurrent cycles in %.1f s\n",
 		       c[0].cycles, c[1].cycles, svf_now() - t0);
 	EXPECT_EQ(2 * STRESS_THREAD_CYCLES, c[0].cycles + c[1].cycles);
-	EXPECT_EQ(before, sf_available(SF_DEV(0), SF_TYPE_1Q));
+	EXPECT_EQ(before, svf_mdev_available(SF_DEV(0), SF_TYPE_1Q));
 }
 
 TEST_HARNESS_MAIN

@@ -280,8 +280,8 @@ TEST(precopy_with_io)
 
 	sf_uuid(src, TAG, 1);
 	sf_uuid(dst, TAG, 2);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, src));
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, dst));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, dst));
 	ASSERT_EQ(0, vblk_open(&m.a, src, 1));
 	ASSERT_EQ(0, program_pci(&m.a, 1));
 	ASSERT_EQ(0, svf_vfio_mig_flags(&m.a.v, &flags));
@@ -429,8 +429,8 @@ TEST(precopy_with_io)
 	close(fd);
 	vblk_close(&m.b);
 	vblk_close(&m.a);
-	EXPECT_EQ(0, sf_remove(src));
-	EXPECT_EQ(0, sf_remove(dst));
+	EXPECT_EQ(0, svf_mdev_remove(src));
+	EXPECT_EQ(0, svf_mdev_remove(dst));
 }
 
 TEST(reject_other_type)
@@ -442,8 +442,8 @@ TEST(reject_other_type)
 
 	sf_uuid(src, TAG, 3);
 	sf_uuid(dst, TAG, 4);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, src));
-	ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_4Q, dst));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, dst));
 	ASSERT_EQ(0, vblk_open(&a, src, 1));
 	ASSERT_EQ(0, vblk_attach(&b, dst));
 	fd = memfd_create("sf-mig", 0);
@@ -461,8 +461,8 @@ TEST(reject_other_type)
 	close(fd);
 	vblk_close(&b);
 	vblk_close(&a);
-	EXPECT_EQ(0, sf_remove(src));
-	EXPECT_EQ(0, sf_remove(dst));
+	EXPECT_EQ(0, svf_mdev_remove(src));
+	EXPECT_EQ(0, svf_mdev_remove(dst));
 }
 
 /* ---- stream surgery (Documentation/migration-stream.rst) ---- */
@@ -471,19 +471,6 @@ TEST(reject_other_type)
 #define REC_HDR		16
 #define VMDEV_REC	0xff00
 #define VMDEV_DESC_ID	20	/* offset of desc_id in the library record */
-
-static uint32_t crc32c(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	int k;
-
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
-	}
-	return crc;
-}
 
 static uint32_t le32_at(const uint8_t *p)
 {
@@ -513,15 +500,15 @@ static long find_record(const uint8_t *st, size_t len, uint16_t type)
 static void reseal_record(uint8_t *st, long payload)
 {
 	uint8_t *h = st + payload - REC_HDR;
-	uint32_t crc = crc32c(~0U, h, 12);
+	uint32_t crc = svf_crc32c(~0U, h, 12);
 
-	crc = crc32c(crc, st + payload, le32_at(h + 4));
+	crc = svf_crc32c(crc, st + payload, le32_at(h + 4));
 	put_le32(h + 12, ~crc);
 }
 
 static void reseal_header(uint8_t *st)
 {
-	put_le32(st + 28, ~crc32c(~0U, st, 28));
+	put_le32(st + 28, ~svf_crc32c(~0U, st, 28));
 }
 
 /* Save @b's complete state (STOP_COPY) into a malloc'ed buffer. */
@@ -578,9 +565,9 @@ TEST(reject_other_description)
 	sf_uuid(src, TAG, 5);
 	sf_uuid(dst, TAG, 6);
 	sf_uuid(dst2, TAG, 7);
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, src));
-	ASSERT_EQ(0, sf_create(SF_DEV(1), SF_TYPE_4Q, dst));
-	ASSERT_EQ(0, sf_create(SF_DEV(0), SF_TYPE_1Q, dst2));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, dst));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, dst2));
 	ASSERT_EQ(0, vblk_open(&a, src, 1));
 	ASSERT_EQ(0, vblk_open(&b, dst, 1));
 	ASSERT_EQ(0, vblk_open(&c, dst2, 1));
@@ -645,9 +632,9 @@ TEST(reject_other_description)
 	vblk_close(&c);
 	vblk_close(&b);
 	vblk_close(&a);
-	EXPECT_EQ(0, sf_remove(src));
-	EXPECT_EQ(0, sf_remove(dst));
-	EXPECT_EQ(0, sf_remove(dst2));
+	EXPECT_EQ(0, svf_mdev_remove(src));
+	EXPECT_EQ(0, svf_mdev_remove(dst));
+	EXPECT_EQ(0, svf_mdev_remove(dst2));
 }
 
 TEST_HARNESS_MAIN
