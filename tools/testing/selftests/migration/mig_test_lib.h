@@ -8,46 +8,36 @@
 #define _MIG_TEST_LIB_H
 
 #include <stdarg.h>
-#include "svf_vfio.h"
+#include "svf_sysfs.h"	/* sysfs I/O; includes svf_vfio.h */
 
 #define MT_SYSFS	"/sys/bus/platform/devices/svf_mig_test.%d"
 #define MT_IO		(1 << 20)
 
+/* Write the printf-formatted value to attribute @attr of test device @dev. */
 static SVF_UNUSED int mt_attr_write(int dev, const char *attr, const char *fmt, ...)
 {
 	char path[128], val[128];
 	va_list ap;
-	int fd, n;
 
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
 	snprintf(path, sizeof(path), MT_SYSFS "/%s", dev, attr);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
+	return svf_sysfs_write(path, val);
 }
 
+/*
+ * Read attribute @attr of test device @dev as shown (trailing newline
+ * kept: dirty_report's lines are compared whole).  Returns 0 or -errno.
+ */
 static SVF_UNUSED int mt_attr_read(int dev, const char *attr, char *buf, size_t len)
 {
 	char path[128];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), MT_SYSFS "/%s", dev, attr);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
+	n = svf_sysfs_read_raw(path, buf, len);
+	return n < 0 ? n : 0;
 }
 
 static SVF_UNUSED long mt_attr_long(int dev, const char *attr)

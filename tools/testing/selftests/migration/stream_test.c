@@ -16,22 +16,9 @@
 #define HDR_LEN		32
 #define REC_LEN		16
 
-static uint32_t crc32c_sw(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	int k;
-
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
-	}
-	return crc;
-}
-
 static void fix_hdr_crc(char *s)
 {
-	uint32_t crc = ~crc32c_sw(~0U, s, 28);
+	uint32_t crc = ~svf_crc32c(~0U, s, 28);
 
 	memcpy(s + 28, &crc, 4);
 }
