@@ -20,14 +20,14 @@ FIXTURE(dev) {
 FIXTURE_SETUP(dev)
 {
 	vt_uuid(self->uuid, 0xd0 + getpid() % 1000);
-	ASSERT_EQ(0, vt_create(VT_SMALL, self->uuid));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, self->uuid));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->uuid));
 }
 
 FIXTURE_TEARDOWN(dev)
 {
 	svf_vfio_close(&self->v);
-	vt_remove(self->uuid);
+	svf_mdev_remove(self->uuid);
 }
 
 static void enable_mem(struct svf_vfio *v, uint16_t extra)

@@ -17,8 +17,8 @@ static void remove_all(void)
 
 	for (i = 0; i < 64; i++) {
 		vt_uuid(uuid, i);
-		if (vt_exists(uuid))
-			vt_remove(uuid);
+		if (svf_mdev_exists(uuid))
+			svf_mdev_remove(uuid);
 	}
 }
 
@@ -26,17 +26,18 @@ TEST(type_attributes)
 {
 	char buf[256];
 
-	ASSERT_EQ(0, sysfs_read(VT_TYPES "/" VT_SMALL "/name", buf, sizeof(buf)));
+	ASSERT_EQ(0, svf_sysfs_read(VT_TYPES "/" VT_SMALL "/name", buf,
+				    sizeof(buf)));
 	EXPECT_STREQ("vmdev test small", buf);
-	ASSERT_EQ(0, sysfs_read(VT_TYPES "/" VT_SMALL "/device_api", buf,
-				sizeof(buf)));
+	ASSERT_EQ(0, svf_sysfs_read(VT_TYPES "/" VT_SMALL "/device_api", buf,
+				    sizeof(buf)));
 	EXPECT_STREQ("vfio-pci", buf);
-	ASSERT_EQ(0, sysfs_read(VT_TYPES "/" VT_BIG "/description", buf,
-				sizeof(buf)));
+	ASSERT_EQ(0, svf_sysfs_read(VT_TYPES "/" VT_BIG "/description", buf,
+				    sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "4 capacity units"));
 	EXPECT_NE(NULL, strstr(buf, "max_instances=1 cost=4"));
-	EXPECT_EQ(VT_CAPACITY, vt_avail(VT_SMALL));
-	EXPECT_EQ(1, vt_avail(VT_BIG));
+	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
+	EXPECT_EQ(1, svf_mdev_available(VT_PARENT, VT_BIG));
 }
 
 TEST(accounting_and_limits)
@@ -46,31 +47,31 @@ TEST(accounting_and_limits)
 
 	remove_all();
 	vt_uuid(big, 40);
-	ASSERT_EQ(0, vt_create(VT_BIG, big));
-	EXPECT_EQ(VT_CAPACITY - 4, vt_avail(VT_SMALL));
-	EXPECT_EQ(0, vt_avail(VT_BIG));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_BIG, big));
+	EXPECT_EQ(VT_CAPACITY - 4, svf_mdev_available(VT_PARENT, VT_SMALL));
+	EXPECT_EQ(0, svf_mdev_available(VT_PARENT, VT_BIG));
 	/* Per-type limit. */
 	vt_uuid(uuid, 41);
-	EXPECT_EQ(-EUSERS, vt_create(VT_BIG, uuid));
-	EXPECT_FALSE(vt_exists(uuid));
+	EXPECT_EQ(-EUSERS, svf_mdev_create(VT_PARENT, VT_BIG, uuid));
+	EXPECT_FALSE(svf_mdev_exists(uuid));
 	for (i = 0; i < VT_CAPACITY - 4; i++) {
 		vt_uuid(uuid, i);
-		ASSERT_EQ(0, vt_create(VT_SMALL, uuid));
-		EXPECT_EQ(VT_CAPACITY - 5 - i, vt_avail(VT_SMALL));
+		ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+		EXPECT_EQ(VT_CAPACITY - 5 - i, svf_mdev_available(VT_PARENT, VT_SMALL));
 	}
 	/* Shared capacity exhausted. */
 	vt_uuid(uuid, 30);
-	EXPECT_EQ(-EUSERS, vt_create(VT_SMALL, uuid));
-	EXPECT_FALSE(vt_exists(uuid));
-	ASSERT_EQ(0, vt_remove(big));
-	EXPECT_EQ(4, vt_avail(VT_SMALL));
+	EXPECT_EQ(-EUSERS, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	EXPECT_FALSE(svf_mdev_exists(uuid));
+	ASSERT_EQ(0, svf_mdev_remove(big));
+	EXPECT_EQ(4, svf_mdev_available(VT_PARENT, VT_SMALL));
 	/* Big needs 4 units: one small instance in the way. */
-	ASSERT_EQ(0, vt_create(VT_SMALL, uuid));
-	EXPECT_EQ(0, vt_avail(VT_BIG));
-	EXPECT_EQ(-EUSERS, vt_create(VT_BIG, big));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	EXPECT_EQ(0, svf_mdev_available(VT_PARENT, VT_BIG));
+	EXPECT_EQ(-EUSERS, svf_mdev_create(VT_PARENT, VT_BIG, big));
 	remove_all();
-	EXPECT_EQ(VT_CAPACITY, vt_avail(VT_SMALL));
-	EXPECT_EQ(1, vt_avail(VT_BIG));
+	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
+	EXPECT_EQ(1, svf_mdev_available(VT_PARENT, VT_BIG));
 }
 
 TEST(bad_uuids)
@@ -78,22 +79,25 @@ TEST(bad_uuids)
 	char uuid[40];
 
 	remove_all();
-	EXPECT_EQ(-EINVAL, vt_create(VT_SMALL, "not-a-uuid"));
-	EXPECT_EQ(-EINVAL, vt_create(VT_SMALL, "5e1f0000-0000-4000-8000-00000000000g"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(VT_PARENT, VT_SMALL, "not-a-uuid"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(VT_PARENT, VT_SMALL,
+					   "5e1f0000-0000-4000-8000-00000000000g"));
 	/* Too short, too long (the stock mdev core takes 36 chars + one). */
-	EXPECT_EQ(-EINVAL, vt_create(VT_SMALL, "5e1f0000-0000-4000-8000-00000000000"));
-	EXPECT_EQ(-EINVAL, vt_create(VT_SMALL, "5e1f0000-0000-4000-8000-0000000000000x"));
-	EXPECT_EQ(-EINVAL, vt_create(VT_SMALL, "x"));
-	EXPECT_EQ(VT_CAPACITY, vt_avail(VT_SMALL));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(VT_PARENT, VT_SMALL,
+					   "5e1f0000-0000-4000-8000-00000000000"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(VT_PARENT, VT_SMALL,
+					   "5e1f0000-0000-4000-8000-0000000000000x"));
+	EXPECT_EQ(-EINVAL, svf_mdev_create(VT_PARENT, VT_SMALL, "x"));
+	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
 	vt_uuid(uuid, 1);
-	ASSERT_EQ(0, vt_create(VT_SMALL, uuid));
-	EXPECT_EQ(-EEXIST, vt_create(VT_SMALL, uuid));
-	EXPECT_EQ(-EEXIST, vt_create(VT_BIG, uuid));
-	EXPECT_EQ(VT_CAPACITY - 1, vt_avail(VT_SMALL));
-	EXPECT_EQ(1, vt_avail(VT_BIG));
-	ASSERT_EQ(0, vt_remove(uuid));
-	EXPECT_NE(0, vt_remove(uuid));
-	EXPECT_EQ(VT_CAPACITY, vt_avail(VT_SMALL));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	EXPECT_EQ(-EEXIST, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	EXPECT_EQ(-EEXIST, svf_mdev_create(VT_PARENT, VT_BIG, uuid));
+	EXPECT_EQ(VT_CAPACITY - 1, svf_mdev_available(VT_PARENT, VT_SMALL));
+	EXPECT_EQ(1, svf_mdev_available(VT_PARENT, VT_BIG));
+	ASSERT_EQ(0, svf_mdev_remove(uuid));
+	EXPECT_NE(0, svf_mdev_remove(uuid));
+	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
 }
 
 #define NTHREADS	12
@@ -110,9 +114,9 @@ static void *churn(void *arg)
 
 	vt_uuid(uuid, id);
 	for (r = 0; r < ROUNDS; r++) {
-		int ret = vt_create(id % 5 ? VT_SMALL : VT_BIG, uuid);
+		int ret = svf_mdev_create(VT_PARENT, id % 5 ? VT_SMALL : VT_BIG, uuid);
 
-		a = vt_avail(VT_SMALL);
+		a = svf_mdev_available(VT_PARENT, VT_SMALL);
 		pthread_mutex_lock(&live_lock);
 		if (a < 0 || a > VT_CAPACITY)
 			avail_bad++;
@@ -130,7 +134,7 @@ static void *churn(void *arg)
 		live -= id % 5 ? 1 : 4;
 		pthread_mutex_unlock(&live_lock);
 		/* Count down before the remove so live never undercounts. */
-		if (vt_remove(uuid))
+		if (svf_mdev_remove(uuid))
 			__atomic_add_fetch(&bad_err, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -150,8 +154,8 @@ TEST(concurrent_create_remove)
 	EXPECT_EQ(0, avail_bad);
 	EXPECT_LE(max_live, VT_CAPACITY);
 	EXPECT_GT(max_live, 1);
-	EXPECT_EQ(VT_CAPACITY, vt_avail(VT_SMALL));
-	EXPECT_EQ(1, vt_avail(VT_BIG));
+	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
+	EXPECT_EQ(1, svf_mdev_available(VT_PARENT, VT_BIG));
 	TH_LOG("max capacity in use at once: %d of %d", max_live, VT_CAPACITY);
 }
 
@@ -164,10 +168,10 @@ TEST(create_remove_stress)
 	remove_all();
 	vt_uuid(uuid, 50);
 	for (i = 0; i < n; i++) {
-		errs += vt_create(VT_SMALL, uuid) != 0;
-		errs += vt_avail(VT_SMALL) != VT_CAPACITY - 1;
-		errs += vt_remove(uuid) != 0;
-		errs += vt_avail(VT_SMALL) != VT_CAPACITY;
+		errs += svf_mdev_create(VT_PARENT, VT_SMALL, uuid) != 0;
+		errs += svf_mdev_available(VT_PARENT, VT_SMALL) != VT_CAPACITY - 1;
+		errs += svf_mdev_remove(uuid) != 0;
+		errs += svf_mdev_available(VT_PARENT, VT_SMALL) != VT_CAPACITY;
 	}
 	EXPECT_EQ(0, errs);
 	TH_LOG("%u create/remove cycles in %.2f s", n, svf_now() - t0);
@@ -183,7 +187,7 @@ static void *do_remove(void *arg)
 {
 	struct remover *r = arg;
 
-	r->ret = vt_remove(r->uuid);
+	r->ret = svf_mdev_remove(r->uuid);
 	r->done = 1;
 	return NULL;
 }
@@ -200,8 +204,8 @@ TEST(remove_while_open)
 	remove_all();
 	vt_uuid(uuid, 60);
 	vt_uuid(other, 61);
-	ASSERT_EQ(0, vt_create(VT_SMALL, uuid));
-	ASSERT_EQ(0, vt_create(VT_SMALL, other));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, other));
 	ASSERT_EQ(0, svf_vfio_open(&v, uuid));
 	req = svf_vfio_irq_eventfd(&v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, req);
@@ -212,7 +216,7 @@ TEST(remove_while_open)
 	/* ...and removal waits for the close. */
 	usleep(200000);
 	EXPECT_EQ(0, r.done);
-	EXPECT_EQ(VT_CAPACITY - 2, vt_avail(VT_SMALL));
+	EXPECT_EQ(VT_CAPACITY - 2, svf_mdev_available(VT_PARENT, VT_SMALL));
 	/* Another instance is unaffected meanwhile. */
 	{
 		struct svf_vfio o;
@@ -226,8 +230,8 @@ TEST(remove_while_open)
 	pthread_join(th, NULL);
 	EXPECT_EQ(1, r.done);
 	EXPECT_EQ(0, r.ret);
-	EXPECT_FALSE(vt_exists(uuid));
-	EXPECT_EQ(VT_CAPACITY - 1, vt_avail(VT_SMALL));
+	EXPECT_FALSE(svf_mdev_exists(uuid));
+	EXPECT_EQ(VT_CAPACITY - 1, svf_mdev_available(VT_PARENT, VT_SMALL));
 	close(req);
 	remove_all();
 }

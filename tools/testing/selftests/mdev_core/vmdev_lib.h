@@ -7,10 +7,11 @@
 #define _VMDEV_LIB_H
 
 #include <pthread.h>
-#include <sys/stat.h>
-#include "svf_vfio.h"
+#include "svf_sysfs.h"	/* sysfs I/O, svf_mdev_*(); includes svf_vfio.h */
 
-#define VT_TYPES	"/sys/class/vmdev_test/vmdev_test0/mdev_supported_types"
+/* The vmdev_test parent: instances via svf_mdev_create(VT_PARENT, type, ..) */
+#define VT_PARENT	"/sys/class/vmdev_test/vmdev_test0"
+#define VT_TYPES	VT_PARENT "/mdev_supported_types"
 #define VT_SMALL	"vmdev_test-small"
 #define VT_BIG		"vmdev_test-big"
 #define VT_CAPACITY	8
@@ -34,70 +35,6 @@
 static inline void vt_uuid(char *buf, unsigned int n)
 {
 	sprintf(buf, "5e1f0000-0000-4000-8000-%012x", n);
-}
-
-static inline int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static inline int sysfs_read(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
-}
-
-static inline int vt_create(const char *type, const char *uuid)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), VT_TYPES "/%s/create", type);
-	return sysfs_write(path, uuid);
-}
-
-static inline int vt_remove(const char *uuid)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove", uuid);
-	return sysfs_write(path, "1");
-}
-
-static inline int vt_exists(const char *uuid)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
-	return stat(path, &st) == 0;
-}
-
-static inline long vt_avail(const char *type)
-{
-	char path[256], buf[64];
-	int ret;
-
-	snprintf(path, sizeof(path), VT_TYPES "/%s/available_instances", type);
-	ret = sysfs_read(path, buf, sizeof(buf));
-	return ret ? ret : strtol(buf, NULL, 10);
 }
 
 static inline uint32_t cfg_rd(struct svf_vfio *v, unsigned int off, int size)
