@@ -12,7 +12,7 @@ sf_plan 6
 mtty_ko=$SVF_TOP/build/bench-mtty/mtty.ko
 svf_modload snapvf_sim && svf_modload snapvf_sf && sf_new 0 || { sf_fail "setup"; sf_done; }
 modprobe mdev && insmod "$mtty_ko" || { sf_fail "mtty peer loads ($mtty_ko)"; sf_done; }
-mt=/sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-1
+mtp=/sys/devices/virtual/mtty/mtty; mt=$mtp/mdev_supported_types/mtty-1
 us=$(sf_uuid 0x70000000 1); um=$(sf_uuid 0x70000000 2)
 sf_create 0 $SF_T1 "$us" && echo "$um" > $mt/create || { sf_fail "instances"; sf_done; }
 
@@ -26,7 +26,7 @@ o=$($B cfg "$us" $N) && p=$($B cfg "$um" $N)
 o=$($B bar "$us" 4 0x12 2 $N) && p=$($B bar "$um" 0 1 1 $N)
 [ -n "$o" ] && [ -n "$p" ] && { bench bar_trap_latency ns "$o" "$p" "ratio<=1.0"; sf_ok "BAR trap latency"; } || sf_fail "BAR trap latency"
 sf_remove "$us"; echo 1 > /sys/bus/mdev/devices/$um/remove
-o=$($B cycle "$SF_AUX/snapvf_sim.sf.0/mdev_supported_types/$SF_T1" 8) && p=$($B cycle $mt 8)
+o=$($B cycle "$SF_AUX/snapvf_sim.sf.0" "$SF_T1" 8) && p=$($B cycle "$mtp" mtty-1 8)
 [ -n "$o" ] && [ -n "$p" ] && { bench create_open_close_remove cycles/s "$o" "$p" "ratio>=1.0"; sf_ok "lifecycle rate"; } || sf_fail "lifecycle rate"
 
 sf_create 0 $SF_T1 "$us"

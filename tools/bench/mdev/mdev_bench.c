@@ -4,9 +4,12 @@
  *
  *   mdev_bench cfg UUID N             config-space read latency (ns)
  *   mdev_bench bar UUID INDEX OFF SIZE N   trapped BAR read latency (ns)
- *   mdev_bench cycle TYPEDIR SECONDS  create->open->close->remove per s
- *   mdev_bench phases TYPEDIR N       the same, N cycles, mean ms per step
+ *   mdev_bench cycle PARENT TYPE SECONDS  create->open->close->remove per s
+ *   mdev_bench phases PARENT TYPE N   the same, N cycles, mean ms per step
  *                                     (one line: create open close remove)
+ *
+ * PARENT is the mdev parent's sysfs directory, TYPE one of its
+ * mdev_supported_types (see svf_mdev_create() in svf_sysfs.h).
  *
  * Prints one number on stdout; exit 1 with a message on failure.
  */
@@ -14,19 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svf_vfio.h"
-
-static int wr(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, strlen(v)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+#include "svf_sysfs.h"	/* svf_mdev_*(); includes svf_vfio.h */
 
 static double lat(struct svf_vfio *v, unsigned int index, uint64_t off,
 		  unsigned int size, long n)
@@ -51,7 +42,7 @@ static double lat(struct svf_vfio *v, unsigned int index, uint64_t off,
 int main(int argc, char **argv)
 {
 	struct svf_vfio v;
-	char p[512], u[48];
+	char u[48];
 	double r, t0;
 	long n = 0;
 
@@ -72,33 +63,30 @@ int main(int argc, char **argv)
 		r = lat(&v, atoi(argv[3]), strtoull(argv[4], NULL, 0), atoi(argv[5]),
 			atol(argv[6]));
 		svf_vfio_close(&v);
-	} else if (argc >= 4 && !strcmp(argv[1], "cycle")) {
-		double secs = atof(argv[3]);
+	} else if (argc >= 5 && !strcmp(argv[1], "cycle")) {
+		double secs = atof(argv[4]);
 
 		t0 = svf_now();
 		while (svf_now() - t0 < secs) {
 			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
-			snprintf(p, sizeof(p), "%s/create", argv[2]);
-			if (wr(p, u))
+			if (svf_mdev_create(argv[2], argv[3], u))
 				return fprintf(stderr, "create failed\n"), 1;
 			if (svf_vfio_open(&v, u))
 				return fprintf(stderr, "open failed\n"), 1;
 			svf_vfio_close(&v);
-			snprintf(p, sizeof(p), "/sys/bus/mdev/devices/%s/remove", u);
-			if (wr(p, "1"))
+			if (svf_mdev_remove(u))
 				return fprintf(stderr, "remove failed\n"), 1;
 			n++;
 		}
 		r = n / (svf_now() - t0);
-	} else if (argc >= 4 && !strcmp(argv[1], "phases")) {
+	} else if (argc >= 5 && !strcmp(argv[1], "phases")) {
 		double t[5] = { 0 }, t1;
-		long cycles = atol(argv[3]);
+		long cycles = atol(argv[4]);
 
 		for (n = 0; n < cycles; n++) {
 			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
-			snprintf(p, sizeof(p), "%s/create", argv[2]);
 			t0 = svf_now();
-			if (wr(p, u))
+			if (svf_mdev_create(argv[2], argv[3], u))
 				return fprintf(stderr, "create failed\n"), 1;
 			t1 = svf_now();
 			t[0] += t1 - t0;
@@ -109,8 +97,7 @@ int main(int argc, char **argv)
 			svf_vfio_close(&v);
 			t1 = svf_now();
 			t[2] += t1 - t0;
-			snprintf(p, sizeof(p), "/sys/bus/mdev/devices/%s/remove", u);
-			if (wr(p, "1"))
+			if (svf_mdev_remove(u))
 				return fprintf(stderr, "remove failed\n"), 1;
 			t[3] += svf_now() - t1;
 		}
