@@ -168,6 +168,18 @@ void *svf_vblk_store_get_page(struct svf_vblk_store *st, pgoff_t index)
 	return page ? page_address(page) : NULL;
 }
 
+/* First page at or after *@index carrying @mark (XA_PRESENT: any page). */
+static bool svf_vblk_store_find(struct svf_vblk_store *st, pgoff_t *index,
+				xa_mark_t mark)
+{
+	unsigned long idx = *index;
+
+	if (!xa_find(&st->pages, &idx, ULONG_MAX, mark))
+		return false;
+	*index = idx;
+	return true;
+}
+
 /**
  * svf_vblk_store_next() - iterate over allocated pages
  * @st: store
@@ -177,12 +189,7 @@ void *svf_vblk_store_get_page(struct svf_vblk_store *st, pgoff_t index)
  */
 bool svf_vblk_store_next(struct svf_vblk_store *st, pgoff_t *index)
 {
-	unsigned long idx = *index;
-
-	if (!xa_find(&st->pages, &idx, ULONG_MAX, XA_PRESENT))
-		return false;
-	*index = idx;
-	return true;
+	return svf_vblk_store_find(st, index, XA_PRESENT);
 }
 
 /**
@@ -217,12 +224,7 @@ void svf_vblk_store_track(struct svf_vblk_store *st, bool on)
  */
 bool svf_vblk_store_next_unsent(struct svf_vblk_store *st, pgoff_t *index)
 {
-	unsigned long idx = *index;
-
-	if (!xa_find(&st->pages, &idx, ULONG_MAX, SVF_VBLK_UNSENT))
-		return false;
-	*index = idx;
-	return true;
+	return svf_vblk_store_find(st, index, SVF_VBLK_UNSENT);
 }
 
 /**

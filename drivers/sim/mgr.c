@@ -45,18 +45,25 @@ static struct pci_dev *sim_parse_pci(struct device *dev, const char *buf)
 	return pdev;
 }
 
-static ssize_t new_function_store(struct device *dev,
-				  struct device_attribute *attr,
-				  const char *buf, size_t count)
+/* Parse a PCI address written to @dev's control file and apply @op to it. */
+static ssize_t sim_fn_store(struct device *dev, const char *buf, size_t count,
+			    int (*op)(struct sim_mgr *mgr, struct pci_dev *pdev))
 {
 	struct pci_dev *pdev = sim_parse_pci(dev, buf);
 	int ret;
 
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	ret = sim_fn_add(sim_mgr_of(dev), pdev);
+	ret = op(sim_mgr_of(dev), pdev);
 	pci_dev_put(pdev);
 	return ret ? ret : count;
+}
+
+static ssize_t new_function_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return sim_fn_store(dev, buf, count, sim_fn_add);
 }
 static DEVICE_ATTR_WO(new_function);
 
@@ -64,14 +71,7 @@ static ssize_t del_function_store(struct device *dev,
 				  struct device_attribute *attr,
 				  const char *buf, size_t count)
 {
-	struct pci_dev *pdev = sim_parse_pci(dev, buf);
-	int ret;
-
-	if (IS_ERR(pdev))
-		return PTR_ERR(pdev);
-	ret = sim_fn_del(sim_mgr_of(dev), pdev);
-	pci_dev_put(pdev);
-	return ret ? ret : count;
+	return sim_fn_store(dev, buf, count, sim_fn_del);
 }
 static DEVICE_ATTR_WO(del_function);
 
