@@ -157,12 +157,83 @@ static SVF_UNUSED int svf_pci_is_bound(const char *bdf, const char *drv)
 	return drv ? !strcmp(cur, drv) : cur[0] != '\0';
 }
 
+/*
+ * svf_pci_is_vfio_driver() - does PCI driver @drv register vfio devices?
+ * (its module is a holder of vfio.ko, as vfio-pci and snapvf_pci are)
+ */
+static SVF_UNUSED int svf_pci_is_vfio_driver(const char *drv)
+{
+	char p[PATH_MAX], link[PATH_MAX], *mod;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/module", drv);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0)
+		return 0;
+	link[n] = '\0';
+	mod = strrchr(link, '/');
+	snprintf(p, sizeof(p), "/sys/module/vfio/holders/%s",
+		 mod ? mod + 1 : link);
+	return svf_exists(p);
+}
+
+/* svf_has_vfio_dev() - is a vfio device registered for @bdf (vfio-dev/)? */
+static SVF_UNUSED int svf_has_vfio_dev(const char *bdf)
+{
+	char p[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(p, sizeof(p), SVF_PCI_DEVICES "/%s/vfio-dev", bdf);
+	d = opendir(p);
+	if (!d)
+		return 0;
+	while (!ret && (e = readdir(d)))
+		ret = !strncmp(e->d_name, "vfio", 4);
+	closedir(d);
+	return ret;
+}
+
+/*
+ * svf_pci_probed() - is @bdf bound to @drv with its probe finished?
+ *
+ * The driver core creates dev/driver *before* it calls probe(), and an
+ * asynchronous attach (a parent publishing a function, which makes
+ * snapvf_pci attach it from a work item) may be in the middle of it, so
+ * the link alone does not mean the device is usable.  For a vfio driver
+ * the user-visible end of probe is the vfio device's registration, shown
+ * as <dev>/vfio-dev/vfioN (the vfio core adds it with or without the
+ * device cdev); the group's /dev/vfio/N exists from then on.
+ */
+static SVF_UNUSED int svf_pci_probed(const char *bdf, const char *drv)
+{
+	if (!svf_pci_is_bound(bdf, drv))
+		return 0;
+	return !svf_pci_is_vfio_driver(drv) || svf_has_vfio_dev(bdf);
+}
+
 /* svf_pci_unbind() - unbind @bdf from its driver, if any */
 static SVF_UNUSED int svf_pci_unbind(const char *bdf)
 {
 	if (!svf_pci_is_bound(bdf, NULL))
 		return 0;
 	return svf_pci_attr(bdf, "driver/unbind", bdf);
+}
+
+/*
+ * svf_pci_wait_driver() - poll until @bdf is bound to @drv and probed
+ * (svf_pci_probed()), or with @drv NULL until it is unbound
+ */
+static SVF_UNUSED int svf_pci_wait_driver(const char *bdf, const char *drv,
+					  int ms)
+{
+	for (; ms >= 0; ms -= 20) {
+		if (drv ? svf_pci_probed(bdf, drv) : !svf_pci_is_bound(bdf, NULL))
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
 }
 
 /*
@@ -176,7 +247,7 @@ static SVF_UNUSED int svf_pci_bind(const char *bdf, const char *drv)
 	int ret;
 
 	if (svf_pci_is_bound(bdf, drv))
-		return 0;
+		return svf_pci_wait_driver(bdf, drv, 5000);
 	ret = svf_pci_unbind(bdf);
 	if (!ret)
 		ret = svf_pci_attr(bdf, "driver_override", drv);
@@ -185,23 +256,8 @@ static SVF_UNUSED int svf_pci_bind(const char *bdf, const char *drv)
 	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/bind", drv);
 	ret = svf_sysfs_write(p, bdf);
 	if (ret == -EBUSY && svf_pci_is_bound(bdf, drv))
-		ret = 0;
+		ret = svf_pci_wait_driver(bdf, drv, 5000);
 	return ret;
-}
-
-/* svf_pci_wait_driver() - poll until @bdf is bound to @drv (NULL: unbound) */
-static SVF_UNUSED int svf_pci_wait_driver(const char *bdf, const char *drv,
-					  int ms)
-{
-	char cur[64];
-
-	for (; ms >= 0; ms -= 20) {
-		svf_vfio_driver_of(bdf, cur, sizeof(cur));
-		if (drv ? !strcmp(cur, drv) : !cur[0])
-			return 0;
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
 }
 
 /* svf_fn_id() - fn-id of include/snapvf/aux.h, ~0 for a bad address */
