@@ -235,6 +235,8 @@ static int build_vendor_caps(struct vmdev_device *vdev,
 		if (!pos)
 			return -ENOSPC;
 		st->vcap[i] = pos;
+		if (c->trap)
+			bitmap_set(st->trap_map, pos + 2, c->len - 2);
 		memcpy(&st->cfg[pos + 2], (const u8 *)c->data + 2, c->len - 2);
 		if (c->wmask)
 			memcpy(&st->wmask[pos + 2],
@@ -293,9 +295,9 @@ void vmdev_config_reset(struct vmdev_device *vdev)
 	struct vmdev_state *st = vdev->st;
 	unsigned long flags;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	memcpy(st->cfg, st->init, sizeof(st->cfg));
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 
 /* Index of the trapped vendor capability holding @pos, or -1. */
@@ -304,6 +306,8 @@ static int trapped_cap(struct vmdev_device *vdev, unsigned int pos)
 	const struct vmdev_desc *d = vdev->desc;
 	unsigned int i;
 
+	if (!test_bit(pos, vdev->st->trap_map))
+		return -1;
 	for (i = 0; i < d->nr_caps; i++) {
 		unsigned int start = vdev->st->vcap[i];
 
@@ -358,7 +362,7 @@ static void config_write(struct vmdev_device *vdev, unsigned int pos,
 	unsigned int i;
 	int cap;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	memcpy(old, &st->cfg[pos], count);
 	for (i = 0; i < count; i++) {
 		u8 wm = st->wmask[pos + i], b;
@@ -368,7 +372,7 @@ static void config_write(struct vmdev_device *vdev, unsigned int pos,
 		st->cfg[pos + i] = b;
 	}
 	write_fixups_locked(vdev, pos, count, old);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 
 	cap = trapped_cap(vdev, pos);
 	if (cap >= 0 && vdev->desc->ops->cap_write)
@@ -382,12 +386,9 @@ static int config_read(struct vmdev_device *vdev, unsigned int pos, u8 *val,
 		       unsigned int count)
 {
 	struct vmdev_state *st = vdev->st;
-	unsigned long flags;
 	int cap;
 
-	spin_lock_irqsave(&st->lock, flags);
-	memcpy(val, &st->cfg[pos], count);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_cfg_read(st, pos, val, count);
 
 	cap = trapped_cap(vdev, pos);
 	if (cap >= 0 && vdev->desc->ops->cap_read)

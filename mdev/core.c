@@ -225,6 +225,7 @@ static int vmdev_state_init(struct vmdev_device *vdev)
 	int ret;
 
 	spin_lock_init(&st->lock);
+	seqcount_spinlock_init(&st->cfg_seq, &st->lock);
 	mutex_init(&st->irq_mutex);
 	init_rwsem(&st->dma_sem);
 	mutex_init(&st->pin_lock);
@@ -410,7 +411,7 @@ void vmdev_request(struct vfio_device *core_vdev, unsigned int count)
 	struct vmdev_state *st = vdev->st;
 	unsigned long flags;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	if (st->req_trigger) {
 		if (!count)
 			dev_notice(mdev_dev(vdev->mdev),
@@ -421,7 +422,7 @@ void vmdev_request(struct vfio_device *core_vdev, unsigned int count)
 		dev_notice(mdev_dev(vdev->mdev),
 			   "vmdev: removal blocked until the user closes the device\n");
 	}
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 EXPORT_SYMBOL_GPL(vmdev_request);
 
@@ -433,14 +434,7 @@ EXPORT_SYMBOL_GPL(vmdev_is_open);
 
 u16 vmdev_pci_command(struct vmdev_device *vdev)
 {
-	struct vmdev_state *st = vdev->st;
-	unsigned long flags;
-	u16 cmd;
-
-	spin_lock_irqsave(&st->lock, flags);
-	cmd = vmdev_cfg16(st, PCI_COMMAND);
-	spin_unlock_irqrestore(&st->lock, flags);
-	return cmd;
+	return vmdev_cfg_command(vdev->st);
 }
 EXPORT_SYMBOL_GPL(vmdev_pci_command);
 

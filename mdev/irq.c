@@ -249,9 +249,9 @@ int vmdev_irq_raise(struct vmdev_device *vdev, unsigned int vector)
 	unsigned long flags;
 	int ret;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	ret = raise_locked(vdev, vector);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vmdev_irq_raise);
@@ -261,10 +261,10 @@ void vmdev_intx_lower(struct vmdev_device *vdev)
 	struct vmdev_state *st = vdev->st;
 	unsigned long flags;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	st->intx_asserted = false;
 	set_intx_status(st, false);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 EXPORT_SYMBOL_GPL(vmdev_intx_lower);
 
@@ -288,20 +288,6 @@ void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
 }
 
 /* ---- MSI-X table and PBA in the BAR ---- */
-
-bool vmdev_msix_range(struct vmdev_device *vdev, unsigned int bar, u64 off,
-		      unsigned int size)
-{
-	const struct vmdev_desc *d = vdev->desc;
-	u64 t = d->msix_table_offset, p = d->msix_pba_offset;
-	u64 tlen = (u64)d->msix_vectors * VMDEV_MSIX_ENTRY;
-	u64 plen = DIV_ROUND_UP(d->msix_vectors, 64) * 8;
-
-	if (!d->msix_vectors || bar != d->msix_bar)
-		return false;
-	return (off < t + tlen && t < off + size) ||
-	       (off < p + plen && p < off + size);
-}
 
 static int msix_table_rw(struct vmdev_device *vdev, u64 off, void *val,
 			 unsigned int size, bool write)
@@ -345,7 +331,7 @@ int vmdev_msix_rw(struct vmdev_device *vdev, u64 off, void *val,
 
 	if (size != 4 && size != 8)
 		return -EINVAL;
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	if (off >= t && off + size <= t + tlen) {
 		ret = msix_table_rw(vdev, off - t, val, size, write);
 	} else if (off >= p && off + size <= p + plen) {
@@ -365,7 +351,7 @@ int vmdev_msix_rw(struct vmdev_device *vdev, u64 off, void *val,
 	} else {
 		ret = -EINVAL;
 	}
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	return ret;
 }
 
@@ -426,7 +412,7 @@ static void disable_mode(struct vmdev_device *vdev)
 	if (st->irq_type == VMDEV_IRQ_INTX)
 		vfio_virqfd_disable(&st->intx_unmask);
 	old = kcalloc(n, sizeof(*old), GFP_KERNEL | __GFP_NOFAIL);
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	for (i = 0; i < st->nr_ctx; i++) {
 		old[i] = st->ctx[i].trigger;
 		st->ctx[i] = (struct vmdev_irq_ctx){};
@@ -441,7 +427,7 @@ static void disable_mode(struct vmdev_device *vdev)
 	if (st->msix_pba)
 		bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
 	mode_bits_locked(vdev);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	put_ctxs(old, n);
 	kfree(old);
 }
@@ -477,7 +463,7 @@ static int set_triggers(struct vmdev_device *vdev, enum vmdev_irq_type type,
 		}
 	}
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	if (st->irq_type == VMDEV_IRQ_NONE) {
 		st->irq_type = type;
 		st->nr_ctx = type == VMDEV_IRQ_INTX ? 1 : start + count;
@@ -492,7 +478,7 @@ static int set_triggers(struct vmdev_device *vdev, enum vmdev_irq_type type,
 	}
 	mode_bits_locked(vdev);
 	deliver_pending_locked(vdev);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 out_put:
 	/* Now holds the replaced eventfds (or the new ones on error). */
 	put_ctxs(new, count);
@@ -507,7 +493,7 @@ static void fire(struct vmdev_device *vdev, unsigned int start,
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	for (i = 0; i < count; i++) {
 		struct eventfd_ctx *t;
 
@@ -522,7 +508,7 @@ static void fire(struct vmdev_device *vdev, unsigned int start,
 		if (t)
 			eventfd_signal(t);
 	}
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 
 static void set_masks(struct vmdev_device *vdev, unsigned int start,
@@ -532,7 +518,7 @@ static void set_masks(struct vmdev_device *vdev, unsigned int start,
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	for (i = 0; i < count; i++) {
 		if (bools && !bools[i])
 			continue;
@@ -543,7 +529,7 @@ static void set_masks(struct vmdev_device *vdev, unsigned int start,
 	}
 	if (!mask)
 		deliver_pending_locked(vdev);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 
 static void intx_unmask_thread(void *opaque, void *data)
@@ -579,9 +565,9 @@ static void req_swap(struct vmdev_state *st, struct eventfd_ctx *ctx)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	swap(st->req_trigger, ctx);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	if (ctx)
 		eventfd_ctx_put(ctx);
 }
@@ -618,10 +604,10 @@ static int set_req(struct vmdev_device *vdev, struct vfio_irq_set *hdr,
 	}
 	if (dtype == VFIO_IRQ_SET_DATA_BOOL && !*(const u8 *)data)
 		return 0;
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	if (st->req_trigger)
 		eventfd_signal(st->req_trigger);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	return 0;
 }
 
@@ -747,7 +733,7 @@ void vmdev_irq_reset(struct vmdev_device *vdev)
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	for (i = 0; i < max_ctx(vdev->desc); i++) {
 		st->ctx[i].pending = false;
 		st->ctx[i].umasked = false;
@@ -763,7 +749,7 @@ void vmdev_irq_reset(struct vmdev_device *vdev)
 	if (st->msix_pba)
 		bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
 	mode_bits_locked(vdev);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 }
 
 /*

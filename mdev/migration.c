@@ -118,7 +118,7 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 	rec->msi_vectors = vdev->desc->msi_vectors;
 	rec->desc_id = cpu_to_le32(vmdev_desc_id(vdev));
 
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	memcpy(rec->cfg, st->cfg, VMDEV_CFG_SIZE);
 	for (i = 0; i < vdev->desc->msi_vectors; i++)
 		if (st->ctx[i].pending)
@@ -130,7 +130,7 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 		bitmap_to_arr64((u64 *)((u8 *)(rec + 1) + msix_table_len(vdev)),
 				st->msix_pba, vdev->desc->msix_vectors);
 	}
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	rec->msi_pending = cpu_to_le32(pending);
 
 	chunk->len = size;
@@ -202,7 +202,7 @@ void vmdev_mig_load_commit(struct vmdev_device *vdev)
 		return;
 	pending = le32_to_cpu(rec->msi_pending);
 	mutex_lock(&st->irq_mutex);
-	spin_lock_irqsave(&st->lock, flags);
+	flags = vmdev_lock(st);
 	memcpy(st->cfg, rec->cfg, VMDEV_CFG_SIZE);
 	for (i = 0; i < vdev->desc->msi_vectors; i++)
 		st->ctx[i].pending = pending & BIT(i);
@@ -215,7 +215,7 @@ void vmdev_mig_load_commit(struct vmdev_device *vdev)
 				  vdev->desc->msix_vectors);
 	}
 	vmdev_irq_after_load_locked(vdev);
-	spin_unlock_irqrestore(&st->lock, flags);
+	vmdev_unlock(st, flags);
 	mutex_unlock(&st->irq_mutex);
 	vmdev_mig_load_abort(vdev);
 }

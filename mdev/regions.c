@@ -191,6 +191,56 @@ long vmdev_ioctl_region_info(struct vmdev_device *vdev, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * User copies of one 1-, 2-, 4- or 8-byte access.  Each case has a size
+ * known at build time, so the usercopy hardening (check_object_size()) is
+ * settled by the compiler instead of costing a call per trapped access.
+ */
+static __always_inline int access_from_user(void *val,
+					    const char __user *buf,
+					    unsigned int size)
+{
+	unsigned long left;
+
+	switch (size) {
+	case 1:
+		left = copy_from_user(val, buf, 1);
+		break;
+	case 2:
+		left = copy_from_user(val, buf, 2);
+		break;
+	case 4:
+		left = copy_from_user(val, buf, 4);
+		break;
+	default:
+		left = copy_from_user(val, buf, 8);
+		break;
+	}
+	return left ? -EFAULT : 0;
+}
+
+static __always_inline int access_to_user(char __user *buf,
+					  const void *val, unsigned int size)
+{
+	unsigned long left;
+
+	switch (size) {
+	case 1:
+		left = copy_to_user(buf, val, 1);
+		break;
+	case 2:
+		left = copy_to_user(buf, val, 2);
+		break;
+	case 4:
+		left = copy_to_user(buf, val, 4);
+		break;
+	default:
+		left = copy_to_user(buf, val, 8);
+		break;
+	}
+	return left ? -EFAULT : 0;
+}
+
 static ssize_t config_rw(struct vmdev_device *vdev, char __user *buf,
 			 size_t count, u64 pos, bool write)
 {
@@ -203,12 +253,12 @@ static ssize_t config_rw(struct vmdev_device *vdev, char __user *buf,
 
 		while (sz > 1 && (off % sz || count - done < sz))
 			sz >>= 1;
-		if (write && copy_from_user(val, buf + done, sz))
+		if (write && access_from_user(val, buf + done, sz))
 			return -EFAULT;
 		ret = vmdev_config_rw(vdev, off, val, sz, write);
 		if (ret)
 			return done ? done : ret;
-		if (!write && copy_to_user(buf + done, val, sz))
+		if (!write && access_to_user(buf + done, val, sz))
 			return -EFAULT;
 		done += sz;
 	}
@@ -238,7 +288,7 @@ static ssize_t trap_rw(struct vmdev_device *vdev, unsigned int bar,
 	if ((count != 1 && count != 2 && count != 4 && count != 8) ||
 	    pos % count)
 		return -EINVAL;
-	if (write && copy_from_user(&val, buf, count))
+	if (write && access_from_user(&val, buf, count))
 		return -EFAULT;
 	if (vmdev_msix_range(vdev, bar, pos, count))
 		ret = vmdev_msix_rw(vdev, pos, &val, count, write);
@@ -248,22 +298,24 @@ static ssize_t trap_rw(struct vmdev_device *vdev, unsigned int bar,
 		ret = ops->bar_read(vdev, bar, pos, &val, count);
 	if (ret)
 		return ret;
-	if (!write && copy_to_user(buf, &val, count))
+	if (!write && access_to_user(buf, &val, count))
 		return -EFAULT;
 	return count;
 }
 
 static bool decode_enabled(struct vmdev_device *vdev, unsigned int bar)
 {
-	u16 cmd = vmdev_pci_command(vdev);
+	u16 cmd = vmdev_cfg_command(vdev->st);
 
 	if (vdev->desc->bars[bar].flags & VMDEV_BAR_IO)
 		return cmd & PCI_COMMAND_IO;
 	return cmd & PCI_COMMAND_MEMORY;
 }
 
-static ssize_t vmdev_rw(struct vmdev_device *vdev, char __user *buf,
-			size_t count, loff_t *ppos, bool write)
+/* Inline into vmdev_read() and vmdev_write(): one call less per access. */
+static __always_inline ssize_t vmdev_rw(struct vmdev_device *vdev,
+					char __user *buf, size_t count,
+					loff_t *ppos, bool write)
 {
 	unsigned int index = *ppos >> VMDEV_OFFSET_SHIFT;
 	u64 pos = *ppos & VMDEV_OFFSET_MASK;

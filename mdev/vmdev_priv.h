@@ -11,7 +11,13 @@
  *  - &vmdev_state.pin_lock: the list of pinned ranges.
  *  - &vmdev_state.lock (spinlock, irqsave): the config space bytes, the
  *    MSI-X table and PBA, and all interrupt delivery state, so that
- *    vmdev_irq_raise() can run in any context.
+ *    vmdev_irq_raise() can run in any context.  Every section is taken
+ *    with vmdev_lock()/vmdev_unlock(), which also bump
+ *    &vmdev_state.cfg_seq: the hot read paths (config-space reads, the
+ *    command register's decode bits) copy config bytes without the lock
+ *    (vmdev_cfg_read()) and retry if a section overlapped, so a trapped
+ *    read neither saves/restores the interrupt flag nor waits behind
+ *    interrupt delivery.
  * Device callbacks (&struct vmdev_ops) are never called with ->lock held.
  */
 #ifndef _VMDEV_PRIV_H
@@ -21,6 +27,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <snapvf/vmdev.h>
 
 #define VMDEV_CFG_SIZE		PCI_CFG_SPACE_SIZE	/* emulated bytes */
@@ -87,6 +94,7 @@ struct vmdev_pin {
 /**
  * struct vmdev_state - library-private per-device state
  * @lock: config bytes, MSI-X table/PBA, interrupt delivery (see top)
+ * @cfg_seq: bumped by every @lock section, for lockless @cfg readers
  * @irq_mutex: SET_IRQS, reset, close
  * @dma_sem: DMA helpers vs open/close
  * @pin_lock: @pins
@@ -102,6 +110,7 @@ struct vmdev_pin {
  * @cap_pcie: same for PCIe
  * @cap_msix: same for MSI-X
  * @vcap: offsets of the driver's capabilities
+ * @trap_map: config bytes inside trapped capabilities (read-only after build)
  * @bar_ram: memory of RAM BARs
  * @irq_type: mode enabled through SET_IRQS
  * @nr_ctx: vectors enabled in @irq_type
@@ -119,6 +128,7 @@ struct vmdev_pin {
  */
 struct vmdev_state {
 	spinlock_t lock;		/* cfg, MSI-X, delivery state */
+	seqcount_spinlock_t cfg_seq;	/* writers hold lock */
 	struct mutex irq_mutex;		/* SET_IRQS, reset, close */
 	struct rw_semaphore dma_sem;
 	struct mutex pin_lock;		/* pins */
@@ -132,6 +142,7 @@ struct vmdev_state {
 	unsigned int cfg_size;
 	u8 cap_pm, cap_msi, cap_pcie, cap_msix;
 	u8 vcap[VMDEV_MAX_CAPS];
+	DECLARE_BITMAP(trap_map, VMDEV_CFG_SIZE);
 
 	void *bar_ram[PCI_STD_NUM_BARS];
 
@@ -179,6 +190,69 @@ static inline void vmdev_cfg_set32(u8 *cfg, unsigned int pos, u32 val)
 	vmdev_cfg_set16(cfg, pos + 2, val >> 16);
 }
 
+/* Enter a &vmdev_state.lock section; also tells lockless @cfg readers. */
+static inline unsigned long vmdev_lock(struct vmdev_state *st)
+	__acquires(&st->lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&st->lock, flags);
+	write_seqcount_begin(&st->cfg_seq);
+	return flags;
+}
+
+/* Leave a section entered with vmdev_lock(), which returned @flags. */
+static inline void vmdev_unlock(struct vmdev_state *st, unsigned long flags)
+	__releases(&st->lock)
+{
+	write_seqcount_end(&st->cfg_seq);
+	spin_unlock_irqrestore(&st->lock, flags);
+}
+
+/*
+ * vmdev_cfg_read() - copy @count (1, 2 or 4) config bytes at @pos without
+ * &vmdev_state.lock, consistent with every locked section.  Any context.
+ */
+static inline void vmdev_cfg_read(struct vmdev_state *st, unsigned int pos,
+				  u8 *val, unsigned int count)
+{
+	unsigned int seq, i;
+
+	do {
+		seq = read_seqcount_begin(&st->cfg_seq);
+		for (i = 0; i < count; i++)
+			val[i] = READ_ONCE(st->cfg[pos + i]);
+	} while (read_seqcount_retry(&st->cfg_seq, seq));
+}
+
+/* The command register, lockless (vmdev_cfg_read()). */
+static inline u16 vmdev_cfg_command(struct vmdev_state *st)
+{
+	u8 b[2];
+
+	vmdev_cfg_read(st, PCI_COMMAND, b, 2);
+	return b[0] | b[1] << 8;
+}
+
+/*
+ * Does a BAR access hit the MSI-X table or PBA (which irq.c emulates)?
+ * Inline: every trapped BAR access asks.
+ */
+static inline bool vmdev_msix_range(struct vmdev_device *vdev,
+				    unsigned int bar, u64 off,
+				    unsigned int size)
+{
+	const struct vmdev_desc *d = vdev->desc;
+	u64 t = d->msix_table_offset, p = d->msix_pba_offset;
+	u64 tlen = (u64)d->msix_vectors * VMDEV_MSIX_ENTRY;
+	u64 plen = DIV_ROUND_UP(d->msix_vectors, 64) * 8;
+
+	if (!d->msix_vectors || bar != d->msix_bar)
+		return false;
+	return (off < t + tlen && t < off + size) ||
+	       (off < p + plen && p < off + size);
+}
+
 /* regions.c */
 int vmdev_bars_check(struct vmdev_device *vdev);
 int vmdev_bars_alloc(struct vmdev_device *vdev);
@@ -194,8 +268,6 @@ void vmdev_irq_disable_all(struct vmdev_device *vdev);
 void vmdev_irq_reset(struct vmdev_device *vdev);
 int vmdev_msix_rw(struct vmdev_device *vdev, u64 off, void *val,
 		  unsigned int size, bool write);
-bool vmdev_msix_range(struct vmdev_device *vdev, unsigned int bar, u64 off,
-		      unsigned int size);
 void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
 				  unsigned int pos, unsigned int size);
 

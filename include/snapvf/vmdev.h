@@ -501,6 +501,7 @@ int vmdev_cap_offset(struct vmdev_device *vdev, unsigned int idx);
  * vmdev_pci_command - current value of the emulated command register
  * @vdev: the device
  *
+ * Context: any; takes no lock.
  * Return: the PCI_COMMAND register (PCI_COMMAND_MASTER gates DMA).
  */
 u16 vmdev_pci_command(struct vmdev_device *vdev);
