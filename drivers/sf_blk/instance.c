@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/virtio_pci.h>
 
+#include "regs.h"
 #include "sf.h"
 
 /* ---- host ops of the model (called with blk.lock held) ---- */

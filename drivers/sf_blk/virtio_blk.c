@@ -4,13 +4,15 @@
  *
  * One BAR holds the four virtio structures at fixed offsets (see
  * virtio_blk.h); the vendor capabilities in config space that point at
- * them are produced by svf_vblk_fill_cap().  Reads of the common and
- * device configuration are served from a little-endian snapshot so any
- * width works; writes must use the field's natural width (virtio 1.x
+ * them are produced by svf_vblk_fill_cap().  Reads may use any naturally
+ * aligned width; writes must use the field's natural width (virtio 1.x
  * 4.1.3.1) and are ignored otherwise.
  *
- * Locking: every entry point takes dev->lock; the host ops are called
- * with it held.
+ * Locking: every entry point takes dev->lock, except reads of the common
+ * configuration: drivers poll it (device_status), so they read under
+ * dev->regs_seq instead and retry if a write overlapped; every change of
+ * what it shows is a dev->regs_seq write section inside dev->lock.  The
+ * host ops are called with dev->lock held.
  */
 #include <linux/kernel.h>
 #include <linux/printk.h>
@@ -20,13 +22,14 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 
-#include "virtio_blk.h"
+#include "regs.h"
 
 #define VBLK_FEATURES	(BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |	\
 			 BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) |	\
 			 BIT_ULL(VIRTIO_BLK_F_FLUSH) |		\
 			 BIT_ULL(VIRTIO_F_VERSION_1))
 
+/* Caller holds dev->lock inside a dev->regs_seq write section. */
 static void vblk_reset_locked(struct svf_vblk_dev *dev)
 {
 	u16 i;
@@ -75,6 +78,7 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 	    qsize > SVF_VBLK_MAX_QSIZE || !capacity || !PAGE_ALIGNED(capacity))
 		return -EINVAL;
 	mutex_init(&dev->lock);
+	seqcount_mutex_init(&dev->regs_seq, &dev->lock);
 	dev->ops = ops;
 	dev->priv = priv;
 	dev->nqueues = nqueues;
@@ -86,7 +90,7 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 	svf_vblk_store_init(&dev->store, capacity);
 	for (i = 0; i < nqueues; i++)
 		dev->vq[i].max_size = qsize;
-	vblk_reset_locked(dev);
+	svf_vblk_reset(dev);
 	return 0;
 }
 
@@ -108,36 +112,10 @@ void svf_vblk_fini(struct svf_vblk_dev *dev)
 void svf_vblk_reset(struct svf_vblk_dev *dev)
 {
 	mutex_lock(&dev->lock);
+	write_seqcount_begin(&dev->regs_seq);
 	vblk_reset_locked(dev);
+	write_seqcount_end(&dev->regs_seq);
 	mutex_unlock(&dev->lock);
-}
-
-static void vblk_common_snapshot(struct svf_vblk_dev *dev, u8 *b)
-{
-	struct svf_vblk_vq *vq = &dev->vq[dev->queue_select];
-	bool qok = dev->queue_select < dev->nqueues;
-	u64 df = dev->dfselect < 2 ? dev->host_features >> (32 * dev->dfselect) : 0;
-	u64 gf = dev->gfselect < 2 ? dev->guest_features >> (32 * dev->gfselect) : 0;
-
-	memset(b, 0, SVF_VBLK_COMMON_LEN);
-	put_unaligned_le32(dev->dfselect, b + VIRTIO_PCI_COMMON_DFSELECT);
-	put_unaligned_le32(lower_32_bits(df), b + VIRTIO_PCI_COMMON_DF);
-	put_unaligned_le32(dev->gfselect, b + VIRTIO_PCI_COMMON_GFSELECT);
-	put_unaligned_le32(lower_32_bits(gf), b + VIRTIO_PCI_COMMON_GF);
-	put_unaligned_le16(dev->msix_config, b + VIRTIO_PCI_COMMON_MSIX);
-	put_unaligned_le16(dev->nqueues, b + VIRTIO_PCI_COMMON_NUMQ);
-	b[VIRTIO_PCI_COMMON_STATUS] = dev->status;
-	b[VIRTIO_PCI_COMMON_CFGGENERATION] = dev->config_gen;
-	put_unaligned_le16(dev->queue_select, b + VIRTIO_PCI_COMMON_Q_SELECT);
-	if (!qok)
-		return;
-	put_unaligned_le16(vq->size, b + VIRTIO_PCI_COMMON_Q_SIZE);
-	put_unaligned_le16(vq->vector, b + VIRTIO_PCI_COMMON_Q_MSIX);
-	put_unaligned_le16(vq->enabled, b + VIRTIO_PCI_COMMON_Q_ENABLE);
-	put_unaligned_le16(dev->queue_select, b + VIRTIO_PCI_COMMON_Q_NOFF);
-	put_unaligned_le64(vq->desc, b + VIRTIO_PCI_COMMON_Q_DESCLO);
-	put_unaligned_le64(vq->avail, b + VIRTIO_PCI_COMMON_Q_AVAILLO);
-	put_unaligned_le64(vq->used, b + VIRTIO_PCI_COMMON_Q_USEDLO);
 }
 
 static void vblk_devcfg_snapshot(struct svf_vblk_dev *dev, u8 *b)
@@ -159,33 +137,36 @@ static bool vblk_in(u32 off, u32 len, u32 base, u32 size)
 }
 
 /**
- * svf_vblk_bar_read() - read from the register BAR
+ * svf_vblk_bar_read_slow() - svf_vblk_bar_read() beyond the common
+ *	configuration (device configuration, ISR, unimplemented ranges)
  * @dev: device
  * @off: BAR offset
  * @buf: destination
- * @len: 1, 2, 4 or 8 bytes
+ * @len: 1, 2, 4 or 8 bytes, naturally aligned
  *
- * Unimplemented ranges read as zero; the ISR byte is read-to-clear.
- *
- * Return: 0 or -EINVAL for an access outside the BAR.
+ * Return: 0 or -EINVAL for an access outside the BAR or unaligned.
  */
-int svf_vblk_bar_read(struct svf_vblk_dev *dev, u32 off, void *buf, u32 len)
+int svf_vblk_bar_read_slow(struct svf_vblk_dev *dev, u32 off, void *buf,
+			   u32 len)
 {
-	u8 snap[SVF_VBLK_COMMON_LEN];
+	u8 snap[SVF_VBLK_DEVCFG_LEN];
 
-	if (!vblk_in(off, len, 0, SVF_VBLK_BAR_SIZE))
+	if (!vblk_in(off, len, 0, SVF_VBLK_BAR_SIZE) || (off & (len - 1)))
 		return -EINVAL;
-	memset(buf, 0, len);
-	mutex_lock(&dev->lock);
 	if (vblk_in(off, len, SVF_VBLK_COMMON_OFF, SVF_VBLK_COMMON_LEN)) {
-		vblk_common_snapshot(dev, snap);
-		memcpy(buf, snap + off - SVF_VBLK_COMMON_OFF, len);
-	} else if (vblk_in(off, len, SVF_VBLK_DEVCFG_OFF, SVF_VBLK_DEVCFG_LEN)) {
+		svf_vblk_common_read(dev, off - SVF_VBLK_COMMON_OFF, buf, len);
+		return 0;
+	}
+	mutex_lock(&dev->lock);
+	if (vblk_in(off, len, SVF_VBLK_DEVCFG_OFF, SVF_VBLK_DEVCFG_LEN)) {
 		vblk_devcfg_snapshot(dev, snap);
 		memcpy(buf, snap + off - SVF_VBLK_DEVCFG_OFF, len);
-	} else if (off == SVF_VBLK_ISR_OFF) {
-		*(u8 *)buf = dev->isr;
-		dev->isr = 0;
+	} else {
+		memset(buf, 0, len);
+		if (off == SVF_VBLK_ISR_OFF) {
+			*(u8 *)buf = dev->isr;
+			dev->isr = 0;
+		}
 	}
 	mutex_unlock(&dev->lock);
 	return 0;
@@ -355,8 +336,11 @@ int svf_vblk_bar_write(struct svf_vblk_dev *dev, u32 off, const void *buf,
 	mutex_lock(&dev->lock);
 	if (off < SVF_VBLK_COMMON_OFF + SVF_VBLK_COMMON_LEN) {
 		rel = off - SVF_VBLK_COMMON_OFF;
-		if (vblk_common_width(rel) == len)
+		if (vblk_common_width(rel) == len) {
+			write_seqcount_begin(&dev->regs_seq);
 			vblk_common_write(dev, rel, vblk_val(buf, len));
+			write_seqcount_end(&dev->regs_seq);
+		}
 	} else if (off >= SVF_VBLK_NOTIFY_OFF && (len == 2 || len == 4)) {
 		rel = off - SVF_VBLK_NOTIFY_OFF;
 		if (!(rel % SVF_VBLK_NOTIFY_MULT) &&

@@ -13,6 +13,7 @@
 #define _SVF_SF_VIRTIO_BLK_H
 
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <linux/virtio_pci.h>
@@ -105,8 +106,11 @@ struct svf_vblk_store {
 
 /**
  * struct svf_vblk_dev - state of one virtio-blk function
- * @lock: serialises register accesses, queue processing, reset and state
+ * @lock: serialises register writes, queue processing, reset and state
  *	save/load; the host ops are called with it held
+ * @regs_seq: bumped (under @lock) around every change of what the common
+ *	configuration shows, so that reads of it take no lock and never
+ *	wait behind queue processing (regs.h)
  * @ops: host callbacks; @priv is passed back to them
  * @priv: host cookie
  * @nqueues: number of request queues
@@ -131,6 +135,7 @@ struct svf_vblk_store {
  */
 struct svf_vblk_dev {
 	struct mutex lock;	/* see above: all state below */
+	seqcount_mutex_t regs_seq;
 	const struct svf_vblk_host_ops *ops;
 	void *priv;
 	u16 nqueues;
@@ -215,7 +220,6 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 		  const struct svf_vblk_host_ops *ops, void *priv);
 void svf_vblk_fini(struct svf_vblk_dev *dev);
 void svf_vblk_reset(struct svf_vblk_dev *dev);
-int svf_vblk_bar_read(struct svf_vblk_dev *dev, u32 off, void *buf, u32 len);
 int svf_vblk_bar_write(struct svf_vblk_dev *dev, u32 off, const void *buf,
 		       u32 len);
 void svf_vblk_kick_all(struct svf_vblk_dev *dev);
