@@ -163,7 +163,7 @@ static SVF_UNUSED int svf_pci_is_bound(const char *bdf, const char *drv)
  */
 static SVF_UNUSED int svf_pci_is_vfio_driver(const char *drv)
 {
-	char p[PATH_MAX], link[PATH_MAX], *mod;
+	char p[PATH_MAX], link[NAME_MAX + 64], *mod;
 	ssize_t n;
 
 	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/module", drv);

@@ -2,8 +2,9 @@
 /*
  * mdev_bench: micro-benchmarks of one mdev instance through VFIO.
  *
- *   mdev_bench cfg UUID N             config-space read latency (ns)
- *   mdev_bench bar UUID INDEX OFF SIZE N   trapped BAR read latency (ns)
+ *   mdev_bench cfg OURS PEER          config-space read latency (ns)
+ *   mdev_bench bar OURS INDEX OFF SIZE PEER INDEX OFF SIZE
+ *                                     trapped BAR read latency (ns)
  *   mdev_bench cycle PARENT TYPE SECONDS  create->open->close->remove per s
  *   mdev_bench phases PARENT TYPE N   the same, N cycles, mean ms per step
  *                                     (one line: create open close remove)
@@ -11,32 +12,63 @@
  * PARENT is the mdev parent's sysfs directory, TYPE one of its
  * mdev_supported_types (see svf_mdev_create() in svf_sysfs.h).
  *
- * Prints one number on stdout; exit 1 with a message on failure.
+ * OURS and PEER are mdev uuids.  The latency commands print "ours peer",
+ * the medians of batches that alternate between the two devices
+ * (svf_bench.h); the others print one number.  Exit 1 with a message on
+ * failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/pci_regs.h>
 
+#include "svf_bench.h"
 #include "svf_sysfs.h"	/* svf_mdev_*(); includes svf_vfio.h */
 
-static double lat(struct svf_vfio *v, unsigned int index, uint64_t off,
-		  unsigned int size, long n)
+#define BATCHES		41
+#define PER_BATCH	4000
+
+/* Decoding on (I/O and memory), so that trapped BAR reads reach the device. */
+static int decode_on(struct svf_vfio *v)
 {
 	struct vfio_region_info ri;
-	uint64_t buf = 0;
-	double t0;
-	long i;
+	uint16_t cmd = 0x3;
 
-	if (svf_vfio_region(v, index, &ri))
-		return -1;
-	for (i = 0; i < 1000; i++)	/* warm up */
-		if (pread(v->device, &buf, size, ri.offset + off) != size)
-			return -1;
-	t0 = svf_now();
-	for (i = 0; i < n; i++)
-		if (pread(v->device, &buf, size, ri.offset + off) != size)
-			return -1;
-	return (svf_now() - t0) * 1e9 / n;
+	if (svf_vfio_region(v, VFIO_PCI_CONFIG_REGION_INDEX, &ri) ||
+	    pwrite(v->device, &cmd, 2, ri.offset + PCI_COMMAND) != 2)
+		return fprintf(stderr, "command register write failed\n"), -1;
+	return 0;
+}
+
+/* "ours peer": median ns per access, svf_bench.h's interleaved batches */
+static int compare(struct svf_lat_access *o, const char *ours,
+		   struct svf_lat_access *p, const char *peer, int bar)
+{
+	static struct svf_vfio vo, vp;
+	double no, np;
+	int ret = 1;
+
+	if (svf_vfio_open(&vo, ours))
+		return fprintf(stderr, "cannot open %s\n", ours), 1;
+	if (svf_vfio_open(&vp, peer)) {
+		fprintf(stderr, "cannot open %s\n", peer);
+		goto close_ours;
+	}
+	o->v = &vo;
+	p->v = &vp;
+	if (bar && (decode_on(&vo) || decode_on(&vp)))
+		goto close_peer;
+	if (svf_lat_compare(o, p, BATCHES, PER_BATCH, &no, &np)) {
+		fprintf(stderr, "access failed\n");
+		goto close_peer;
+	}
+	printf("%.1f %.1f\n", no, np);
+	ret = 0;
+close_peer:
+	svf_vfio_close(&vp);
+close_ours:
+	svf_vfio_close(&vo);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -47,22 +79,20 @@ int main(int argc, char **argv)
 	long n = 0;
 
 	if (argc >= 4 && !strcmp(argv[1], "cfg")) {
-		if (svf_vfio_open(&v, argv[2]))
-			return fprintf(stderr, "cannot open %s\n", argv[2]), 1;
-		r = lat(&v, VFIO_PCI_CONFIG_REGION_INDEX, 0, 4, atol(argv[3]));
-		svf_vfio_close(&v);
-	} else if (argc >= 7 && !strcmp(argv[1], "bar")) {
-		struct vfio_region_info ri;
-		uint16_t cmd = 0x3;	/* I/O and memory decoding on */
+		struct svf_lat_access o = { NULL, VFIO_PCI_CONFIG_REGION_INDEX,
+					    0, 4, 0 };
+		struct svf_lat_access p = o;
 
-		if (svf_vfio_open(&v, argv[2]))
-			return fprintf(stderr, "cannot open %s\n", argv[2]), 1;
-		if (!svf_vfio_region(&v, VFIO_PCI_CONFIG_REGION_INDEX, &ri) &&
-		    pwrite(v.device, &cmd, 2, ri.offset + 4) != 2)
-			fprintf(stderr, "command register write failed\n");
-		r = lat(&v, atoi(argv[3]), strtoull(argv[4], NULL, 0), atoi(argv[5]),
-			atol(argv[6]));
-		svf_vfio_close(&v);
+		return compare(&o, argv[2], &p, argv[3], 0);
+	} else if (argc >= 10 && !strcmp(argv[1], "bar")) {
+		struct svf_lat_access o = { NULL, atoi(argv[3]),
+					    strtoull(argv[4], NULL, 0),
+					    atoi(argv[5]), 0 };
+		struct svf_lat_access p = { NULL, atoi(argv[7]),
+					    strtoull(argv[8], NULL, 0),
+					    atoi(argv[9]), 0 };
+
+		return compare(&o, argv[2], &p, argv[6], 1);
 	} else if (argc >= 5 && !strcmp(argv[1], "cycle")) {
 		double secs = atof(argv[4]);
 

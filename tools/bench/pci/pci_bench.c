@@ -17,6 +17,7 @@
  * Prints "# BENCH" lines and TAP.
  */
 #include "mig_lib.h"
+#include "svf_bench.h"
 #include "kselftest.h"
 
 #define MIB_D		(1024.0 * 1024.0)
@@ -26,63 +27,20 @@
 static const char *a, *b, *c;
 static struct svf_vfio va, vb, vc;
 
-static int cmp_double(const void *x, const void *y)
-{
-	double d = *(const double *)x - *(const double *)y;
-
-	return d < 0 ? -1 : d > 0;
-}
-
-/* ns per 4-byte access at @off of region @index, one batch */
-static double batch(struct svf_vfio *v, unsigned int index, uint64_t off,
-		    int write)
-{
-	struct vfio_region_info ri;
-	uint32_t val = 0;
-	double t0;
-	int i;
-
-	if (svf_vfio_region(v, index, &ri))
-		return -1;
-	t0 = svf_now();
-	for (i = 0; i < PER_BATCH; i++) {
-		ssize_t n = write ? pwrite(v->device, &val, 4, ri.offset + off) :
-				    pread(v->device, &val, 4, ri.offset + off);
-		if (n != 4)
-			return -1;
-	}
-	return (svf_now() - t0) * 1e9 / PER_BATCH;
-}
-
 static void latency(const char *name, unsigned int index, uint64_t off,
 		    int write)
 {
-	double ours[BATCHES], peer[BATCHES], r;
-	int i;
+	struct svf_lat_access o = { &va, index, off, 4, write };
+	struct svf_lat_access p = { &vc, index, off, 4, write };
+	double ours, peer, r;
 
-	/* warm up both paths */
-	batch(&va, index, off, write);
-	batch(&vc, index, off, write);
-	for (i = 0; i < BATCHES; i++) {
-		/* alternate which driver goes first */
-		if (i & 1) {
-			peer[i] = batch(&vc, index, off, write);
-			ours[i] = batch(&va, index, off, write);
-		} else {
-			ours[i] = batch(&va, index, off, write);
-			peer[i] = batch(&vc, index, off, write);
-		}
-		if (ours[i] < 0 || peer[i] < 0) {
-			ksft_test_result_fail("%s: access failed\n", name);
-			return;
-		}
+	if (svf_lat_compare(&o, &p, BATCHES, PER_BATCH, &ours, &peer)) {
+		ksft_test_result_fail("%s: access failed\n", name);
+		return;
 	}
-	qsort(ours, BATCHES, sizeof(double), cmp_double);
-	qsort(peer, BATCHES, sizeof(double), cmp_double);
-	r = ours[BATCHES / 2] / peer[BATCHES / 2];
+	r = ours / peer;
 	ksft_print_msg("BENCH %s: ours=%.0f ns peer=%.0f ns ratio=%.3f goal=<=1.05 (snapvf_pci vs vfio-pci, median of %d x %d)\n",
-		       name, ours[BATCHES / 2], peer[BATCHES / 2], r, BATCHES,
-		       PER_BATCH);
+		       name, ours, peer, r, BATCHES, PER_BATCH);
 	ksft_test_result(1, "%s measured (ratio %.3f %s goal)\n", name, r,
 			 r <= 1.05 ? "meets" : "misses");
 }
