@@ -28,7 +28,8 @@ r=$($B cfg "$us" "$um") && o=${r% *} p=${r#* } || o= p=
 r=$($B bar "$us" 4 0x14 1 "$um" 0 1 1) && o=${r% *} p=${r#* } || o= p=
 [ -n "$o" ] && [ -n "$p" ] && { bench bar_trap_latency ns "$o" "$p" "ratio<=1.0"; sf_ok "BAR trap latency"; } || sf_fail "BAR trap latency"
 sf_remove "$us"; echo 1 > /sys/bus/mdev/devices/$um/remove
-o=$($B cycle "$SF_AUX/snapvf_sim.sf.0" "$SF_T1" 8) && p=$($B cycle "$mtp" mtty-1 8)
+# 7 rounds of 1.5 s per side, alternating; medians.
+r=$($B cycle "$SF_AUX/snapvf_sim.sf.0" "$SF_T1" "$mtp" mtty-1 7 1.5) && o=${r% *} p=${r#* } || o= p=
 [ -n "$o" ] && [ -n "$p" ] && { bench create_open_close_remove cycles/s "$o" "$p" "ratio>=1.0"; sf_ok "lifecycle rate"; } || sf_fail "lifecycle rate"
 
 sf_create 0 $SF_T1 "$us"

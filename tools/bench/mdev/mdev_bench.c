@@ -5,16 +5,17 @@
  *   mdev_bench cfg OURS PEER          config-space read latency (ns)
  *   mdev_bench bar OURS INDEX OFF SIZE PEER INDEX OFF SIZE
  *                                     trapped BAR read latency (ns)
- *   mdev_bench cycle PARENT TYPE SECONDS  create->open->close->remove per s
+ *   mdev_bench cycle PARENT TYPE PEER_PARENT PEER_TYPE ROUNDS SECONDS
+ *                                     create->open->close->remove per s
  *   mdev_bench phases PARENT TYPE N   the same, N cycles, mean ms per step
  *                                     (one line: create open close remove)
  *
  * PARENT is the mdev parent's sysfs directory, TYPE one of its
  * mdev_supported_types (see svf_mdev_create() in svf_sysfs.h).
  *
- * OURS and PEER are mdev uuids.  The latency commands print "ours peer",
- * the medians of batches that alternate between the two devices
- * (svf_bench.h); the others print one number.  Exit 1 with a message on
+ * OURS and PEER are mdev uuids.  The latency and cycle commands print
+ * "ours peer", the medians of batches (rounds) that alternate between the
+ * two sides (svf_bench.h); phases prints its own line.  Exit 1 with a message on
  * failure.
  */
 #include <stdio.h>
@@ -71,20 +72,102 @@ close_ours:
 	return ret;
 }
 
-int main(int argc, char **argv)
+static long uuid_seq;	/* instances created so far, for unique uuids */
+
+/* create->open->close->remove cycles per second on @parent/@type */
+static double cycle_rate(const char *parent, const char *type, double secs)
 {
 	struct svf_vfio v;
-	char u[48];
-	double r, t0;
+	double t0 = svf_now();
 	long n = 0;
+	char u[48];
 
+	while (svf_now() - t0 < secs) {
+		snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666",
+			 uuid_seq++);
+		if (svf_mdev_create(parent, type, u))
+			return fprintf(stderr, "create failed\n"), -1;
+		if (svf_vfio_open(&v, u))
+			return fprintf(stderr, "open failed\n"), -1;
+		svf_vfio_close(&v);
+		if (svf_mdev_remove(u))
+			return fprintf(stderr, "remove failed\n"), -1;
+		n++;
+	}
+	return n / (svf_now() - t0);
+}
+
+/*
+ * "ours peer": median cycle rates over @rounds rounds of @secs per side,
+ * the peer going first every other round (as svf_lat_compare() does).
+ */
+static int cycles(const char *op, const char *ot, const char *pp,
+		  const char *pt, int rounds, double secs)
+{
+	double o[64], p[64];
+	int i;
+
+	if (rounds < 1 || rounds > 64)
+		return fprintf(stderr, "1..64 rounds\n"), 1;
+	for (i = 0; i < rounds; i++) {
+		if (i & 1) {
+			p[i] = cycle_rate(pp, pt, secs);
+			o[i] = cycle_rate(op, ot, secs);
+		} else {
+			o[i] = cycle_rate(op, ot, secs);
+			p[i] = cycle_rate(pp, pt, secs);
+		}
+		if (o[i] < 0 || p[i] < 0)
+			return 1;
+	}
+	qsort(o, rounds, sizeof(double), svf_lat_cmp_double);
+	qsort(p, rounds, sizeof(double), svf_lat_cmp_double);
+	printf("%.1f %.1f\n", o[rounds / 2], p[rounds / 2]);
+	return 0;
+}
+
+/* mean ms per step over @n cycles: "create open close remove" */
+static int phases(const char *parent, const char *type, long n)
+{
+	double t[4] = { 0 }, t0, t1;
+	struct svf_vfio v;
+	char u[48];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666",
+			 uuid_seq++);
+		t0 = svf_now();
+		if (svf_mdev_create(parent, type, u))
+			return fprintf(stderr, "create failed\n"), 1;
+		t1 = svf_now();
+		t[0] += t1 - t0;
+		if (svf_vfio_open(&v, u))
+			return fprintf(stderr, "open failed\n"), 1;
+		t0 = svf_now();
+		t[1] += t0 - t1;
+		svf_vfio_close(&v);
+		t1 = svf_now();
+		t[2] += t1 - t0;
+		if (svf_mdev_remove(u))
+			return fprintf(stderr, "remove failed\n"), 1;
+		t[3] += svf_now() - t1;
+	}
+	printf("%.3f %.3f %.3f %.3f\n", t[0] * 1e3 / n, t[1] * 1e3 / n,
+	       t[2] * 1e3 / n, t[3] * 1e3 / n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	if (argc >= 4 && !strcmp(argv[1], "cfg")) {
 		struct svf_lat_access o = { NULL, VFIO_PCI_CONFIG_REGION_INDEX,
 					    0, 4, 0 };
 		struct svf_lat_access p = o;
 
 		return compare(&o, argv[2], &p, argv[3], 0);
-	} else if (argc >= 10 && !strcmp(argv[1], "bar")) {
+	}
+	if (argc >= 10 && !strcmp(argv[1], "bar")) {
 		struct svf_lat_access o = { NULL, atoi(argv[3]),
 					    strtoull(argv[4], NULL, 0),
 					    atoi(argv[5]), 0 };
@@ -93,54 +176,12 @@ int main(int argc, char **argv)
 					    atoi(argv[9]), 0 };
 
 		return compare(&o, argv[2], &p, argv[6], 1);
-	} else if (argc >= 5 && !strcmp(argv[1], "cycle")) {
-		double secs = atof(argv[4]);
-
-		t0 = svf_now();
-		while (svf_now() - t0 < secs) {
-			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
-			if (svf_mdev_create(argv[2], argv[3], u))
-				return fprintf(stderr, "create failed\n"), 1;
-			if (svf_vfio_open(&v, u))
-				return fprintf(stderr, "open failed\n"), 1;
-			svf_vfio_close(&v);
-			if (svf_mdev_remove(u))
-				return fprintf(stderr, "remove failed\n"), 1;
-			n++;
-		}
-		r = n / (svf_now() - t0);
-	} else if (argc >= 5 && !strcmp(argv[1], "phases")) {
-		double t[5] = { 0 }, t1;
-		long cycles = atol(argv[4]);
-
-		for (n = 0; n < cycles; n++) {
-			snprintf(u, sizeof(u), "%08lx-1111-4222-8333-444455556666", n);
-			t0 = svf_now();
-			if (svf_mdev_create(argv[2], argv[3], u))
-				return fprintf(stderr, "create failed\n"), 1;
-			t1 = svf_now();
-			t[0] += t1 - t0;
-			if (svf_vfio_open(&v, u))
-				return fprintf(stderr, "open failed\n"), 1;
-			t0 = svf_now();
-			t[1] += t0 - t1;
-			svf_vfio_close(&v);
-			t1 = svf_now();
-			t[2] += t1 - t0;
-			if (svf_mdev_remove(u))
-				return fprintf(stderr, "remove failed\n"), 1;
-			t[3] += svf_now() - t1;
-		}
-		printf("%.3f %.3f %.3f %.3f\n", t[0] * 1e3 / cycles,
-		       t[1] * 1e3 / cycles, t[2] * 1e3 / cycles,
-		       t[3] * 1e3 / cycles);
-		return 0;
-	} else {
-		fprintf(stderr, "usage: see source\n");
-		return 2;
 	}
-	if (r < 0)
-		return fprintf(stderr, "access failed\n"), 1;
-	printf("%.1f\n", r);
-	return 0;
+	if (argc >= 8 && !strcmp(argv[1], "cycle"))
+		return cycles(argv[2], argv[3], argv[4], argv[5], atoi(argv[6]),
+			      atof(argv[7]));
+	if (argc >= 5 && !strcmp(argv[1], "phases"))
+		return phases(argv[2], argv[3], atol(argv[4]));
+	fprintf(stderr, "usage: see the top of mdev_bench.c\n");
+	return 2;
 }
