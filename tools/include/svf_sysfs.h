@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,46 @@ static SVF_UNUSED int svf_mdev_remove(const char *uuid)
 
 	snprintf(p, sizeof(p), SVF_MDEV_DEVICES "/%s/remove", uuid);
 	return svf_sysfs_write(p, "1");
+}
+
+/**
+ * struct svf_mdev_remover - an instance removed from a background thread
+ * @uuid: the instance
+ * @ret: svf_mdev_remove()'s result, once @done
+ * @done: set when the removal returned (removal waits while the device
+ *	fd is open, so a test can check it is still pending)
+ * @thread: the thread
+ */
+struct svf_mdev_remover {
+	char uuid[40];
+	int ret;
+	volatile int done;
+	pthread_t thread;
+};
+
+static SVF_UNUSED void *svf_mdev_remover_fn(void *arg)
+{
+	struct svf_mdev_remover *r = arg;
+
+	r->ret = svf_mdev_remove(r->uuid);
+	r->done = 1;
+	return NULL;
+}
+
+/* svf_mdev_remove_start() - start removing @uuid in the background; 0/-errno */
+static SVF_UNUSED int svf_mdev_remove_start(struct svf_mdev_remover *r,
+					    const char *uuid)
+{
+	memset(r, 0, sizeof(*r));
+	svf_strlcpy(r->uuid, uuid, sizeof(r->uuid));
+	return -pthread_create(&r->thread, NULL, svf_mdev_remover_fn, r);
+}
+
+/* svf_mdev_remove_join() - wait for the removal; its result */
+static SVF_UNUSED int svf_mdev_remove_join(struct svf_mdev_remover *r)
+{
+	pthread_join(r->thread, NULL);
+	return r->ret;
 }
 
 /* svf_mdev_exists() - 1 if instance @uuid exists, else 0 */

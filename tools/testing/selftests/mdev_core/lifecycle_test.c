@@ -177,27 +177,11 @@ TEST(create_remove_stress)
 	TH_LOG("%u create/remove cycles in %.2f s", n, svf_now() - t0);
 }
 
-struct remover {
-	const char *uuid;
-	int ret;
-	volatile int done;
-};
-
-static void *do_remove(void *arg)
-{
-	struct remover *r = arg;
-
-	r->ret = svf_mdev_remove(r->uuid);
-	r->done = 1;
-	return NULL;
-}
-
 TEST(remove_while_open)
 {
-	struct remover r = { 0 };
+	struct svf_mdev_remover r;
 	struct svf_vfio v;
 	char uuid[40], other[40];
-	pthread_t th;
 	int req;
 	uint32_t val = 0;
 
@@ -209,8 +193,7 @@ TEST(remove_while_open)
 	ASSERT_EQ(0, svf_vfio_open(&v, uuid));
 	req = svf_vfio_irq_eventfd(&v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, req);
-	r.uuid = uuid;
-	ASSERT_EQ(0, pthread_create(&th, NULL, do_remove, &r));
+	ASSERT_EQ(0, svf_mdev_remove_start(&r, uuid));
 	/* The user is asked to release the device... */
 	EXPECT_LT(0, svf_wait_eventfd(req, 5000));
 	/* ...and removal waits for the close. */
@@ -227,9 +210,8 @@ TEST(remove_while_open)
 		svf_vfio_close(&o);
 	}
 	svf_vfio_close(&v);
-	pthread_join(th, NULL);
+	EXPECT_EQ(0, svf_mdev_remove_join(&r));
 	EXPECT_EQ(1, r.done);
-	EXPECT_EQ(0, r.ret);
 	EXPECT_FALSE(svf_mdev_exists(uuid));
 	EXPECT_EQ(VT_CAPACITY - 1, svf_mdev_available(VT_PARENT, VT_SMALL));
 	close(req);

@@ -74,34 +74,19 @@ TEST(available_instances)
 	EXPECT_EQ(a1, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
 }
 
-struct remover {
-	char uuid[37];
-	int ret;
-	volatile int done;
-};
-
-static void *remove_thread(void *arg)
-{
-	struct remover *r = arg;
-
-	r->ret = svf_mdev_remove(r->uuid);
-	r->done = 1;
-	return NULL;
-}
-
 TEST(remove_while_open)
 {
-	struct remover r = { 0 };
+	struct svf_mdev_remover r;
 	struct svf_vfio v;
-	pthread_t t;
+	char uuid[40];
 	int efd;
 
-	sf_uuid(r.uuid, TAG + 2, 1);
-	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, r.uuid));
-	ASSERT_EQ(0, svf_vfio_open(&v, r.uuid));
+	sf_uuid(uuid, TAG + 2, 1);
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, uuid));
+	ASSERT_EQ(0, svf_vfio_open(&v, uuid));
 	efd = svf_vfio_irq_eventfd(&v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, efd);
-	ASSERT_EQ(0, pthread_create(&t, NULL, remove_thread, &r));
+	ASSERT_EQ(0, svf_mdev_remove_start(&r, uuid));
 	/* The "VMM" is asked to release the device ... */
 	EXPECT_GE(svf_wait_eventfd(efd, 10000), 1);
 	usleep(200 * 1000);
@@ -109,10 +94,9 @@ TEST(remove_while_open)
 	EXPECT_EQ(0, r.done);
 	close(efd);
 	svf_vfio_close(&v);
-	pthread_join(t, NULL);
+	EXPECT_EQ(0, svf_mdev_remove_join(&r));
 	EXPECT_EQ(1, r.done);
-	EXPECT_EQ(0, r.ret);
-	EXPECT_FALSE(svf_mdev_exists(r.uuid));
+	EXPECT_FALSE(svf_mdev_exists(uuid));
 }
 
 /* Cycles each racing thread runs; the counts, not the clock, end a run. */
