@@ -226,6 +226,7 @@ static int vmdev_state_init(struct vmdev_device *vdev)
 
 	spin_lock_init(&st->lock);
 	seqcount_spinlock_init(&st->cfg_seq, &st->lock);
+	seqlock_init(&st->shadow_lock);
 	mutex_init(&st->irq_mutex);
 	init_rwsem(&st->dma_sem);
 	mutex_init(&st->pin_lock);

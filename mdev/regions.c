@@ -7,7 +7,9 @@
  * RAM (library-owned vmalloc memory, read/written directly, mmap()able
  * when at least a page big) or trapped: each read()/write() is one access
  * of 1, 2, 4 or 8 naturally aligned bytes handed to the device callbacks,
- * except for the MSI-X table and PBA, which irq.c emulates.
+ * except for the MSI-X table and PBA, which irq.c emulates, and reads
+ * inside a BAR's read shadow (a copy the device keeps current with
+ * vmdev_bar_shadow_write(), for registers drivers poll).
  *
  * BAR accesses through read()/write() need Memory (or I/O) Space enabled
  * in the command register, as vfio-pci requires: -EIO otherwise.
@@ -26,6 +28,26 @@
 
 #define VMDEV_OFFSET_MASK	(VMDEV_INDEX_TO_OFFSET(1) - 1)
 #define VMDEV_RAM_BAR_MAX	SZ_256M
+
+/* A read shadow sits at the start of a trapped memory BAR, clear of MSI-X. */
+static int shadow_check(struct vmdev_device *vdev, unsigned int i)
+{
+	const struct vmdev_desc *d = vdev->desc;
+	const struct vmdev_bar_desc *bar = &d->bars[i];
+
+	if (!bar->shadow_len)
+		return 0;
+	if (bar->shadow_len > VMDEV_SHADOW_MAX || bar->shadow_len % 4 ||
+	    bar->shadow_len > bar->size ||
+	    (bar->flags & (VMDEV_BAR_RAM | VMDEV_BAR_IO)) ||
+	    vmdev_msix_range(vdev, i, 0, bar->shadow_len)) {
+		dev_err(mdev_dev(vdev->mdev),
+			"vmdev: BAR%u: bad read shadow of %u bytes\n", i,
+			bar->shadow_len);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int bar_check(struct vmdev_device *vdev, unsigned int i)
 {
@@ -59,7 +81,7 @@ static int bar_check(struct vmdev_device *vdev, unsigned int i)
 		dev_err(dev, "vmdev: RAM BAR%u larger than 256 MiB\n", i);
 		return -EINVAL;
 	}
-	return 0;
+	return shadow_check(vdev, i);
 }
 
 static int msix_check(struct vmdev_device *vdev)
@@ -125,6 +147,13 @@ int vmdev_bars_alloc(struct vmdev_device *vdev)
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		const struct vmdev_bar_desc *bar = &vdev->desc->bars[i];
 
+		if (bar->shadow_len) {
+			/* Rounded up: the fast path loads up to 8 bytes. */
+			vdev->st->shadow[i] = kzalloc(ALIGN(bar->shadow_len, 8),
+						      GFP_KERNEL);
+			if (!vdev->st->shadow[i])
+				return -ENOMEM;
+		}
 		if (!bar->size || !(bar->flags & VMDEV_BAR_RAM))
 			continue;
 		vdev->st->bar_ram[i] = vmalloc_user(bar->size);
@@ -141,8 +170,27 @@ void vmdev_bars_free(struct vmdev_device *vdev)
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		vfree(vdev->st->bar_ram[i]);
 		vdev->st->bar_ram[i] = NULL;
+		kfree(vdev->st->shadow[i]);
+		vdev->st->shadow[i] = NULL;
 	}
 }
+
+void vmdev_bar_shadow_write(struct vmdev_device *vdev, unsigned int bar,
+			    unsigned int off, const void *data,
+			    unsigned int len)
+{
+	struct vmdev_state *st = vdev->st;
+	unsigned long flags;
+
+	if (WARN_ON_ONCE(bar >= PCI_STD_NUM_BARS || !st->shadow[bar] ||
+			 off > vdev->desc->bars[bar].shadow_len ||
+			 len > vdev->desc->bars[bar].shadow_len - off))
+		return;
+	write_seqlock_irqsave(&st->shadow_lock, flags);
+	memcpy(st->shadow[bar] + off, data, len);
+	write_sequnlock_irqrestore(&st->shadow_lock, flags);
+}
+EXPORT_SYMBOL_GPL(vmdev_bar_shadow_write);
 
 void *vmdev_bar_ram(struct vmdev_device *vdev, unsigned int bar)
 {
@@ -303,7 +351,8 @@ static ssize_t trap_rw(struct vmdev_device *vdev, unsigned int bar,
 	return count;
 }
 
-static bool decode_enabled(struct vmdev_device *vdev, unsigned int bar)
+static __always_inline bool decode_enabled(struct vmdev_device *vdev,
+					   unsigned int bar)
 {
 	u16 cmd = vmdev_cfg_command(vdev->st);
 
@@ -344,10 +393,118 @@ static __always_inline ssize_t vmdev_rw(struct vmdev_device *vdev,
 	return ret;
 }
 
+/*
+ * The read fast path: one naturally aligned access whose value the library
+ * holds itself, i.e. a config register outside the trapped capabilities or
+ * a register inside a BAR's read shadow.  It is all inline and the value
+ * reaches the user through one unsafe_put_user(), because drivers poll
+ * these registers, and under emulation every call and return costs about
+ * as much as the rest of the access.  Anything else takes vmdev_rw().
+ */
+static __always_inline u64 load_sized(const u8 *p, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return *p;
+	case 2:
+		return *(const u16 *)p;
+	case 4:
+		return *(const u32 *)p;
+	default:
+		return *(const u64 *)p;
+	}
+}
+
+static __always_inline bool store_user_sized(char __user *buf, u64 v,
+					     unsigned int size)
+{
+	if (!user_access_begin(buf, size))
+		return false;
+	switch (size) {
+	case 1:
+		unsafe_put_user((u8)v, (u8 __user *)buf, fault);
+		break;
+	case 2:
+		unsafe_put_user((u16)v, (u16 __user *)buf, fault);
+		break;
+	case 4:
+		unsafe_put_user((u32)v, (u32 __user *)buf, fault);
+		break;
+	default:
+		unsafe_put_user(v, (u64 __user *)buf, fault);
+		break;
+	}
+	user_access_end();
+	return true;
+fault:
+	user_access_end();
+	return false;
+}
+
+/* Any of @size (1, 2 or 4) config bytes at aligned @pos trapped? */
+static __always_inline bool cfg_trapped(const struct vmdev_state *st,
+					unsigned int pos, unsigned int size)
+{
+	return (st->trap_map[BIT_WORD(pos)] >> (pos % BITS_PER_LONG)) &
+	       ((1UL << size) - 1);
+}
+
+/*
+ * Serve a read from the library's copies if it can: true with *@ret set
+ * (and *@ppos advanced) when it did, false to take the full path.  The
+ * values are loaded in host order and stored back with the same width,
+ * so the user gets the bytes exactly as they sit in the copy.
+ */
+static __always_inline bool read_fast(struct vmdev_device *vdev,
+				      char __user *buf, size_t count,
+				      loff_t *ppos, ssize_t *ret)
+{
+	unsigned int index = *ppos >> VMDEV_OFFSET_SHIFT;
+	u64 pos = *ppos & VMDEV_OFFSET_MASK;
+	struct vmdev_state *st = vdev->st;
+	unsigned int seq;
+	u64 v;
+
+	if ((count != 1 && count != 2 && count != 4 && count != 8) ||
+	    (pos & (count - 1)))
+		return false;
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+		if (count == 8 || pos >= VMDEV_CFG_SIZE ||
+		    cfg_trapped(st, pos, count))
+			return false;
+		do {
+			seq = read_seqcount_begin(&st->cfg_seq);
+			v = load_sized(st->cfg + pos, count);
+		} while (read_seqcount_retry(&st->cfg_seq, seq));
+	} else if (index <= VFIO_PCI_BAR5_REGION_INDEX) {
+		if (pos + count > vdev->desc->bars[index].shadow_len ||
+		    !decode_enabled(vdev, index))
+			return false;
+		do {
+			seq = read_seqbegin(&st->shadow_lock);
+			v = load_sized(st->shadow[index] + pos, count);
+		} while (read_seqretry(&st->shadow_lock, seq));
+	} else {
+		return false;
+	}
+	if (!store_user_sized(buf, v, count)) {
+		*ret = -EFAULT;
+		return true;
+	}
+	*ppos += count;
+	*ret = count;
+	return true;
+}
+
 ssize_t vmdev_read(struct vfio_device *core_vdev, char __user *buf,
 		   size_t count, loff_t *ppos)
 {
-	return vmdev_rw(to_vmdev(core_vdev), buf, count, ppos, false);
+	struct vmdev_device *vdev = to_vmdev(core_vdev);
+	ssize_t ret;
+
+	if (read_fast(vdev, buf, count, ppos, &ret))
+		return ret;
+	return vmdev_rw(vdev, buf, count, ppos, false);
 }
 EXPORT_SYMBOL_GPL(vmdev_read);
 

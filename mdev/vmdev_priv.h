@@ -112,6 +112,8 @@ struct vmdev_pin {
  * @vcap: offsets of the driver's capabilities
  * @trap_map: config bytes inside trapped capabilities (read-only after build)
  * @bar_ram: memory of RAM BARs
+ * @shadow_lock: writers of @shadow; lockless readers use its sequence
+ * @shadow: read shadows of trapped BARs (&vmdev_bar_desc.shadow_len)
  * @irq_type: mode enabled through SET_IRQS
  * @nr_ctx: vectors enabled in @irq_type
  * @ctx: @nr_ctx contexts (INTx uses ctx[0])
@@ -135,7 +137,7 @@ struct vmdev_state {
 	bool open;
 	bool reserved;
 
-	u8 cfg[VMDEV_CFG_SIZE];
+	u8 cfg[VMDEV_CFG_SIZE] __aligned(8);
 	u8 init[VMDEV_CFG_SIZE];
 	u8 wmask[VMDEV_CFG_SIZE];
 	u8 w1c[VMDEV_CFG_SIZE];
@@ -145,6 +147,8 @@ struct vmdev_state {
 	DECLARE_BITMAP(trap_map, VMDEV_CFG_SIZE);
 
 	void *bar_ram[PCI_STD_NUM_BARS];
+	seqlock_t shadow_lock;		/* shadow contents */
+	u8 *shadow[PCI_STD_NUM_BARS];
 
 	enum vmdev_irq_type irq_type;
 	unsigned int nr_ctx;

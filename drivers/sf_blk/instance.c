@@ -17,7 +17,6 @@
 #include <linux/module.h>
 #include <linux/virtio_pci.h>
 
-#include "regs.h"
 #include "sf.h"
 
 /* ---- host ops of the model (called with blk.lock held) ---- */
@@ -54,10 +53,23 @@ static void svf_sf_raise(void *priv, u16 vector)
 	}
 }
 
+/*
+ * The common configuration is the register BAR's read shadow: the library
+ * answers reads of it (drivers poll device_status) without a callback.
+ */
+static void svf_sf_common_changed(void *priv, const void *image)
+{
+	struct svf_sf_inst *inst = priv;
+
+	vmdev_bar_shadow_write(&inst->vdev, SVF_SF_REG_BAR, SVF_VBLK_COMMON_OFF,
+			       image, SVF_VBLK_COMMON_LEN);
+}
+
 static const struct svf_vblk_host_ops svf_sf_host_ops = {
 	.dma_read = svf_sf_dma_read,
 	.dma_write = svf_sf_dma_write,
 	.raise = svf_sf_raise,
+	.common_changed = svf_sf_common_changed,
 };
 
 /* ---- vmdev callbacks ---- */
@@ -144,6 +156,9 @@ int svf_sf_desc_init(void)
 		d->bars[SVF_SF_MSIX_BAR].size = SVF_SF_MSIX_BAR_SIZE;
 		d->bars[SVF_SF_REG_BAR].size = SVF_VBLK_BAR_SIZE;
 		d->bars[SVF_SF_REG_BAR].flags = VMDEV_BAR_MEM64;
+		BUILD_BUG_ON(SVF_VBLK_COMMON_OFF != 0 ||
+			     SVF_VBLK_COMMON_LEN > VMDEV_SHADOW_MAX);
+		d->bars[SVF_SF_REG_BAR].shadow_len = SVF_VBLK_COMMON_LEN;
 		d->msix_vectors = svf_sf_shapes[i].queues + 1;
 		d->msix_bar = SVF_SF_MSIX_BAR;
 		d->msix_table_offset = 0;

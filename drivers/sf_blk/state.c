@@ -88,7 +88,6 @@ int svf_vblk_load(struct svf_vblk_dev *dev, const struct svf_vblk_state *st)
 	ret = vblk_check(dev, st);
 	if (ret)
 		goto out;
-	write_seqcount_begin(&dev->regs_seq);
 	dev->guest_features = le64_to_cpu(st->guest_features);
 	dev->dfselect = le32_to_cpu(st->dfselect);
 	dev->gfselect = le32_to_cpu(st->gfselect);
@@ -111,7 +110,7 @@ int svf_vblk_load(struct svf_vblk_dev *dev, const struct svf_vblk_state *st)
 		vq->used_idx = le16_to_cpu(q->used_idx);
 		vq->enabled = q->enabled;
 	}
-	write_seqcount_end(&dev->regs_seq);
+	svf_vblk_publish_locked(dev);
 out:
 	mutex_unlock(&dev->lock);
 	return ret;

@@ -8,11 +8,12 @@
  * aligned width; writes must use the field's natural width (virtio 1.x
  * 4.1.3.1) and are ignored otherwise.
  *
- * Locking: every entry point takes dev->lock, except reads of the common
- * configuration: drivers poll it (device_status), so they read under
- * dev->regs_seq instead and retry if a write overlapped; every change of
- * what it shows is a dev->regs_seq write section inside dev->lock.  The
- * host ops are called with dev->lock held.
+ * Locking: every entry point takes dev->lock; the host ops are called with
+ * it held.  Drivers poll the common configuration (device_status above
+ * all), so after every change of what it reads the model hands the host a
+ * fresh image of it (host_ops->common_changed, svf_vblk_publish_locked()),
+ * from which the host answers those reads without entering the model:
+ * they never wait behind queue processing.
  */
 #include <linux/kernel.h>
 #include <linux/printk.h>
@@ -22,14 +23,108 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 
-#include "regs.h"
+#include "virtio_blk.h"
 
 #define VBLK_FEATURES	(BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |	\
 			 BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) |	\
 			 BIT_ULL(VIRTIO_BLK_F_FLUSH) |		\
 			 BIT_ULL(VIRTIO_F_VERSION_1))
 
-/* Caller holds dev->lock inside a dev->regs_seq write section. */
+/* Feature bits @sel (0: 0..31, 1: 32..63) of @features; 0 beyond. */
+static u32 vblk_feature_word(u64 features, u32 sel)
+{
+	return sel < 2 ? (u32)(features >> (32 * sel)) : 0;
+}
+
+/* The queue-specific dword at @off of the common configuration. */
+static u32 vblk_queue_dword(struct svf_vblk_dev *dev, u32 off)
+{
+	struct svf_vblk_vq *vq;
+
+	if (dev->queue_select >= dev->nqueues)
+		return 0;
+	vq = &dev->vq[dev->queue_select];
+	switch (off) {
+	case VIRTIO_PCI_COMMON_Q_SIZE:		/* + queue_msix_vector */
+		return vq->size | (u32)vq->vector << 16;
+	case VIRTIO_PCI_COMMON_Q_ENABLE:	/* + queue_notify_off */
+		return vq->enabled | (u32)dev->queue_select << 16;
+	case VIRTIO_PCI_COMMON_Q_DESCLO:
+	case VIRTIO_PCI_COMMON_Q_DESCHI:
+		return off & 4 ? upper_32_bits(vq->desc) : lower_32_bits(vq->desc);
+	case VIRTIO_PCI_COMMON_Q_AVAILLO:
+	case VIRTIO_PCI_COMMON_Q_AVAILHI:
+		return off & 4 ? upper_32_bits(vq->avail) : lower_32_bits(vq->avail);
+	case VIRTIO_PCI_COMMON_Q_USEDLO:
+	case VIRTIO_PCI_COMMON_Q_USEDHI:
+		return off & 4 ? upper_32_bits(vq->used) : lower_32_bits(vq->used);
+	}
+	return 0;
+}
+
+/*
+ * The dword at @off (a multiple of 4) of the common configuration, as the
+ * virtio 1.x layout packs the fields.  Caller holds dev->lock.
+ */
+static u32 vblk_common_dword(struct svf_vblk_dev *dev, u32 off)
+{
+	switch (off) {
+	case VIRTIO_PCI_COMMON_DFSELECT:
+		return dev->dfselect;
+	case VIRTIO_PCI_COMMON_DF:
+		return vblk_feature_word(dev->host_features, dev->dfselect);
+	case VIRTIO_PCI_COMMON_GFSELECT:
+		return dev->gfselect;
+	case VIRTIO_PCI_COMMON_GF:
+		return vblk_feature_word(dev->guest_features, dev->gfselect);
+	case VIRTIO_PCI_COMMON_MSIX:		/* + num_queues */
+		return dev->msix_config | (u32)dev->nqueues << 16;
+	case VIRTIO_PCI_COMMON_STATUS:	/* + config_generation, queue_select */
+		return dev->status | (u32)dev->config_gen << 8 |
+		       (u32)dev->queue_select << 16;
+	}
+	return vblk_queue_dword(dev, off);
+}
+
+/* Store the @len low bytes of @v at @buf, little-endian. */
+static void vblk_put_le(void *buf, u64 v, u32 len)
+{
+	switch (len) {
+	case 1:
+		*(u8 *)buf = v;
+		break;
+	case 2:
+		put_unaligned_le16(v, buf);
+		break;
+	case 4:
+		put_unaligned_le32(v, buf);
+		break;
+	default:
+		put_unaligned_le64(v, buf);
+		break;
+	}
+}
+
+/**
+ * svf_vblk_publish_locked() - hand the host the common configuration as
+ *	it reads now (&svf_vblk_host_ops.common_changed)
+ * @dev: device; the caller holds dev->lock and has just changed a field
+ *	the common configuration shows
+ */
+void svf_vblk_publish_locked(struct svf_vblk_dev *dev)
+{
+	__le32 image[SVF_VBLK_COMMON_LEN / 4];
+	u32 i;
+
+	BUILD_BUG_ON(SVF_VBLK_COMMON_LEN % 4);
+	if (!dev->ops->common_changed)
+		return;
+	for (i = 0; i < ARRAY_SIZE(image); i++)
+		image[i] = cpu_to_le32(vblk_common_dword(dev, 4 * i));
+	dev->ops->common_changed(dev->priv, image);
+}
+
+/* Caller holds dev->lock and publishes the change afterwards. */
 static void vblk_reset_locked(struct svf_vblk_dev *dev)
 {
 	u16 i;
@@ -78,7 +173,6 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 	    qsize > SVF_VBLK_MAX_QSIZE || !capacity || !PAGE_ALIGNED(capacity))
 		return -EINVAL;
 	mutex_init(&dev->lock);
-	seqcount_mutex_init(&dev->regs_seq, &dev->lock);
 	dev->ops = ops;
 	dev->priv = priv;
 	dev->nqueues = nqueues;
@@ -112,9 +206,8 @@ void svf_vblk_fini(struct svf_vblk_dev *dev)
 void svf_vblk_reset(struct svf_vblk_dev *dev)
 {
 	mutex_lock(&dev->lock);
-	write_seqcount_begin(&dev->regs_seq);
 	vblk_reset_locked(dev);
-	write_seqcount_end(&dev->regs_seq);
+	svf_vblk_publish_locked(dev);
 	mutex_unlock(&dev->lock);
 }
 
@@ -137,28 +230,34 @@ static bool vblk_in(u32 off, u32 len, u32 base, u32 size)
 }
 
 /**
- * svf_vblk_bar_read_slow() - svf_vblk_bar_read() beyond the common
- *	configuration (device configuration, ISR, unimplemented ranges)
+ * svf_vblk_bar_read() - read from the register BAR
  * @dev: device
  * @off: BAR offset
  * @buf: destination
  * @len: 1, 2, 4 or 8 bytes, naturally aligned
  *
+ * Unimplemented ranges read as zero; the ISR byte is read-to-clear.
+ * Context: process context (takes dev->lock).
+ *
  * Return: 0 or -EINVAL for an access outside the BAR or unaligned.
  */
-int svf_vblk_bar_read_slow(struct svf_vblk_dev *dev, u32 off, void *buf,
-			   u32 len)
+int svf_vblk_bar_read(struct svf_vblk_dev *dev, u32 off, void *buf, u32 len)
 {
 	u8 snap[SVF_VBLK_DEVCFG_LEN];
+	u32 rel, first;
+	u64 v;
 
 	if (!vblk_in(off, len, 0, SVF_VBLK_BAR_SIZE) || (off & (len - 1)))
 		return -EINVAL;
-	if (vblk_in(off, len, SVF_VBLK_COMMON_OFF, SVF_VBLK_COMMON_LEN)) {
-		svf_vblk_common_read(dev, off - SVF_VBLK_COMMON_OFF, buf, len);
-		return 0;
-	}
 	mutex_lock(&dev->lock);
-	if (vblk_in(off, len, SVF_VBLK_DEVCFG_OFF, SVF_VBLK_DEVCFG_LEN)) {
+	if (vblk_in(off, len, SVF_VBLK_COMMON_OFF, SVF_VBLK_COMMON_LEN)) {
+		rel = off - SVF_VBLK_COMMON_OFF;
+		first = rel & ~3u;
+		v = vblk_common_dword(dev, first);
+		if (len == 8)
+			v |= (u64)vblk_common_dword(dev, first + 4) << 32;
+		vblk_put_le(buf, v >> (8 * (rel - first)), len);
+	} else if (vblk_in(off, len, SVF_VBLK_DEVCFG_OFF, SVF_VBLK_DEVCFG_LEN)) {
 		vblk_devcfg_snapshot(dev, snap);
 		memcpy(buf, snap + off - SVF_VBLK_DEVCFG_OFF, len);
 	} else {
@@ -337,9 +436,8 @@ int svf_vblk_bar_write(struct svf_vblk_dev *dev, u32 off, const void *buf,
 	if (off < SVF_VBLK_COMMON_OFF + SVF_VBLK_COMMON_LEN) {
 		rel = off - SVF_VBLK_COMMON_OFF;
 		if (vblk_common_width(rel) == len) {
-			write_seqcount_begin(&dev->regs_seq);
 			vblk_common_write(dev, rel, vblk_val(buf, len));
-			write_seqcount_end(&dev->regs_seq);
+			svf_vblk_publish_locked(dev);
 		}
 	} else if (off >= SVF_VBLK_NOTIFY_OFF && (len == 2 || len == 4)) {
 		rel = off - SVF_VBLK_NOTIFY_OFF;

@@ -48,13 +48,19 @@
  *	VIRTIO_MSI_NO_VECTOR when the function has no vector for the
  *	source and INTx is the only way).  Must not sleep on a lock held by
  *	the caller's BAR path.
+ * @common_changed: optional; the common configuration now reads as
+ *	@image (%SVF_VBLK_COMMON_LEN bytes, little-endian, as at
+ *	%SVF_VBLK_COMMON_OFF).  Called after every change of it, from
+ *	svf_vblk_init() on, so a host can answer reads of it from a copy
+ *	without calling svf_vblk_bar_read(); must not sleep.
  *
- * All three are called with &svf_vblk_dev.lock held.
+ * All of them are called with &svf_vblk_dev.lock held.
  */
 struct svf_vblk_host_ops {
 	int (*dma_read)(void *priv, u64 iova, void *buf, size_t len);
 	int (*dma_write)(void *priv, u64 iova, const void *buf, size_t len);
 	void (*raise)(void *priv, u16 vector);
+	void (*common_changed)(void *priv, const void *image);
 };
 
 /**
@@ -108,9 +114,6 @@ struct svf_vblk_store {
  * struct svf_vblk_dev - state of one virtio-blk function
  * @lock: serialises register writes, queue processing, reset and state
  *	save/load; the host ops are called with it held
- * @regs_seq: bumped (under @lock) around every change of what the common
- *	configuration shows, so that reads of it take no lock and never
- *	wait behind queue processing (regs.h)
  * @ops: host callbacks; @priv is passed back to them
  * @priv: host cookie
  * @nqueues: number of request queues
@@ -135,7 +138,6 @@ struct svf_vblk_store {
  */
 struct svf_vblk_dev {
 	struct mutex lock;	/* see above: all state below */
-	seqcount_mutex_t regs_seq;
 	const struct svf_vblk_host_ops *ops;
 	void *priv;
 	u16 nqueues;
@@ -220,8 +222,10 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 		  const struct svf_vblk_host_ops *ops, void *priv);
 void svf_vblk_fini(struct svf_vblk_dev *dev);
 void svf_vblk_reset(struct svf_vblk_dev *dev);
+int svf_vblk_bar_read(struct svf_vblk_dev *dev, u32 off, void *buf, u32 len);
 int svf_vblk_bar_write(struct svf_vblk_dev *dev, u32 off, const void *buf,
 		       u32 len);
+void svf_vblk_publish_locked(struct svf_vblk_dev *dev);
 void svf_vblk_kick_all(struct svf_vblk_dev *dev);
 void svf_vblk_quiesce(struct svf_vblk_dev *dev, bool on);
 void svf_vblk_fill_cap(u8 cfg_type, u8 bar, u8 *cap, u8 *len);

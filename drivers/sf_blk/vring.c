@@ -39,9 +39,8 @@ static void vblk_fail(struct svf_vblk_dev *dev, u16 qidx, const char *why)
 		pr_warn_ratelimited("snapvf_sf: %s: queue %u: %s, device needs reset\n",
 				    dev->serial, qidx, why);
 	dev->broken = true;
-	write_seqcount_begin(&dev->regs_seq);
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	write_seqcount_end(&dev->regs_seq);
+	svf_vblk_publish_locked(dev);
 	dev->isr |= SVF_VBLK_ISR_CONFIG;
 	dev->ops->raise(dev->priv, dev->msix_config);
 }

@@ -179,11 +179,22 @@ enum vmdev_bar_flags {
  * @size: size in bytes, a power of two, at least 16 (memory) or 4 (I/O);
  *	0 means the BAR is not implemented
  * @flags: &enum vmdev_bar_flags
+ * @shadow_len: for a trapped memory BAR, the first @shadow_len bytes
+ *	(a multiple of 4, at most %VMDEV_SHADOW_MAX) are read from a copy
+ *	the library keeps and the device updates with
+ *	vmdev_bar_shadow_write(): a naturally aligned read inside it is
+ *	answered without calling &vmdev_ops.bar_read.  Meant for registers
+ *	that drivers poll and whose reads have no side effect; writes still
+ *	go to &vmdev_ops.bar_write.  The shadow reads as zero until written.
+ *	0: no shadow.
  */
 struct vmdev_bar_desc {
 	u64 size;
 	u32 flags;
+	u32 shadow_len;
 };
+
+#define VMDEV_SHADOW_MAX	256
 
 /**
  * struct vmdev_cap_desc - a driver-supplied (vendor-specific) capability
@@ -489,6 +500,26 @@ void vmdev_dma_unmap(struct vfio_device *core_vdev, u64 iova, u64 length);
  * Return: the address, or NULL if @bar is not a RAM BAR.
  */
 void *vmdev_bar_ram(struct vmdev_device *vdev, unsigned int bar);
+/**
+ * vmdev_bar_shadow_write - update the read shadow of a trapped BAR
+ * @vdev: the device
+ * @bar: BAR number with a &vmdev_bar_desc.shadow_len
+ * @off: offset in the BAR
+ * @data: the bytes as the registers now read (little-endian registers)
+ * @len: bytes; [@off, @off + @len) must lie inside the shadow
+ *
+ * Call after every change of what the shadowed registers read, including
+ * at setup, reset and after loading migrated state: the library serves
+ * reads from this copy alone.  A concurrent read sees all @len bytes
+ * either before or after the update, never a mix, so a device that
+ * writes its whole shadow in one call gives readers a consistent
+ * snapshot.  Out-of-range arguments are refused with a warning.
+ *
+ * Context: any (takes a spinlock with interrupts disabled).
+ */
+void vmdev_bar_shadow_write(struct vmdev_device *vdev, unsigned int bar,
+			    unsigned int off, const void *data,
+			    unsigned int len);
 /**
  * vmdev_cap_offset - config space offset of a driver-supplied capability
  * @vdev: the device

@@ -7,7 +7,8 @@
  *   small: cost 1, limited by capacity only;
  *   big:   cost 4, at most 1 instance.
  * Each instance is a function 1234:beef with
- *   BAR0  4 KiB trapped registers (see VT_* below)
+ *   BAR0  4 KiB trapped registers (see VT_* below); VT_ID and VT_SCRATCH
+ *         are its read shadow, kept current by vt_shadow_sync()
  *   BAR2  64 KiB 64-bit prefetchable RAM (mmap)
  *   BAR4  8 KiB trapped: MSI-X table at 0, PBA at 0x1000 (8 vectors)
  *   BAR5  32-byte I/O BAR reading 0xa5
@@ -36,6 +37,8 @@
 #define VT_INTX_LOWER	0x28	/* write: deassert INTx */
 #define VT_RESETS	0x30	/* RO: number of device resets */
 #define VT_DMA_SUM	0x34	/* RO: byte sum of the last DMA read */
+#define VT_BAR_READS	0x38	/* RO: BAR0 reads that reached vt_bar_read() */
+#define VT_SHADOW_LEN	8	/* VT_ID, VT_SCRATCH */
 #define VT_ID_VALUE	0x56444d56
 
 #define VT_MSIX_VECS	8
@@ -45,6 +48,7 @@ struct vt_dev {
 	struct mutex regs_lock;		/* regs[] and the DMA engine */
 	u32 regs[64];
 	u32 cap_reads;
+	u32 bar_reads;
 };
 
 static struct vt_dev *to_vt(struct vmdev_device *v)
@@ -101,10 +105,26 @@ static int vt_bar_read(struct vmdev_device *v, unsigned int bar, u64 off,
 		return 0;
 	}
 	mutex_lock(&vt->regs_lock);
-	word = off == VT_ID ? VT_ID_VALUE : vt->regs[off / 4];
+	vt->bar_reads++;
+	if (off == VT_ID)
+		word = VT_ID_VALUE;
+	else if (off == VT_BAR_READS)
+		word = vt->bar_reads;
+	else
+		word = vt->regs[off / 4];
 	mutex_unlock(&vt->regs_lock);
 	*(__le32 *)val = cpu_to_le32(word);
 	return 0;
+}
+
+/* Publish what BAR0's shadowed registers read now; regs_lock held. */
+static void vt_shadow_sync(struct vt_dev *vt)
+{
+	__le32 shadow[VT_SHADOW_LEN / 4] = {
+		cpu_to_le32(VT_ID_VALUE), cpu_to_le32(vt->regs[VT_SCRATCH / 4])
+	};
+
+	vmdev_bar_shadow_write(&vt->vmdev, 0, 0, shadow, sizeof(shadow));
 }
 
 static int vt_bar_write(struct vmdev_device *v, unsigned int bar, u64 off,
@@ -117,12 +137,15 @@ static int vt_bar_write(struct vmdev_device *v, unsigned int bar, u64 off,
 		return 0;
 	if (size != 4)
 		return -EINVAL;
-	if (off >= sizeof(vt->regs) || off == VT_ID || off == VT_RESETS)
+	if (off >= sizeof(vt->regs) || off == VT_ID || off == VT_RESETS ||
+	    off == VT_BAR_READS)
 		return 0;
 	word = le32_to_cpu(*(const __le32 *)val);
 	mutex_lock(&vt->regs_lock);
 	vt->regs[off / 4] = word;
-	if (off == VT_DMA_GO)
+	if (off == VT_SCRATCH)
+		vt_shadow_sync(vt);
+	else if (off == VT_DMA_GO)
 		vt_dma(vt, word);
 	else if (off == VT_IRQ)
 		vt->regs[VT_IRQ_RET / 4] = (u32)vmdev_irq_raise(v, word);
@@ -157,6 +180,7 @@ static void vt_reset(struct vmdev_device *v)
 	resets = vt->regs[VT_RESETS / 4] + 1;
 	memset(vt->regs, 0, sizeof(vt->regs));
 	vt->regs[VT_RESETS / 4] = resets;
+	vt_shadow_sync(vt);
 	mutex_unlock(&vt->regs_lock);
 }
 
@@ -182,7 +206,7 @@ static const struct vmdev_desc vt_desc = {
 	.revision = 1,
 	.intx = true,
 	.bars = {
-		[0] = { .size = SZ_4K },
+		[0] = { .size = SZ_4K, .shadow_len = VT_SHADOW_LEN },
 		[2] = { .size = SZ_64K,
 			.flags = VMDEV_BAR_MEM64 | VMDEV_BAR_PREFETCH |
 				 VMDEV_BAR_RAM },
@@ -233,6 +257,7 @@ static int vt_probe(struct mdev_device *mdev)
 	if (IS_ERR(vt))
 		return PTR_ERR(vt);
 	mutex_init(&vt->regs_lock);
+	vt_shadow_sync(vt);
 	ret = vmdev_register_device(&vt->vmdev);
 	if (ret) {
 		vfio_put_device(&vt->vmdev.vdev);

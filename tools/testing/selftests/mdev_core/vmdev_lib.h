@@ -29,6 +29,7 @@
 #define VT_INTX_LOWER	0x28
 #define VT_RESETS	0x30
 #define VT_DMA_SUM	0x34
+#define VT_BAR_READS	0x38
 #define VT_ID_VALUE	0x56444d56
 #define VT_MSIX_VECS	8
 
