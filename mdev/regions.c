@@ -267,26 +267,50 @@ static __always_inline int access_from_user(void *val,
 	return left ? -EFAULT : 0;
 }
 
-static __always_inline int access_to_user(char __user *buf,
-					  const void *val, unsigned int size)
+/*
+ * One access's value to the user: loaded in host order from @p (aligned)
+ * and stored with the same width, so the user gets the bytes exactly as
+ * they sit in memory.  Inline, with no usercopy call: the fast read path
+ * below uses the pair too.
+ */
+static __always_inline u64 load_sized(const u8 *p, unsigned int size)
 {
-	unsigned long left;
-
 	switch (size) {
 	case 1:
-		left = copy_to_user(buf, val, 1);
+		return *p;
+	case 2:
+		return *(const u16 *)p;
+	case 4:
+		return *(const u32 *)p;
+	default:
+		return *(const u64 *)p;
+	}
+}
+
+static __always_inline bool store_user_sized(char __user *buf, u64 v,
+					     unsigned int size)
+{
+	if (!user_access_begin(buf, size))
+		return false;
+	switch (size) {
+	case 1:
+		unsafe_put_user((u8)v, (u8 __user *)buf, fault);
 		break;
 	case 2:
-		left = copy_to_user(buf, val, 2);
+		unsafe_put_user((u16)v, (u16 __user *)buf, fault);
 		break;
 	case 4:
-		left = copy_to_user(buf, val, 4);
+		unsafe_put_user((u32)v, (u32 __user *)buf, fault);
 		break;
 	default:
-		left = copy_to_user(buf, val, 8);
+		unsafe_put_user(v, (u64 __user *)buf, fault);
 		break;
 	}
-	return left ? -EFAULT : 0;
+	user_access_end();
+	return true;
+fault:
+	user_access_end();
+	return false;
 }
 
 static ssize_t config_rw(struct vmdev_device *vdev, char __user *buf,
@@ -297,16 +321,17 @@ static ssize_t config_rw(struct vmdev_device *vdev, char __user *buf,
 
 	while (done < count) {
 		unsigned int sz = 4, off = pos + done;
-		u8 val[4];
+		u32 val;
 
 		while (sz > 1 && (off % sz || count - done < sz))
 			sz >>= 1;
-		if (write && access_from_user(val, buf + done, sz))
+		if (write && access_from_user(&val, buf + done, sz))
 			return -EFAULT;
-		ret = vmdev_config_rw(vdev, off, val, sz, write);
+		ret = vmdev_config_rw(vdev, off, &val, sz, write);
 		if (ret)
 			return done ? done : ret;
-		if (!write && access_to_user(buf + done, val, sz))
+		if (!write &&
+		    !store_user_sized(buf + done, load_sized((u8 *)&val, sz), sz))
 			return -EFAULT;
 		done += sz;
 	}
@@ -346,7 +371,8 @@ static ssize_t trap_rw(struct vmdev_device *vdev, unsigned int bar,
 		ret = ops->bar_read(vdev, bar, pos, &val, count);
 	if (ret)
 		return ret;
-	if (!write && access_to_user(buf, &val, count))
+	if (!write && !store_user_sized(buf, load_sized((u8 *)&val, count),
+					count))
 		return -EFAULT;
 	return count;
 }
@@ -401,46 +427,6 @@ static __always_inline ssize_t vmdev_rw(struct vmdev_device *vdev,
  * these registers, and under emulation every call and return costs about
  * as much as the rest of the access.  Anything else takes vmdev_rw().
  */
-static __always_inline u64 load_sized(const u8 *p, unsigned int size)
-{
-	switch (size) {
-	case 1:
-		return *p;
-	case 2:
-		return *(const u16 *)p;
-	case 4:
-		return *(const u32 *)p;
-	default:
-		return *(const u64 *)p;
-	}
-}
-
-static __always_inline bool store_user_sized(char __user *buf, u64 v,
-					     unsigned int size)
-{
-	if (!user_access_begin(buf, size))
-		return false;
-	switch (size) {
-	case 1:
-		unsafe_put_user((u8)v, (u8 __user *)buf, fault);
-		break;
-	case 2:
-		unsafe_put_user((u16)v, (u16 __user *)buf, fault);
-		break;
-	case 4:
-		unsafe_put_user((u32)v, (u32 __user *)buf, fault);
-		break;
-	default:
-		unsafe_put_user(v, (u64 __user *)buf, fault);
-		break;
-	}
-	user_access_end();
-	return true;
-fault:
-	user_access_end();
-	return false;
-}
-
 /* Any of @size (1, 2 or 4) config bytes at aligned @pos trapped? */
 static __always_inline bool cfg_trapped(const struct vmdev_state *st,
 					unsigned int pos, unsigned int size)
@@ -451,9 +437,7 @@ static __always_inline bool cfg_trapped(const struct vmdev_state *st,
 
 /*
  * Serve a read from the library's copies if it can: true with *@ret set
- * (and *@ppos advanced) when it did, false to take the full path.  The
- * values are loaded in host order and stored back with the same width,
- * so the user gets the bytes exactly as they sit in the copy.
+ * (and *@ppos advanced) when it did, false to take the full path.
  */
 static __always_inline bool read_fast(struct vmdev_device *vdev,
 				      char __user *buf, size_t count,
