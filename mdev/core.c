@@ -190,10 +190,8 @@ static void vmdev_unreserve(struct vmdev_type *t)
 	mutex_unlock(&ps->lock);
 }
 
-static int vmdev_desc_check(struct vmdev_device *vdev)
+static int vmdev_desc_check(const struct vmdev_desc *d, struct device *dev)
 {
-	const struct vmdev_desc *d = vdev->desc;
-	struct device *dev = mdev_dev(vdev->mdev);
 	unsigned int i;
 
 	if (!d->ops) {
@@ -216,12 +214,20 @@ static int vmdev_desc_check(struct vmdev_device *vdev)
 			return -EINVAL;
 		}
 	}
-	return vmdev_bars_check(vdev);
+	return vmdev_bars_check(d, dev);
+}
+
+/* State and its tail, behind a driver structure of @size bytes. */
+static size_t vmdev_state_size(const struct vmdev_desc *d)
+{
+	return sizeof(struct vmdev_state) + vmdev_irq_tail_size(d) +
+	       vmdev_bars_tail_size(d);
 }
 
 static int vmdev_state_init(struct vmdev_device *vdev)
 {
 	struct vmdev_state *st = vdev->st;
+	u8 *tail = (u8 *)(st + 1);
 	int ret;
 
 	spin_lock_init(&st->lock);
@@ -232,30 +238,36 @@ static int vmdev_state_init(struct vmdev_device *vdev)
 	mutex_init(&st->pin_lock);
 	INIT_LIST_HEAD(&st->pins);
 
-	ret = vmdev_desc_check(vdev);
-	if (ret)
-		return ret;
 	ret = vmdev_config_build(vdev);
 	if (ret)
 		return ret;
-	ret = vmdev_bars_alloc(vdev);
-	if (ret)
-		return ret;
-	return vmdev_irq_init(vdev);
+	vmdev_irq_init(vdev, &tail);
+	ret = vmdev_bars_init(vdev, &tail);
+	WARN_ON(tail != (u8 *)st + vmdev_state_size(vdev->desc));
+	return ret;
 }
 
+/*
+ * One allocation per instance: the driver's structure (which embeds the
+ * vfio_device), then &struct vmdev_state and its arrays, all zeroed by
+ * vfio_alloc_device() and freed by the vfio core after ->release().
+ */
 struct vmdev_device *_vmdev_alloc_device(size_t size,
 					 struct mdev_device *mdev,
 					 const struct vfio_device_ops *vops,
 					 const struct vmdev_desc *desc)
 {
 	struct vmdev_type *t = to_vmdev_type(mdev->type);
+	size_t head = ALIGN(size, __alignof__(struct vmdev_state));
 	struct vfio_device *core_vdev;
 	struct vmdev_device *vdev;
 	int ret;
 
 	if (WARN_ON(size < sizeof(*vdev) || !desc || !vops || !vops->release))
 		return ERR_PTR(-EINVAL);
+	ret = vmdev_desc_check(desc, mdev_dev(mdev));
+	if (ret)
+		return ERR_PTR(ret);
 
 	ret = vmdev_reserve(t);
 	if (ret) {
@@ -264,7 +276,8 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
 		return ERR_PTR(ret);
 	}
 
-	core_vdev = _vfio_alloc_device(size, mdev_dev(mdev), vops);
+	core_vdev = _vfio_alloc_device(head + vmdev_state_size(desc),
+				       mdev_dev(mdev), vops);
 	if (IS_ERR(core_vdev)) {
 		vmdev_unreserve(t);
 		return ERR_CAST(core_vdev);
@@ -274,23 +287,15 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
 	vdev->parent = t->parent;
 	vdev->type = t->info;
 	vdev->desc = desc;
-	vdev->st = kzalloc(sizeof(*vdev->st), GFP_KERNEL);
-	if (!vdev->st) {
-		ret = -ENOMEM;
-		goto err_put;
-	}
+	vdev->st = (struct vmdev_state *)((u8 *)core_vdev + head);
 	/* From here on release() gives the reservation back. */
 	vdev->st->reserved = true;
 	ret = vmdev_state_init(vdev);
-	if (ret)
-		goto err_put;
+	if (ret) {
+		vfio_put_device(core_vdev);
+		return ERR_PTR(ret);
+	}
 	return vdev;
-
-err_put:
-	if (!vdev->st)
-		vmdev_unreserve(t);
-	vfio_put_device(core_vdev);
-	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_GPL(_vmdev_alloc_device);
 
@@ -299,15 +304,11 @@ void vmdev_release_dev(struct vfio_device *core_vdev)
 	struct vmdev_device *vdev = to_vmdev(core_vdev);
 	struct vmdev_state *st = vdev->st;
 
-	if (!st)
-		return;
-	vmdev_irq_free(vdev);
+	/* The state itself goes with the vfio_device, after this returns. */
 	vmdev_bars_free(vdev);
 	kfree(st->mig_staged);
 	if (st->reserved)
 		vmdev_unreserve(to_vmdev_type(vdev->mdev->type));
-	kfree(st);
-	vdev->st = NULL;
 }
 EXPORT_SYMBOL_GPL(vmdev_release_dev);
 
@@ -342,12 +343,15 @@ int vmdev_reset_function(struct vmdev_device *vdev)
 	return 0;
 }
 
+/*
+ * A closed device is in its reset state: vmdev_alloc_device() builds it
+ * so, the driver registers it with its own model at reset, close resets it,
+ * and nothing reaches a device no one has open.  Open only marks it open.
+ */
 int vmdev_open_device(struct vfio_device *core_vdev)
 {
-	struct vmdev_device *vdev = to_vmdev(core_vdev);
-	struct vmdev_state *st = vdev->st;
+	struct vmdev_state *st = to_vmdev(core_vdev)->st;
 
-	vmdev_reset_function(vdev);
 	down_write(&st->dma_sem);
 	st->open = true;
 	up_write(&st->dma_sem);
@@ -364,8 +368,13 @@ void vmdev_close_device(struct vfio_device *core_vdev)
 	st->open = false;
 	up_write(&st->dma_sem);
 	vmdev_dma_unpin_all(vdev);
-	vmdev_irq_disable_all(vdev);
-	vmdev_reset_function(vdev);
+	mutex_lock(&st->irq_mutex);
+	vmdev_irq_disable_all_locked(vdev);
+	vmdev_config_reset(vdev);
+	vmdev_irq_reset(vdev);
+	mutex_unlock(&st->irq_mutex);
+	if (vdev->desc->ops->reset)
+		vdev->desc->ops->reset(vdev);
 }
 EXPORT_SYMBOL_GPL(vmdev_close_device);
 

@@ -37,35 +37,30 @@ static unsigned int max_ctx(const struct vmdev_desc *d)
 	return max3(d->msi_vectors, d->msix_vectors, 1U);
 }
 
-int vmdev_irq_init(struct vmdev_device *vdev)
+/* Bytes vmdev_irq_init() takes from the tail of the state. */
+size_t vmdev_irq_tail_size(const struct vmdev_desc *d)
+{
+	return vmdev_tail_len(max_ctx(d) * sizeof(struct vmdev_irq_ctx)) +
+	       vmdev_tail_len(d->msix_vectors * VMDEV_MSIX_ENTRY) +
+	       vmdev_tail_len(BITS_TO_LONGS(d->msix_vectors) *
+			      sizeof(unsigned long));
+}
+
+/* Point the arrays into the (zeroed) tail; MSI-X vectors start masked. */
+void vmdev_irq_init(struct vmdev_device *vdev, u8 **tail)
 {
 	const struct vmdev_desc *d = vdev->desc;
 	struct vmdev_state *st = vdev->st;
 	unsigned int i;
 
-	st->ctx = kcalloc(max_ctx(d), sizeof(*st->ctx), GFP_KERNEL);
-	if (!st->ctx)
-		return -ENOMEM;
-	if (!d->msix_vectors)
-		return 0;
-	st->msix_table = kcalloc(d->msix_vectors, VMDEV_MSIX_ENTRY, GFP_KERNEL);
-	st->msix_pba = bitmap_zalloc(d->msix_vectors, GFP_KERNEL);
-	if (!st->msix_table || !st->msix_pba)
-		return -ENOMEM;
+	st->ctx = vmdev_tail_take(tail, max_ctx(d) * sizeof(*st->ctx));
+	st->msix_table = vmdev_tail_take(tail, d->msix_vectors *
+					 VMDEV_MSIX_ENTRY);
+	st->msix_pba = vmdev_tail_take(tail, BITS_TO_LONGS(d->msix_vectors) *
+				       sizeof(unsigned long));
 	for (i = 0; i < d->msix_vectors; i++)
 		st->msix_table[i * 4 + CTRL_DW] =
 			cpu_to_le32(PCI_MSIX_ENTRY_CTRL_MASKBIT);
-	return 0;
-}
-
-void vmdev_irq_free(struct vmdev_device *vdev)
-{
-	struct vmdev_state *st = vdev->st;
-
-	/* close_device already released every eventfd. */
-	kfree(st->ctx);
-	kfree(st->msix_table);
-	bitmap_free(st->msix_pba);
 }
 
 static unsigned int index_count(struct vmdev_device *vdev, unsigned int index)
@@ -424,8 +419,7 @@ static void disable_mode(struct vmdev_device *vdev)
 	st->nr_ctx = 0;
 	for (i = 0; i < vdev->desc->msix_vectors; i++)
 		msix_arm_locked(vdev, i);
-	if (st->msix_pba)
-		bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
+	bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
 	mode_bits_locked(vdev);
 	vmdev_unlock(st, flags);
 	put_ctxs(old, n);
@@ -711,15 +705,18 @@ long vmdev_ioctl_set_irqs(struct vmdev_device *vdev, void __user *arg)
 	return ret;
 }
 
-void vmdev_irq_disable_all(struct vmdev_device *vdev)
+/* Close (irq_mutex held): every mode and the request eventfd released. */
+void vmdev_irq_disable_all_locked(struct vmdev_device *vdev)
 {
 	struct vmdev_state *st = vdev->st;
 
-	mutex_lock(&st->irq_mutex);
-	disable_mode(vdev);
-	req_swap(st, NULL);
+	lockdep_assert_held(&st->irq_mutex);
+	/* Both only change under irq_mutex (SET_IRQS). */
+	if (st->irq_type != VMDEV_IRQ_NONE || st->intx_ctx.trigger)
+		disable_mode(vdev);
+	if (st->req_trigger)
+		req_swap(st, NULL);
 	st->req_warned = false;
-	mutex_unlock(&st->irq_mutex);
 }
 
 /*
@@ -746,8 +743,7 @@ void vmdev_irq_reset(struct vmdev_device *vdev)
 		st->msix_table[i * 4 + 2] = 0;
 		msix_arm_locked(vdev, i);
 	}
-	if (st->msix_pba)
-		bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
+	bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
 	mode_bits_locked(vdev);
 	vmdev_unlock(st, flags);
 }

@@ -30,9 +30,9 @@
 #define VMDEV_RAM_BAR_MAX	SZ_256M
 
 /* A read shadow sits at the start of a trapped memory BAR, clear of MSI-X. */
-static int shadow_check(struct vmdev_device *vdev, unsigned int i)
+static int shadow_check(const struct vmdev_desc *d, struct device *dev,
+			unsigned int i)
 {
-	const struct vmdev_desc *d = vdev->desc;
 	const struct vmdev_bar_desc *bar = &d->bars[i];
 
 	if (!bar->shadow_len)
@@ -40,19 +40,18 @@ static int shadow_check(struct vmdev_device *vdev, unsigned int i)
 	if (bar->shadow_len > VMDEV_SHADOW_MAX || bar->shadow_len % 4 ||
 	    bar->shadow_len > bar->size ||
 	    (bar->flags & (VMDEV_BAR_RAM | VMDEV_BAR_IO)) ||
-	    vmdev_msix_range(vdev, i, 0, bar->shadow_len)) {
-		dev_err(mdev_dev(vdev->mdev),
-			"vmdev: BAR%u: bad read shadow of %u bytes\n", i,
+	    vmdev_desc_msix_range(d, i, 0, bar->shadow_len)) {
+		dev_err(dev, "vmdev: BAR%u: bad read shadow of %u bytes\n", i,
 			bar->shadow_len);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int bar_check(struct vmdev_device *vdev, unsigned int i)
+static int bar_check(const struct vmdev_desc *d, struct device *dev,
+		     unsigned int i)
 {
-	const struct vmdev_bar_desc *bar = &vdev->desc->bars[i];
-	struct device *dev = mdev_dev(vdev->mdev);
+	const struct vmdev_bar_desc *bar = &d->bars[i];
 	u64 min = (bar->flags & VMDEV_BAR_IO) ? 4 : 16;
 
 	if (!bar->size)
@@ -73,7 +72,7 @@ static int bar_check(struct vmdev_device *vdev, unsigned int i)
 		return -EINVAL;
 	}
 	if ((bar->flags & VMDEV_BAR_MEM64) &&
-	    (i == PCI_STD_NUM_BARS - 1 || vdev->desc->bars[i + 1].size)) {
+	    (i == PCI_STD_NUM_BARS - 1 || d->bars[i + 1].size)) {
 		dev_err(dev, "vmdev: 64-bit BAR%u needs BAR%u empty\n", i, i + 1);
 		return -EINVAL;
 	}
@@ -81,13 +80,11 @@ static int bar_check(struct vmdev_device *vdev, unsigned int i)
 		dev_err(dev, "vmdev: RAM BAR%u larger than 256 MiB\n", i);
 		return -EINVAL;
 	}
-	return shadow_check(vdev, i);
+	return shadow_check(d, dev, i);
 }
 
-static int msix_check(struct vmdev_device *vdev)
+static int msix_check(const struct vmdev_desc *d, struct device *dev)
 {
-	const struct vmdev_desc *d = vdev->desc;
-	struct device *dev = mdev_dev(vdev->mdev);
 	u64 tlen = (u64)d->msix_vectors * VMDEV_MSIX_ENTRY;
 	u64 plen = DIV_ROUND_UP(d->msix_vectors, 64) * 8;
 	const struct vmdev_bar_desc *bar;
@@ -113,47 +110,62 @@ static int msix_check(struct vmdev_device *vdev)
 	return 0;
 }
 
-int vmdev_bars_check(struct vmdev_device *vdev)
+int vmdev_bars_check(const struct vmdev_desc *d, struct device *dev)
 {
 	unsigned int i;
 	int ret;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-		ret = bar_check(vdev, i);
+		ret = bar_check(d, dev, i);
 		if (ret)
 			return ret;
-		if (vdev->desc->bars[i].flags & VMDEV_BAR_MEM64)
+		if (d->bars[i].flags & VMDEV_BAR_MEM64)
 			i++;
 	}
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
-		const struct vmdev_bar_desc *bar = &vdev->desc->bars[i];
+		const struct vmdev_bar_desc *bar = &d->bars[i];
 
 		if (bar->size && !(bar->flags & VMDEV_BAR_RAM) &&
-		    (!vdev->desc->ops->bar_read || !vdev->desc->ops->bar_write) &&
-		    !(vdev->desc->msix_vectors && i == vdev->desc->msix_bar)) {
-			dev_err(mdev_dev(vdev->mdev),
+		    (!d->ops->bar_read || !d->ops->bar_write) &&
+		    !(d->msix_vectors && i == d->msix_bar)) {
+			dev_err(dev,
 				"vmdev: trapped BAR%u without bar_read/bar_write\n",
 				i);
 			return -EINVAL;
 		}
 	}
-	return msix_check(vdev);
+	return msix_check(d, dev);
 }
 
-int vmdev_bars_alloc(struct vmdev_device *vdev)
+/*
+ * Bytes vmdev_bars_init() takes from the tail of the state: the read
+ * shadows, rounded up to 8 (the fast path loads up to 8 bytes).
+ */
+size_t vmdev_bars_tail_size(const struct vmdev_desc *d)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++)
+		len += vmdev_tail_len(d->bars[i].shadow_len);
+	return len;
+}
+
+/* Read shadows from the (zeroed) tail, RAM BARs from vmalloc. */
+int vmdev_bars_init(struct vmdev_device *vdev, u8 **tail)
 {
 	unsigned int i;
 
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		const struct vmdev_bar_desc *bar = &vdev->desc->bars[i];
 
-		if (bar->shadow_len) {
-			/* Rounded up: the fast path loads up to 8 bytes. */
-			vdev->st->shadow[i] = kzalloc(ALIGN(bar->shadow_len, 8),
-						      GFP_KERNEL);
-			if (!vdev->st->shadow[i])
-				return -ENOMEM;
-		}
+		if (bar->shadow_len)
+			vdev->st->shadow[i] = vmdev_tail_take(tail,
+							      bar->shadow_len);
+	}
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		const struct vmdev_bar_desc *bar = &vdev->desc->bars[i];
+
 		if (!bar->size || !(bar->flags & VMDEV_BAR_RAM))
 			continue;
 		vdev->st->bar_ram[i] = vmalloc_user(bar->size);
@@ -170,8 +182,6 @@ void vmdev_bars_free(struct vmdev_device *vdev)
 	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
 		vfree(vdev->st->bar_ram[i]);
 		vdev->st->bar_ram[i] = NULL;
-		kfree(vdev->st->shadow[i]);
-		vdev->st->shadow[i] = NULL;
 	}
 }
 

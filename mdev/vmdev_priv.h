@@ -113,20 +113,27 @@ struct vmdev_pin {
  * @trap_map: config bytes inside trapped capabilities (read-only after build)
  * @bar_ram: memory of RAM BARs
  * @shadow_lock: writers of @shadow; lockless readers use its sequence
- * @shadow: read shadows of trapped BARs (&vmdev_bar_desc.shadow_len)
+ * @shadow: read shadows of trapped BARs (&vmdev_bar_desc.shadow_len),
+ *	in the tail
  * @irq_type: mode enabled through SET_IRQS
  * @nr_ctx: vectors enabled in @irq_type
- * @ctx: @nr_ctx contexts (INTx uses ctx[0])
+ * @ctx: @nr_ctx contexts (INTx uses ctx[0]); in the tail, room for the
+ *	largest mode
  * @intx_ctx: the INTx context (kept apart: INTx state survives mode flips)
  * @intx_asserted: device holds INTx asserted
  * @intx_masked: INTx masked (automask or user)
  * @intx_unmask: virqfd that unmasks INTx from an eventfd
- * @msix_table: MSI-X table, 4 dwords a vector
- * @msix_pba: MSI-X pending bits
+ * @msix_table: MSI-X table, 4 dwords a vector, in the tail
+ * @msix_pba: MSI-X pending bits, in the tail
  * @req_trigger: VFIO_PCI_REQ_IRQ_INDEX eventfd
  * @req_warned: logged that the user has no request eventfd
  * @pins: pinned ranges
  * @mig_staged: verified library migration record awaiting commit
+ *
+ * Lives in the allocation vfio_alloc_device() made for the driver's
+ * structure, right behind it, followed by its tail (the arrays marked
+ * above), so it is freed with the vfio_device, after
+ * &vfio_device_ops.release.
  */
 struct vmdev_state {
 	spinlock_t lock;		/* cfg, MSI-X, delivery state */
@@ -239,14 +246,13 @@ static inline u16 vmdev_cfg_command(struct vmdev_state *st)
 }
 
 /*
- * Does a BAR access hit the MSI-X table or PBA (which irq.c emulates)?
- * Inline: every trapped BAR access asks.
+ * Does an access to @bar at @off of @size bytes hit the MSI-X table or PBA
+ * of @d (which irq.c emulates)?  Inline: every trapped BAR access asks.
  */
-static inline bool vmdev_msix_range(struct vmdev_device *vdev,
-				    unsigned int bar, u64 off,
-				    unsigned int size)
+static inline bool vmdev_desc_msix_range(const struct vmdev_desc *d,
+					 unsigned int bar, u64 off,
+					 unsigned int size)
 {
-	const struct vmdev_desc *d = vdev->desc;
 	u64 t = d->msix_table_offset, p = d->msix_pba_offset;
 	u64 tlen = (u64)d->msix_vectors * VMDEV_MSIX_ENTRY;
 	u64 plen = DIV_ROUND_UP(d->msix_vectors, 64) * 8;
@@ -257,18 +263,48 @@ static inline bool vmdev_msix_range(struct vmdev_device *vdev,
 	       (off < p + plen && p < off + size);
 }
 
+static inline bool vmdev_msix_range(struct vmdev_device *vdev,
+				    unsigned int bar, u64 off,
+				    unsigned int size)
+{
+	return vmdev_desc_msix_range(vdev->desc, bar, off, size);
+}
+
+/*
+ * The per-device arrays (interrupt contexts, MSI-X table and PBA, BAR read
+ * shadows) live behind &struct vmdev_state, in the same allocation as the
+ * driver's structure: vmdev_alloc_device() sizes them from the description
+ * with the *_tail_size() helpers below, and the init functions take their
+ * share in the same order with vmdev_tail_take().
+ */
+#define VMDEV_TAIL_ALIGN	8
+
+static inline size_t vmdev_tail_len(size_t len)
+{
+	return ALIGN(len, VMDEV_TAIL_ALIGN);
+}
+
+static inline void *vmdev_tail_take(u8 **tail, size_t len)
+{
+	void *p = *tail;
+
+	*tail += vmdev_tail_len(len);
+	return p;
+}
+
 /* regions.c */
-int vmdev_bars_check(struct vmdev_device *vdev);
-int vmdev_bars_alloc(struct vmdev_device *vdev);
+int vmdev_bars_check(const struct vmdev_desc *d, struct device *dev);
+size_t vmdev_bars_tail_size(const struct vmdev_desc *d);
+int vmdev_bars_init(struct vmdev_device *vdev, u8 **tail);
 void vmdev_bars_free(struct vmdev_device *vdev);
 long vmdev_ioctl_region_info(struct vmdev_device *vdev, void __user *arg);
 
 /* irq.c */
-int vmdev_irq_init(struct vmdev_device *vdev);
-void vmdev_irq_free(struct vmdev_device *vdev);
+size_t vmdev_irq_tail_size(const struct vmdev_desc *d);
+void vmdev_irq_init(struct vmdev_device *vdev, u8 **tail);
 long vmdev_ioctl_irq_info(struct vmdev_device *vdev, void __user *arg);
 long vmdev_ioctl_set_irqs(struct vmdev_device *vdev, void __user *arg);
-void vmdev_irq_disable_all(struct vmdev_device *vdev);
+void vmdev_irq_disable_all_locked(struct vmdev_device *vdev);
 void vmdev_irq_reset(struct vmdev_device *vdev);
 int vmdev_msix_rw(struct vmdev_device *vdev, u64 off, void *val,
 		  unsigned int size, bool write);

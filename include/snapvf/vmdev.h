@@ -232,8 +232,9 @@ struct vmdev_cap_desc {
  * @cap_write: a guest write to trapped capability @idx has been stored
  *	(through its write mask); @val is what the guest wrote.  Optional.
  * @reset: device-level reset (function level reset semantics): called on
- *	VFIO_DEVICE_RESET, on open and on close of the device, after the
- *	library reset its own state; with no config-space lock held.
+ *	VFIO_DEVICE_RESET, FLR and close of the device, after the library
+ *	reset its own state; with no config-space lock held.  Open does not
+ *	reset: a closed device is at reset (see vmdev_register_device()).
  *	Optional.
  * @dma_unmap: the user unmapped [@iova, @iova + @len) from the container:
  *	drop any reference to it.  Called before the library unpins pages it
@@ -368,7 +369,10 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
  *	visible to VFIO (an emulated-IOMMU vfio_device)
  * @vdev: the device, with the driver's own state set up
  *
- * From here on the user can open it and every callback may run.
+ * From here on the user can open it and every callback may run.  The
+ * driver's device state must be its reset state (what &vmdev_ops.reset
+ * leaves): the library keeps every closed device at reset, by resetting
+ * on close, and so does not reset again on open.
  * Context: process, may sleep.
  * Return: 0 or the error of vfio_register_emulated_iommu_dev(); on error
  * the caller puts the device (vfio_put_device()).
@@ -396,17 +400,20 @@ static inline struct vmdev_device *to_vmdev(struct vfio_device *core_vdev)
  * vmdev_release_dev - &vfio_device_ops.release: free library state
  * @core_vdev: the vfio_device being released
  *
- * Frees the config space, BAR memory and interrupt state and returns the
- * instance to the parent's accounting.  A driver with its own release
- * calls this last.  Safe on a partially set up device.
+ * Frees RAM BAR memory and returns the instance to the parent's
+ * accounting; the rest of the library state shares the driver
+ * structure's allocation and goes with it when this returns.  A driver
+ * with its own release calls this last.  Safe on a partially set up
+ * device.
  */
 void vmdev_release_dev(struct vfio_device *core_vdev);
 /**
  * vmdev_open_device - &vfio_device_ops.open_device
  * @core_vdev: the device
  *
- * Resets the function (config space, interrupts, &vmdev_ops.reset).
- * A driver wrapping it calls it first.
+ * Marks the device open for the DMA helpers; the function is already at
+ * reset (see vmdev_register_device()).  A driver wrapping it calls it
+ * first.
  * Return: 0 or a negative errno.
  */
 int vmdev_open_device(struct vfio_device *core_vdev);
