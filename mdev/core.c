@@ -217,7 +217,7 @@ static int vmdev_desc_check(const struct vmdev_desc *d, struct device *dev)
 	return vmdev_bars_check(d, dev);
 }
 
-/* State and its tail, behind a driver structure of @size bytes. */
+/* Bytes of the state and its tail, which follow the driver's structure. */
 static size_t vmdev_state_size(const struct vmdev_desc *d)
 {
 	return sizeof(struct vmdev_state) + vmdev_irq_tail_size(d) +
@@ -287,9 +287,8 @@ struct vmdev_device *_vmdev_alloc_device(size_t size,
 	vdev->parent = t->parent;
 	vdev->type = t->info;
 	vdev->desc = desc;
-	vdev->st = (struct vmdev_state *)((u8 *)core_vdev + head);
 	/* From here on release() gives the reservation back. */
-	vdev->st->reserved = true;
+	vdev->st = (struct vmdev_state *)((u8 *)core_vdev + head);
 	ret = vmdev_state_init(vdev);
 	if (ret) {
 		vfio_put_device(core_vdev);
@@ -307,8 +306,7 @@ void vmdev_release_dev(struct vfio_device *core_vdev)
 	/* The state itself goes with the vfio_device, after this returns. */
 	vmdev_bars_free(vdev);
 	kfree(st->mig_staged);
-	if (st->reserved)
-		vmdev_unreserve(to_vmdev_type(vdev->mdev->type));
+	vmdev_unreserve(to_vmdev_type(vdev->mdev->type));
 }
 EXPORT_SYMBOL_GPL(vmdev_release_dev);
 

@@ -99,7 +99,6 @@ struct vmdev_pin {
  * @dma_sem: DMA helpers vs open/close
  * @pin_lock: @pins
  * @open: between open_device and close_device (under @dma_sem)
- * @reserved: the instance is counted in the parent's accounting
  * @cfg: emulated config space bytes 0..255 (the rest reads as zero)
  * @init: @cfg as built (reset value)
  * @wmask: guest-writable bits
@@ -142,7 +141,6 @@ struct vmdev_state {
 	struct rw_semaphore dma_sem;
 	struct mutex pin_lock;		/* pins */
 	bool open;
-	bool reserved;
 
 	u8 cfg[VMDEV_CFG_SIZE] __aligned(8);
 	u8 init[VMDEV_CFG_SIZE];
