@@ -31,6 +31,14 @@ sf_remove "$us"; echo 1 > /sys/bus/mdev/devices/$um/remove
 # 7 rounds of 1.5 s per side, alternating; medians.
 r=$($B cycle "$SF_AUX/snapvf_sim.sf.0" "$SF_T1" "$mtp" mtty-1 7 1.5) && o=${r% *} p=${r#* } || o= p=
 [ -n "$o" ] && [ -n "$p" ] && { bench create_open_close_remove cycles/s "$o" "$p" "ratio>=1.0"; sf_ok "lifecycle rate"; } || sf_fail "lifecycle rate"
+# Where a cycle goes, for the record: mean ms per step (create open close
+# remove), 2 x 150 cycles a side in ABBA order so that drift cancels; most
+# of each step is vfio/mdev core code both sides share.
+ph_o() { $B phases "$SF_AUX/snapvf_sim.sf.0" "$SF_T1" 150; }
+ph_p() { $B phases "$mtp" mtty-1 150; }
+mean2() { echo "$1 $2" | awk '{ for (i = 1; i <= 4; i++) printf "%.3f ", ($i + $(i + 4)) / 2 }'; }
+a=$(ph_o); b=$(ph_p); c=$(ph_p); d=$(ph_o)
+echo "# phases ms (create open close remove): ours $(mean2 "$a" "$d")mtty $(mean2 "$b" "$c")"
 
 sf_create 0 $SF_T1 "$us"
 r=$("$VBLK" "$us" iops 5 16 read | sed -n 's/^iops=\([0-9]*\).*/\1/p')
