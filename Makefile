@@ -4,6 +4,10 @@
 #
 #   make            build every module against the target kernel's headers
 #   make check      build, then run the test suite inside a QEMU guest
+#   make check KERNEL=debug
+#                   the same on the debug test kernel (KASAN, lockdep,
+#                   kmemleak, KCOV, IOMMUFD), built once and cached
+#   make debug-kernel  build (or find cached) the debug test kernel
 #   make demo       the end-to-end demonstration, in a QEMU guest
 #   make lint       sparse (C=2), checkpatch --strict, kernel-doc
 #   make bench      benchmarks (ratios against stock peers, one VM run each)
@@ -13,6 +17,8 @@
 #
 # KVER selects the target kernel release (default: the newest Debian 12
 # 6.12 LTS kernel, never the running one); KDIR its build directory.
+# KERNEL=debug runs check/lint in a copy of the tree (build/kernel-debug/tree)
+# built against the debug test kernel (scripts/debug-kernel.sh).
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD := $(TOP)/build
@@ -28,7 +34,12 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(TOP) W=1
 LOCK := flock $(BUILD)/.build.lock
 
 .PHONY: all modules test-modules tools deps check-deps check bench demo lint \
-	install uninstall clean help
+	install uninstall clean help debug-kernel
+
+KERNEL ?= target
+ifeq ($(filter target debug,$(KERNEL)),)
+$(error KERNEL must be 'target' or 'debug', not '$(KERNEL)')
+endif
 
 all: modules tools
 
@@ -57,17 +68,37 @@ test-modules: modules
 tools: check-deps
 	$(MAKE) -s -C $(TOP)/tools
 
+debug-kernel: check-deps
+	$(TOP)/scripts/debug-kernel.sh build
+
+ifeq ($(KERNEL),debug)
+# The debug lane: the whole project, as a user would build it, in a copy of
+# the tree (sources mirrored, build outputs kept) against the debug kernel.
+# Guests are slower there (KASAN, lockdep under TCG): timeouts scale.
+DEBUG_TREE := $(BUILD)/kernel-debug/tree
+DEBUG_SCALE ?= 4
+
+check lint: debug-kernel
+	@mkdir -p $(DEBUG_TREE)
+	rsync -a --delete --exclude=/build/ --exclude=/.git/ --filter=':- .gitignore' \
+		$(TOP)/ $(DEBUG_TREE)/
+	eval "$$($(TOP)/scripts/debug-kernel.sh env)" && \
+	$(MAKE) -C $(DEBUG_TREE) $@ KERNEL=target KVER="$$KVER" KDIR="$$KDIR" \
+		SVF_KIMAGE="$$SVF_KIMAGE" SVF_KMODS="$$SVF_KMODS" \
+		SVF_TIMEOUT_SCALE=$(DEBUG_SCALE) $(if $(GROUPS),GROUPS="$(GROUPS)")
+else
 check: modules test-modules tools
 	$(TOP)/tools/testing/run-tests $(if $(GROUPS),$(GROUPS),--all)
+
+lint: check-deps
+	$(TOP)/scripts/lint.sh
+endif
 
 bench: modules test-modules tools
 	$(TOP)/tools/testing/run-tests --bench $(if $(GROUPS),$(GROUPS),--all)
 
 demo: modules tools
 	$(TOP)/tools/demo/demo
-
-lint: check-deps
-	$(TOP)/scripts/lint.sh
 
 # Installed modules live in one directory, so uninstall removes exactly
 # what install put there.  INSTALL_MOD_PATH= installs into a staging root.

@@ -20,7 +20,17 @@ mode=${1:---check-or-install}
 
 die() { echo "deps: $*" >&2; exit 1; }
 
+# Packages are those of the Debian target kernel: a KVER of another kernel
+# (the debug test kernel, with KDIR= its build tree) needs no packages of
+# its own.
 kver=${KVER:-}
+case "$kver" in
+''|*+deb12-amd64) ;;
+*)
+	[ -f "${KDIR:-/nonexistent}/Makefile" ] ||
+		die "KVER=$kver is not a Debian 6.12 kernel and KDIR= names no kernel build tree"
+	kver= ;;
+esac
 if [ -z "$kver" ]; then
 	kver=$("$top/scripts/kver.sh" 2>/dev/null) || kver=
 fi
@@ -53,6 +63,12 @@ declare -A want=(
 	[mdevctl]=/usr/bin/mdevctl
 	[driverctl]=/usr/sbin/driverctl
 	[file]=/usr/bin/file
+	# the debug test kernel (scripts/debug-kernel.sh)
+	[flex]=/usr/bin/flex
+	[bison]=/usr/bin/bison
+	[libelf-dev]=/usr/include/libelf.h
+	[libssl-dev]=/usr/include/openssl/ssl.h
+	[rsync]=/usr/bin/rsync
 )
 
 missing=()
