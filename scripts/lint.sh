@@ -7,7 +7,11 @@
 #  2. checkpatch.pl --strict over our kernel sources; exceptions live in
 #     scripts/checkpatch.exceptions, each with its reason;
 #  3. kernel-doc: every comment parses (kernel-doc -none -Wall), every
-#     EXPORT_SYMBOL*() and every "struct *_ops" in include/ is documented.
+#     EXPORT_SYMBOL*() and every "struct *_ops" in include/ is documented;
+#  4. the test runner: its self-test (canned TAP through its verdict
+#     rules), every file of a test group accounted for in its vm.conf
+#     (TESTS, HELPERS, HOST_TESTS), and every rule in
+#     tools/testing/todo-allowed and tools/vm/dmesg-suppress has a reason.
 set -uo pipefail
 # --no-build: only checkpatch and kernel-doc (quick, for iterating).
 
@@ -117,6 +121,16 @@ for s in $(grep -hoE '^struct \w+_ops \{' include/snapvf/*.h 2>/dev/null | awk '
 		fail=1
 	fi
 done
+
+echo "lint: test runner (run-tests --self-test, --lint)"
+if ! out=$(tools/testing/run-tests --self-test 2>&1); then
+	echo "$out" | sed 's/^/    /'
+	fail=1
+fi
+if ! out=$(tools/testing/run-tests --lint 2>&1); then
+	echo "$out"
+	fail=1
+fi
 
 if [ $fail -ne 0 ]; then
 	echo "lint: FAILED"
