@@ -193,6 +193,12 @@ static void __exit svf_mig_module_exit(void)
 module_init(svf_mig_module_init);
 module_exit(svf_mig_module_exit);
 
+/*
+ * iova_bitmap_set() (dirty.c) is exported in the IOMMUFD namespace on
+ * kernels with CONFIG_IOMMUFD_DRIVER (the debug test kernel); elsewhere it
+ * is an inline stub and the import is unused.
+ */
+SVF_IMPORT_NS(IOMMUFD);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("snapvf shared region and live-migration layer");
 MODULE_SOFTDEP("pre: libcrc32c");

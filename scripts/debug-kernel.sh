@@ -10,12 +10,15 @@
 #                           a built kernel (fails if it is not built)
 #
 # Cache: $SVF_CACHE (default /var/cache/snapvf when writable, else
-# ~/.cache/snapvf), one directory per key "<source package version>-<hash of
-# the fragment and the recipe>".  A directory is used only once its
-# "complete" stamp exists and records the same key; a build that was
-# interrupted resumes in place.  Every failure is one line starting
-# "debug-kernel:" and a non-zero exit; there is no fall back to another
-# kernel.
+# ~/.cache/snapvf), one build tree per source package version
+# (debug-kernel/<version>: src, obj, modroot), whose "complete" stamp
+# records the key it was built for: "<source package version>-<hash of the
+# fragment and the recipe>".  build reuses a tree whose stamp has the key;
+# one built for another key (the fragment changed) is reconfigured and
+# rebuilt in place, so kbuild redoes only what the changed options touch; an
+# interrupted build resumes.  env refuses a tree whose stamp has another
+# key, naming both.  Every failure is one line starting "debug-kernel:" and
+# a non-zero exit; there is no fall back to another kernel.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,21 +54,27 @@ tgt_upstream=${tgt_upstream%%-*}
 hash=$( { echo "recipe=$recipe"; cat "$frag"; } | sha256sum | cut -c1-12)
 key="$srcver-$hash"
 root=$(cache_root)
-dir="$root/debug-kernel/$key"
+dir="$root/debug-kernel/$srcver"
 obj="$dir/obj"
 stamp="$dir/complete"
 
+# 0: built for this key; 1: not built; 2: built for another key.
 check_cache() {
 	[ -f "$stamp" ] || return 1
 	local k
 	k=$(sed -n 's/^key=//p' "$stamp")
-	[ "$k" = "$key" ] || die "stale cache $dir: its stamp says key '$k', expected '$key' (remove the directory)"
+	[ "$k" = "$key" ] || return 2
 	[ -s "$obj/arch/x86/boot/bzImage" ] || die "cache $dir is complete but has no bzImage (remove the directory)"
 	return 0
 }
 
+stamp_key() { sed -n 's/^key=//p' "$stamp"; }
+
 print_env() {
-	check_cache || die "the debug kernel is not built (run: scripts/debug-kernel.sh build, or make check KERNEL=debug)"
+	local st=0
+	check_cache || st=$?
+	[ $st -ne 2 ] || die "stale cache $dir: built for key $(stamp_key), the fragment now gives $key (run: make debug-kernel)"
+	[ $st -eq 0 ] || die "the debug kernel is not built (run: make debug-kernel)"
 	local rel
 	rel=$(cat "$dir/kernelrelease")
 	echo "KVER=$rel"
@@ -81,7 +90,9 @@ required() {
 }
 
 build() {
-	if check_cache; then
+	local st=0
+	check_cache || st=$?
+	if [ $st -eq 0 ]; then
 		echo "debug-kernel: cached $(cat "$dir/kernelrelease") ($dir)"
 		return 0
 	fi
@@ -93,13 +104,21 @@ build() {
 	mkdir -p "$dir" || die "cannot create the cache directory $dir"
 	exec 9>"$dir/.lock"
 	flock 9
-	check_cache && { echo "debug-kernel: cached by a concurrent build ($dir)"; return 0; }
+	st=0
+	check_cache || st=$?
+	if [ $st -eq 0 ]; then
+		echo "debug-kernel: cached by a concurrent build ($dir)"
+		return 0
+	elif [ $st -eq 2 ]; then
+		echo "debug-kernel: $dir was built for key $(stamp_key); rebuilding for $key (incremental)"
+		rm -f "$stamp" "$dir/kernelrelease"
+	fi
 
 	local start log src
 	start=$(date +%s)
 	log=$dir/build.log
 	src=$dir/src
-	echo "debug-kernel: building $key in $dir (about 25 minutes on 2 cores; log: $log)"
+	echo "debug-kernel: building $key in $dir (from scratch about 25 minutes on 2 cores; log: $log)"
 	if [ ! -f "$src/.extracted" ]; then
 		rm -rf "$src" && mkdir -p "$src"
 		tar -C "$src" --strip-components=1 -xJf "$tarball" ||
