@@ -237,6 +237,11 @@ static const struct vfio_device_ops vt_vfio_ops = {
 	.mmap = vmdev_mmap,
 	.request = vmdev_request,
 	.dma_unmap = vmdev_dma_unmap,
+	/* NULL without CONFIG_IOMMUFD; required by the vfio core with it. */
+	.bind_iommufd = vfio_iommufd_emulated_bind,
+	.unbind_iommufd = vfio_iommufd_emulated_unbind,
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
 };
 
 static const struct vmdev_type_info vt_types[] = {
