@@ -4,7 +4,11 @@
  *
  * A tracker is a sorted array of IOVA ranges, each with a bitmap of
  * tracking pages.  It is created by DMA_LOGGING_START and destroyed by
- * DMA_LOGGING_STOP (or svf_mig_uninit()).
+ * DMA_LOGGING_STOP, by svf_mig_close() (logging is per open: the next
+ * user of the device must neither find it busy nor read the previous
+ * user's dirty pages) or by svf_mig_uninit().  Nothing of it is handed to
+ * user space beyond the ioctl that reads it: the report copies into the
+ * caller's bitmap, so the tracker has no lifetime beyond the engine's.
  *
  * Locking and lifetime
  * --------------------
@@ -98,6 +102,18 @@ void svf_dirty_destroy(struct svf_mig *mig)
 	mutex_destroy(&d->lock);
 	kfree(d);
 	mig->dirty = NULL;
+}
+
+/* Called from svf_mig_close(): logging ends with the open. */
+void svf_dirty_close(struct svf_mig *mig)
+{
+	struct svf_dirty *d = mig->dirty;
+
+	if (!d)
+		return;
+	mutex_lock(&d->lock);
+	svf_dirty_drop(d);
+	mutex_unlock(&d->lock);
 }
 
 static int svf_dirty_pgshift(u64 *page_size)

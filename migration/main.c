@@ -71,20 +71,24 @@ static int svf_mig_check_config(const struct svf_mig_config *cfg)
 }
 
 /**
- * __svf_mig_init() - set up migration for a vfio_device
+ * svf_mig_init() - set up migration for a vfio_device
  * @mig: engine, embedded in or owned by the driver
  * @vdev: the device, not yet registered with vfio
  * @cfg: hooks, capabilities and stream identity (copied)
- * @owner: module that owns the hooks; pinned by open data_fds
  *
- * Use the svf_mig_init() wrapper, which passes THIS_MODULE.
+ * Sets @vdev->mig_ops, @vdev->log_ops (when SVF_MIG_CAP_DIRTY_LOG) and
+ * @vdev->migration_flags, and records @mig so that the layer finds it
+ * from @vdev (svf_mig_from_vdev()).  Call it before vfio_register_*_dev(),
+ * e.g. from vfio_device_ops.init, and pair it with svf_mig_uninit().
+ * Nothing the engine hands out (data_fds) pins @vdev or the caller's
+ * module; see struct svf_mig.
  *
  * Context: process context, before vfio_register_*_dev().
  * Return: 0, -EINVAL for a bad @cfg, -EEXIST if @vdev already has an
  * engine, -ENOMEM.
  */
-int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
-		   const struct svf_mig_config *cfg, struct module *owner)
+int svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
+		 const struct svf_mig_config *cfg)
 {
 	unsigned int flags = VFIO_MIGRATION_STOP_COPY;
 	unsigned long lflags;
@@ -96,18 +100,18 @@ int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 
 	memset(mig, 0, sizeof(*mig));
 	mig->vdev = vdev;
-	mig->owner = owner;
 	mig->cfg = *cfg;
 	if (!mig->cfg.chunk_size)
 		mig->cfg.chunk_size = SVF_MIG_CHUNK_DEFAULT;
-	mutex_init(&mig->state_lock);
-	spin_lock_init(&mig->reset_lock);
 	mig->state = VFIO_DEVICE_STATE_RUNNING;
+	mig->anchor = svf_mig_anchor_alloc(mig);
+	if (!mig->anchor)
+		return -ENOMEM;
 
 	if (cfg->caps & SVF_MIG_CAP_DIRTY_LOG) {
 		ret = svf_dirty_init(mig);
 		if (ret)
-			goto err_mutex;
+			goto err_anchor;
 	}
 
 	spin_lock_irqsave(&svf_mig_table_lock, lflags);
@@ -131,24 +135,31 @@ int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 
 err_dirty:
 	svf_dirty_destroy(mig);
-err_mutex:
-	mutex_destroy(&mig->state_lock);
+err_anchor:
+	svf_mig_anchor_put(mig->anchor);
+	mig->anchor = NULL;
+	mig->vdev = NULL;
 	return ret;
 }
-EXPORT_SYMBOL_GPL(__svf_mig_init);
+EXPORT_SYMBOL_GPL(svf_mig_init);
 
 /**
  * svf_mig_uninit() - tear down what svf_mig_init() set up
  * @mig: engine
  *
- * Call from vfio_device_ops.release (or later), i.e. after the device was
- * unregistered and every data_fd was closed: open data_fds pin the
- * vfio_device, so release cannot run before they are gone.
+ * Call from vfio_device_ops.release (or later), after the device was
+ * unregistered.  The engine's memory may be freed once this returns,
+ * whether or not user space still holds data_fds of it: they were cut
+ * off by svf_mig_close() (or svf_mig_withdraw()) and keep only the
+ * layer's anchor.  A session still open here means the driver did not
+ * call svf_mig_close() from close_device; it is cut off without calling
+ * any hook, with a warning.
  *
- * Context: process context.
+ * Context: process context; takes the state lock.
  */
 void svf_mig_uninit(struct svf_mig *mig)
 {
+	struct svf_mig_anchor *a = mig->anchor;
 	unsigned long flags;
 
 	if (!mig->vdev)
@@ -156,9 +167,17 @@ void svf_mig_uninit(struct svf_mig *mig)
 	spin_lock_irqsave(&svf_mig_table_lock, flags);
 	hash_del(&mig->node);
 	spin_unlock_irqrestore(&svf_mig_table_lock, flags);
+
+	svf_mig_lock(mig);
+	WARN_ON_ONCE(mig->save_file || mig->load_file);
+	mig->withdrawn = true;		/* no hook from here on */
+	svf_mig_end_sessions(mig);
+	a->mig = NULL;			/* no deferred reset either */
+	svf_mig_unlock(mig);
+
 	svf_dirty_destroy(mig);
-	WARN_ON(mig->save_file || mig->load_file);
-	mutex_destroy(&mig->state_lock);
+	svf_mig_anchor_put(a);
+	mig->anchor = NULL;
 	mig->vdev = NULL;
 }
 EXPORT_SYMBOL_GPL(svf_mig_uninit);

@@ -6,6 +6,7 @@
 #define _SVF_MIG_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/refcount.h>
 #include <snapvf/mig.h>
 
 /* ---- stream.c: the wire format (see Documentation/migration-stream.rst) */
@@ -107,40 +108,71 @@ int svf_stream_check_payload(struct svf_mig *mig, struct svf_stream_parser *p);
 int svf_crc_init(void);
 u32 svf_crc32c(u32 crc, const void *p, size_t len);
 
+/* ---- state.c: the state lock and its anchor */
+
+/**
+ * struct svf_mig_anchor - the state lock of an engine, shared with its files
+ * @lock: the state lock: mig->state, the session pointers, every hook
+ *	call, @mig, and each session file's @disconnected and @final
+ * @reset_lock: guards @deferred_reset and the release of @lock (see
+ *	svf_mig_unlock())
+ * @deferred_reset: a reset was requested while @lock was busy
+ * @mig: the engine; cleared under @lock by svf_mig_uninit()
+ * @ref: one reference for the engine (svf_mig_init() .. svf_mig_uninit())
+ *	and one per data_fd (svf_mig_file_create() .. the file's release)
+ *
+ * The only engine object a data_fd may reach after its device is gone:
+ * it is layer memory, freed by the last svf_mig_anchor_put() from
+ * snapvf_mig's own code (the data_fd's file operations keep the module).
+ */
+struct svf_mig_anchor {
+	struct mutex lock;	/* the state lock, see above */
+	spinlock_t reset_lock;	/* deferred_reset */
+	bool deferred_reset;
+	struct svf_mig *mig;
+	refcount_t ref;
+};
+
+struct svf_mig_anchor *svf_mig_anchor_alloc(struct svf_mig *mig);
+void svf_mig_anchor_put(struct svf_mig_anchor *a);
+void svf_mig_anchor_lock(struct svf_mig_anchor *a);
+void svf_mig_anchor_unlock(struct svf_mig_anchor *a);
+void svf_mig_lock(struct svf_mig *mig);
+void svf_mig_unlock(struct svf_mig *mig);
+void svf_mig_end_sessions(struct svf_mig *mig);
+
 /* ---- file.c: data_fd */
 
 /**
  * struct svf_mig_file - one data_fd (saving or resuming session)
  * @filp: the anon_inode file
- * @mig: engine; stays valid while the file lives (the file pins the
- *	vfio_device, and the engine lives until the device's release)
- * @vdev: pinned device
- * @owner: pinned driver module
+ * @anchor: the engine's state lock, referenced until release.  The file
+ *	holds nothing else of the engine, its device or its driver
  * @lock: serialises read/write/ioctl on this file and guards everything
  *	below except @disconnected and @final
  * @saving: saving (true) or resuming (false) session
- * @disconnected: set under mig->state_lock when the session ended; every
- *	later operation fails with -ENODEV
- * @final: saving only, set under mig->state_lock on entering STOP_COPY
+ * @disconnected: set under the state lock when the session ended (state
+ *	change, reset, close, withdrawal, uninit); never cleared.  While it
+ *	is clear the file is the engine's save_file or load_file, so the
+ *	engine (anchor->mig) is alive for as long as the state lock is held.
+ *	Once set every operation fails with -ENODEV
+ * @final: saving only, set under the state lock on entering STOP_COPY
  * @error: sticky error of the session (0 while healthy)
  * @buf: saving: framed bytes waiting to be read
  * @buf_size: allocated size of @buf
  * @pos: saving: read cursor in @buf
  * @len: saving: valid bytes in @buf
- * @hdr_sent: saving: stream header produced
  * @end_sent: saving: end record produced (EOF after it drains)
  * @seq: saving: records produced
  * @bytes: saving: payload bytes produced
  * @parser: resuming: incoming stream state
- * @complete: resuming: end record verified (set with @lock and
- *	mig->state_lock both held, so either lock reads it stably)
+ * @complete: resuming: end record verified (set with @lock and the state
+ *	lock both held, so either lock reads it stably)
  * @aborted: resuming: load_abort already called for this session
  */
 struct svf_mig_file {
 	struct file *filp;
-	struct svf_mig *mig;
-	struct vfio_device *vdev;
-	struct module *owner;
+	struct svf_mig_anchor *anchor;
 	struct mutex lock;	/* see above */
 	bool saving;
 	bool disconnected;
@@ -150,7 +182,6 @@ struct svf_mig_file {
 	size_t buf_size;
 	size_t pos;
 	size_t len;
-	bool hdr_sent;
 	bool end_sent;
 	u32 seq;
 	u64 bytes;
@@ -161,17 +192,11 @@ struct svf_mig_file {
 
 struct svf_mig_file *svf_mig_file_create(struct svf_mig *mig, bool saving);
 void svf_mig_file_disconnect(struct svf_mig_file *f);
-void svf_mig_file_reject(struct svf_mig_file *f);
-
-/* ---- state.c */
-
-void svf_mig_lock(struct svf_mig *mig);
-void svf_mig_unlock(struct svf_mig *mig);
-void svf_mig_end_sessions(struct svf_mig *mig);
 
 /* ---- dirty.c */
 
 void svf_dirty_destroy(struct svf_mig *mig);
+void svf_dirty_close(struct svf_mig *mig);
 int svf_dirty_init(struct svf_mig *mig);
 int svf_dirty_window(struct svf_mig *mig, u64 iova, u64 last,
 		     unsigned int *pgshift);

@@ -4,26 +4,107 @@
  *
  * Locking
  * -------
- * mig->state_lock (mutex) protects mig->state, mig->save_file,
- * mig->load_file, mig->withdrawn and every call of a driver hook.  It is
- * taken with svf_mig_lock() and dropped with svf_mig_unlock(), which first
- * runs a reset that svf_mig_reset() deferred while the lock was busy.
- * Nothing copies to or from user memory with it held: the ioctl paths of
- * the vfio core copy outside our callbacks, and the data_fd paths (file.c)
- * copy under the file's own lock only.  Lock order: file lock, then
- * state_lock, then reset_lock (a spinlock, innermost).
+ * The state lock (a mutex in struct svf_mig_anchor) protects mig->state,
+ * mig->save_file, mig->load_file, mig->withdrawn, anchor->mig, the
+ * disconnected/final flags of the session files and every call of a
+ * driver hook.  It is taken with svf_mig_lock() and dropped with
+ * svf_mig_unlock(), which first runs a reset that svf_mig_reset()
+ * deferred while the lock was busy.  Nothing copies to or from user
+ * memory with it held: the ioctl paths of the vfio core copy outside our
+ * callbacks, and the data_fd paths (file.c) copy under the file's own
+ * lock only.  Lock order: file lock, then state lock, then reset_lock (a
+ * spinlock, innermost).
+ *
+ * Why the lock has its own allocation
+ * -----------------------------------
+ * A data_fd must not keep its device alive (see file.c), yet it must be
+ * able to ask "was I cut off?" at any time, also after the device and
+ * the engine embedded in it are gone.  The anchor holding the state lock
+ * is refcounted by the engine and by each file; a file takes the lock,
+ * finds itself disconnected and lets go without touching the engine.  A
+ * file that is not disconnected is one of the engine's sessions, and
+ * svf_mig_uninit() disconnects those under the lock before the engine
+ * goes away, so the engine is alive while such a file holds the lock.
  *
  * Deferred reset
  * --------------
  * A driver's reset path (VFIO_DEVICE_RESET, FLR) often runs with locks
- * that a hook also takes, so it must not wait for state_lock.
+ * that a hook also takes, so it must not wait for the state lock.
  * svf_mig_reset() sets deferred_reset under reset_lock and only tries the
- * mutex; whoever holds it sees the flag in svf_mig_unlock() and performs
- * the reset before releasing.  The flag is checked and the mutex released
- * under reset_lock, so a request is never lost.
+ * mutex; whoever holds it sees the flag in svf_mig_unlock() (or
+ * svf_mig_anchor_unlock(), from a data_fd) and performs the reset before
+ * releasing, unless the engine is gone.  The flag is checked and the
+ * mutex released under reset_lock, so a request is never lost.
  */
 #include <linux/file.h>
+#include <linux/slab.h>
 #include "mig_internal.h"
+
+static void svf_mig_do_reset(struct svf_mig *mig);
+
+/**
+ * svf_mig_anchor_alloc() - allocate the state lock of @mig
+ * @mig: engine being initialised
+ *
+ * Return: the anchor with the engine's reference, or NULL.
+ */
+struct svf_mig_anchor *svf_mig_anchor_alloc(struct svf_mig *mig)
+{
+	struct svf_mig_anchor *a = kzalloc(sizeof(*a), GFP_KERNEL);
+
+	if (!a)
+		return NULL;
+	mutex_init(&a->lock);
+	spin_lock_init(&a->reset_lock);
+	a->mig = mig;
+	refcount_set(&a->ref, 1);
+	return a;
+}
+
+/**
+ * svf_mig_anchor_put() - drop a reference on an anchor
+ * @a: anchor; freed with the last reference
+ *
+ * Context: process context, state lock not held.
+ */
+void svf_mig_anchor_put(struct svf_mig_anchor *a)
+{
+	if (!refcount_dec_and_test(&a->ref))
+		return;
+	mutex_destroy(&a->lock);
+	kfree(a);
+}
+
+/**
+ * svf_mig_anchor_lock() - take the state lock through the anchor
+ * @a: anchor, referenced by the caller
+ */
+void svf_mig_anchor_lock(struct svf_mig_anchor *a)
+{
+	mutex_lock(&a->lock);
+}
+
+/**
+ * svf_mig_anchor_unlock() - run a deferred reset, then drop the state lock
+ * @a: anchor, referenced by the caller
+ *
+ * A deferred reset is performed only while the engine exists; once
+ * svf_mig_uninit() cleared @a->mig there is nothing left to reset.
+ */
+void svf_mig_anchor_unlock(struct svf_mig_anchor *a)
+{
+again:
+	spin_lock(&a->reset_lock);
+	if (a->deferred_reset) {
+		a->deferred_reset = false;
+		spin_unlock(&a->reset_lock);
+		if (a->mig)
+			svf_mig_do_reset(a->mig);
+		goto again;
+	}
+	mutex_unlock(&a->lock);
+	spin_unlock(&a->reset_lock);
+}
 
 /**
  * svf_mig_lock() - take the state lock
@@ -31,10 +112,23 @@
  */
 void svf_mig_lock(struct svf_mig *mig)
 {
-	mutex_lock(&mig->state_lock);
+	svf_mig_anchor_lock(mig->anchor);
 }
 
-/* Called with state_lock held: end the saving and resuming sessions. */
+/**
+ * svf_mig_unlock() - run a deferred reset, then drop the state lock
+ * @mig: engine
+ */
+void svf_mig_unlock(struct svf_mig *mig)
+{
+	svf_mig_anchor_unlock(mig->anchor);
+}
+
+/*
+ * Called with the state lock held: end the saving and resuming sessions.
+ * Their files are disconnected (cut off for good) and the engine drops its
+ * file references; a file the user still holds keeps only its anchor.
+ */
 void svf_mig_end_sessions(struct svf_mig *mig)
 {
 	struct svf_mig_file *f;
@@ -58,7 +152,7 @@ void svf_mig_end_sessions(struct svf_mig *mig)
 	}
 }
 
-/* Called with state_lock held. */
+/* Called with the state lock held. */
 static void svf_mig_do_reset(struct svf_mig *mig)
 {
 	svf_mig_end_sessions(mig);
@@ -69,24 +163,6 @@ static void svf_mig_do_reset(struct svf_mig *mig)
 	if (mig->cfg.ops->reset)
 		mig->cfg.ops->reset(mig);
 	mig->state = VFIO_DEVICE_STATE_RUNNING;
-}
-
-/**
- * svf_mig_unlock() - run a deferred reset, then drop the state lock
- * @mig: engine
- */
-void svf_mig_unlock(struct svf_mig *mig)
-{
-again:
-	spin_lock(&mig->reset_lock);
-	if (mig->deferred_reset) {
-		mig->deferred_reset = false;
-		spin_unlock(&mig->reset_lock);
-		svf_mig_do_reset(mig);
-		goto again;
-	}
-	mutex_unlock(&mig->state_lock);
-	spin_unlock(&mig->reset_lock);
 }
 
 /**
@@ -105,10 +181,12 @@ again:
  */
 void svf_mig_reset(struct svf_mig *mig)
 {
-	spin_lock(&mig->reset_lock);
-	mig->deferred_reset = true;
-	spin_unlock(&mig->reset_lock);
-	if (!mutex_trylock(&mig->state_lock))
+	struct svf_mig_anchor *a = mig->anchor;
+
+	spin_lock(&a->reset_lock);
+	a->deferred_reset = true;
+	spin_unlock(&a->reset_lock);
+	if (!mutex_trylock(&a->lock))
 		return;
 	svf_mig_unlock(mig);
 }
@@ -118,10 +196,14 @@ EXPORT_SYMBOL_GPL(svf_mig_reset);
  * svf_mig_close() - the device fd was closed
  * @mig: engine
  *
- * Call from vfio_device_ops.close_device.  Ends every session (open
- * data_fds fail from then on and release their references), calls the
- * reset hook and leaves the engine in RUNNING for the next open.  Must be
- * called: sessions hold references that pin the vfio_device.
+ * Call from vfio_device_ops.close_device.  Cuts off every data_fd (their
+ * read, write and VFIO_MIG_GET_PRECOPY_INFO fail with -ENODEV from then
+ * on, whoever holds them), calls the reset hook, stops DMA logging (the
+ * next user of the device starts with a clean tracker and cannot read
+ * this one's dirty pages) and leaves the engine in RUNNING for the next
+ * open.  After it returns no hook runs on behalf of a data_fd of this
+ * open, so the device and its driver may go away while user space still
+ * holds such a file.
  *
  * Context: process context; takes the state lock.
  */
@@ -130,6 +212,7 @@ void svf_mig_close(struct svf_mig *mig)
 	svf_mig_lock(mig);
 	svf_mig_do_reset(mig);
 	svf_mig_unlock(mig);
+	svf_dirty_close(mig);
 }
 EXPORT_SYMBOL_GPL(svf_mig_close);
 
@@ -141,7 +224,7 @@ EXPORT_SYMBOL_GPL(svf_mig_close);
  * withdrew it: aux remove(), surprise removal).  Waits for a hook in
  * progress, ends every session (save_end/load_abort are the last hooks
  * called), and sets the state to ERROR for good.  Once this returns no
- * hook is called again; open data_fds fail with -ENODEV, state changes
+ * hook is called again; open data_fds are cut off (-ENODEV), state changes
  * and size queries fail with -ENODEV, the state reads as ERROR, and a
  * reset does not leave ERROR.  Idempotent.
  *

@@ -33,7 +33,10 @@ static int svf_pci_init_dev(struct vfio_device *vdev)
 	return vfio_pci_core_init_dev(vdev);
 }
 
-/* Last reference gone: no fd, no data_fd, no hook can run any more. */
+/*
+ * Last reference gone: no device fd, no hook can run any more (data_fds
+ * still held were cut off by svf_mig_close() and reach nothing here).
+ */
 static void svf_pci_release_dev(struct vfio_device *vdev)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);

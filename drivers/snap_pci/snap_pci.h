@@ -30,7 +30,8 @@ struct svf_pci_link;
  * @loading: a parent load session is open
  *
  * Lifetime: allocated by vfio_alloc_device() in probe, freed by the last
- * vfio_put_device() (after the VMM closed every fd and data_fd).
+ * vfio_put_device() in remove, once the VMM closed every device fd (a
+ * data_fd it keeps holds no reference: svf_mig_close() cut it off).
  * @saving, @final_started and @loading are only touched from migration
  * hooks, which the layer serialises with its state lock.
  */

@@ -274,29 +274,37 @@ struct svf_mig_config {
 	void *priv;
 };
 
+struct svf_mig_anchor;
+
 /**
  * struct svf_mig - migration engine of one vfio_device
  *
  * Embed it in the driver's device structure (or allocate it) and keep it
- * alive until the vfio_device's release callback: open data_fds pin the
- * vfio_device (not the driver's own objects), so svf_mig_uninit() belongs
- * in vfio_device_ops.release or later.  All fields are private to the
- * layer.
+ * alive until svf_mig_uninit(), which belongs in the vfio_device's release
+ * callback.  All fields are private to the layer.
  *
- * Locking: @state_lock serialises state changes, hook calls and the file
- * pointers; it is never held across copy_to_user()/copy_from_user().
- * @reset_lock (spinlock) guards @deferred_reset, see svf_mig_reset().
- * Dirty tracking has its own locks (struct svf_dirty).
+ * Lifetime of what the engine hands out: a data_fd holds no reference on
+ * the vfio_device, the driver module or anything behind them.  Closing
+ * the device (svf_mig_close()), withdrawing it (svf_mig_withdraw()), a
+ * reset, leaving the session's states, and svf_mig_uninit() cut the file
+ * off: from then on its read, write and VFIO_MIG_GET_PRECOPY_INFO fail
+ * with -ENODEV and its release frees only the file's own memory.  The
+ * state lock lives in a small object shared with the files (the anchor)
+ * so that a file can take it, see that it was cut off and let go without
+ * touching the engine.
+ *
+ * Locking: the anchor's mutex is the state lock; it serialises state
+ * changes, hook calls and the session pointers and is never held across
+ * copy_to_user()/copy_from_user().  The anchor's spinlock guards the
+ * deferred reset, see svf_mig_reset().  Dirty tracking has its own locks
+ * (struct svf_dirty).
  */
 struct svf_mig {
 	/* private: */
 	struct vfio_device *vdev;
-	struct module *owner;
 	struct svf_mig_config cfg;
 	struct hlist_node node;
-	struct mutex state_lock;	/* state, files, hook calls */
-	spinlock_t reset_lock;		/* deferred_reset */
-	bool deferred_reset;
+	struct svf_mig_anchor *anchor;	/* state lock, shared with data_fds */
 	bool withdrawn;
 	enum vfio_device_mig_state state;
 	struct svf_mig_file *save_file;
@@ -304,25 +312,8 @@ struct svf_mig {
 	struct svf_dirty *dirty;
 };
 
-int __svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
-		   const struct svf_mig_config *cfg, struct module *owner);
-
-/**
- * svf_mig_init() - set up migration for a vfio_device
- * @mig: engine, embedded in or owned by the driver
- * @vdev: the device; not yet registered with vfio
- * @cfg: hooks, capabilities and stream identity (copied)
- *
- * Sets @vdev->mig_ops, @vdev->log_ops (when SVF_MIG_CAP_DIRTY_LOG) and
- * @vdev->migration_flags, and records @mig so that the layer finds it from
- * @vdev (svf_mig_from_vdev()).  Call it before vfio_register_*_dev(), e.g.
- * from vfio_device_ops.init.  The calling module is pinned by open data_fds.
- *
- * Return: 0 or -errno (-EINVAL for a bad @cfg, -EEXIST if @vdev already
- * has an engine).
- */
-#define svf_mig_init(mig, vdev, cfg) __svf_mig_init(mig, vdev, cfg, THIS_MODULE)
-
+int svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
+		 const struct svf_mig_config *cfg);
 void svf_mig_uninit(struct svf_mig *mig);
 void svf_mig_close(struct svf_mig *mig);
 void svf_mig_reset(struct svf_mig *mig);
