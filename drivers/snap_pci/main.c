@@ -65,8 +65,7 @@ static void svf_pci_close_device(struct vfio_device *vdev)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
 
-	if (sdev->migratable)
-		svf_mig_close(&sdev->mig);
+	svf_pci_mig_close(sdev);
 	vfio_pci_core_close_device(vdev);
 }
 

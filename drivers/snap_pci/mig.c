@@ -220,13 +220,21 @@ static int svf_pci_log_start(struct vfio_device *vdev,
 			     struct rb_root_cached *ranges, u32 nnodes,
 			     u64 *page_size)
 {
-	return svf_aux_fn_log_start(svf_pci_from_vdev(vdev)->fn, ranges, nnodes,
-				    page_size);
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+	int ret;
+
+	ret = svf_aux_fn_log_start(sdev->fn, ranges, nnodes, page_size);
+	if (!ret)
+		sdev->logging = true;
+	return ret;
 }
 
 static int svf_pci_log_stop(struct vfio_device *vdev)
 {
-	return svf_aux_fn_log_stop(svf_pci_from_vdev(vdev)->fn);
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+
+	sdev->logging = false;
+	return svf_aux_fn_log_stop(sdev->fn);
 }
 
 static int svf_pci_log_report(struct vfio_device *vdev, unsigned long iova,
@@ -283,6 +291,28 @@ int svf_pci_mig_init(struct svf_pci_dev *sdev)
 		sdev->core.vdev.log_ops = &svf_pci_log_ops;
 	sdev->migratable = true;
 	return 0;
+}
+
+/**
+ * svf_pci_mig_close() - the device fd was closed (close_device)
+ * @sdev: the device
+ *
+ * Cuts off every migration data_fd the VMM may still hold (the layer's
+ * svf_mig_close(), which also resets the parent's migration side) and
+ * stops DMA logging the VMM left on at the parent: logging belongs to one
+ * open of the device, so the next user must be able to start it and must
+ * not see this one's dirty pages.
+ */
+void svf_pci_mig_close(struct svf_pci_dev *sdev)
+{
+	if (!sdev->migratable)
+		return;
+	svf_mig_close(&sdev->mig);
+	if (sdev->logging) {
+		/* -ENODEV once withdrawn: the parent's state is gone anyway. */
+		svf_aux_fn_log_stop(sdev->fn);
+		sdev->logging = false;
+	}
 }
 
 /**

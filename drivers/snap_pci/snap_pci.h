@@ -28,6 +28,9 @@ struct svf_pci_link;
  * @saving: a parent save session is open (between save_start and save_end)
  * @final_started: the final save round was started in this session
  * @loading: a parent load session is open
+ * @logging: DMA logging was started at the parent and not stopped yet;
+ *	touched only from the log ops and close_device, which the vfio core
+ *	never runs concurrently (log ops need an open device fd)
  *
  * Lifetime: allocated by vfio_alloc_device() in probe, freed by the last
  * vfio_put_device() in remove, once the VMM closed every device fd (a
@@ -45,6 +48,7 @@ struct svf_pci_dev {
 	bool saving;
 	bool final_started;
 	bool loading;
+	bool logging;
 };
 
 static inline struct svf_pci_dev *svf_pci_from_vdev(struct vfio_device *vdev)
@@ -64,5 +68,6 @@ void svf_pci_pair_drain(void);
 /* mig.c: migration hooks backed by the parent's ops */
 int svf_pci_mig_init(struct svf_pci_dev *sdev);
 void svf_pci_mig_uninit(struct svf_pci_dev *sdev);
+void svf_pci_mig_close(struct svf_pci_dev *sdev);
 
 #endif /* _SNAPVF_SNAP_PCI_H */
