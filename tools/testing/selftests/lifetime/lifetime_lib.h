@@ -22,6 +22,12 @@
 #include "svf_sysfs.h"
 #include "svf_vfio.h"
 
+/*
+ * Harness timeout of one case (setup included): the first case loads the
+ * kernel's vfio/mdev modules through modprobe, slow under TCG on a loaded
+ * host; the others take about a second.
+ */
+#define LT_TIMEOUT	120
 /* How long a teardown that must not wait for userspace may take (TCG). */
 #define LT_PROMPT_MS	5000
 /* How long a teardown that waits for the device fd is watched pending. */

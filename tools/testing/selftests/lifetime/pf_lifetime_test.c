@@ -31,6 +31,7 @@
 #include "lifetime_lib.h"
 
 #define SNAP_DRV	"snapvf_pci"
+#define DIRTY_IOVA	0x100000000ull
 
 FIXTURE(pf) {
 	char bdf[SVF_BDF_LEN];
@@ -149,7 +150,7 @@ static void pf_unbind_path(const char *bdf, char *out, size_t len)
 }
 
 /* Close the device fd: cut off; unbind and rmmod with the fd still held. */
-TEST_F(pf, close_unbind_rmmod)
+TEST_F_TIMEOUT(pf, close_unbind_rmmod, LT_TIMEOUT)
 {
 	char unbind[PATH_MAX];
 	double secs;
@@ -167,7 +168,7 @@ TEST_F(pf, close_unbind_rmmod)
 }
 
 /* Close the device fd, then the parent goes first, then the driver. */
-TEST_F(pf, close_rmmod_sim_rmmod_pci)
+TEST_F_TIMEOUT(pf, close_rmmod_sim_rmmod_pci, LT_TIMEOUT)
 {
 	double secs;
 
@@ -201,7 +202,7 @@ static void pf_withdraw_open(struct __test_metadata *_metadata,
 	lt_expect_cut(_metadata, self->fd, variant->saving);
 }
 
-TEST_F(pf, withdraw_while_open)
+TEST_F_TIMEOUT(pf, withdraw_while_open, LT_TIMEOUT)
 {
 	char del[PATH_MAX];
 
@@ -211,7 +212,7 @@ TEST_F(pf, withdraw_while_open)
 	lt_finish(_metadata, &self->fd, &self->snap);
 }
 
-TEST_F(pf, rmmod_sim_while_open)
+TEST_F_TIMEOUT(pf, rmmod_sim_while_open, LT_TIMEOUT)
 {
 	pf_withdraw_open(_metadata, self, variant, NULL, "snapvf_sim");
 	EXPECT_EQ(0, lt_rmmod(SNAP_DRV));
@@ -222,7 +223,7 @@ TEST_F(pf, rmmod_sim_while_open)
  * Driver unbind with the device fd open: request IRQ, waits for the
  * close; the session lives until then and is cut off by the close.
  */
-TEST_F(pf, unbind_while_open)
+TEST_F_TIMEOUT(pf, unbind_while_open, LT_TIMEOUT)
 {
 	char unbind[PATH_MAX];
 	struct lt_bg b;
@@ -249,7 +250,7 @@ TEST_F(pf, unbind_while_open)
  * rmmod snapvf_pci with the device fd open fails at once and leaves the
  * session alone; after the close it succeeds with the data_fd held.
  */
-TEST_F(pf, rmmod_pci_while_open)
+TEST_F_TIMEOUT(pf, rmmod_pci_while_open, LT_TIMEOUT)
 {
 	EXPECT_EQ(-EWOULDBLOCK, lt_rmmod(SNAP_DRV));
 	EXPECT_TRUE(svf_mod_loaded(SNAP_DRV));
@@ -263,11 +264,15 @@ TEST_F(pf, rmmod_pci_while_open)
 	lt_finish(_metadata, &self->fd, &self->snap);
 }
 
-/* A cut-off data_fd never reaches the next session of the device. */
-TEST_F(pf, reopen_new_session)
+/*
+ * A cut-off data_fd never reaches the next session of the device, and DMA
+ * logging left on at the parent by the first user ends with its close.
+ */
+TEST_F_TIMEOUT(pf, reopen_new_session, LT_TIMEOUT)
 {
 	int fd2 = -1;
 
+	ASSERT_EQ(0, svf_vfio_dma_log_start(&self->v, DIRTY_IOVA, 1 << 20, 4096));
 	pf_close_dev(self);
 	lt_expect_cut(_metadata, self->fd, variant->saving);
 	ASSERT_EQ(0, pf_hold(&self->v, self->bdf, variant->state,
@@ -279,6 +284,8 @@ TEST_F(pf, reopen_new_session)
 	} else {
 		EXPECT_EQ(1, lt_fd_write(fd2, 1));
 	}
+	EXPECT_EQ(0, svf_vfio_dma_log_start(&self->v, DIRTY_IOVA, 1 << 20, 4096))
+		TH_LOG("DMA logging of the previous user survived the close");
 	EXPECT_EQ(0, close(fd2));
 	pf_close_dev(self);
 	lt_finish(_metadata, &self->fd, &self->snap);
@@ -292,7 +299,7 @@ TEST_F(pf, reopen_new_session)
  * is unbound.  (The driver core removes the "driver" link before remove()
  * runs, so the module reference is what shows the device still open.)
  */
-TEST_F(pf, held_mmap_withdraw)
+TEST_F_TIMEOUT(pf, held_mmap_withdraw, LT_TIMEOUT)
 {
 	int pci = lt_mod_index(SNAP_DRV);
 	char del[PATH_MAX];

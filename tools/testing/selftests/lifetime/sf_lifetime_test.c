@@ -151,7 +151,7 @@ static void sf_pending_step(struct __test_metadata *_metadata,
 }
 
 /* Close the device fd: cut off; snapvf_sf unloads with the fd still held. */
-TEST_F(sf, close_device)
+TEST_F_TIMEOUT(sf, close_device, LT_TIMEOUT)
 {
 	sf_close_dev(self);
 	lt_expect_cut(_metadata, self->fd, variant->saving);
@@ -166,7 +166,7 @@ TEST_F(sf, close_device)
  * SF, unload the simulator, then close the data_fd (it used to release the
  * vfio_device last and oops in vmdev_release_dev()).
  */
-TEST_F(sf, close_remove_del_rmmod_sim)
+TEST_F_TIMEOUT(sf, close_remove_del_rmmod_sim, LT_TIMEOUT)
 {
 	char del[PATH_MAX];
 	double secs;
@@ -184,14 +184,14 @@ TEST_F(sf, close_remove_del_rmmod_sim)
 }
 
 /* mdev remove with the device fd open. */
-TEST_F(sf, remove_while_open)
+TEST_F_TIMEOUT(sf, remove_while_open, LT_TIMEOUT)
 {
 	sf_pending_step(_metadata, self, variant, SF_REMOVE, "1");
 	lt_finish(_metadata, &self->fd, &self->snap);
 }
 
 /* The parent withdraws the SF with the device fd open. */
-TEST_F(sf, del_sf_while_open)
+TEST_F_TIMEOUT(sf, del_sf_while_open, LT_TIMEOUT)
 {
 	char del[PATH_MAX];
 
@@ -202,7 +202,7 @@ TEST_F(sf, del_sf_while_open)
 }
 
 /* rmmod of the parent with the device fd open. */
-TEST_F(sf, rmmod_sim_while_open)
+TEST_F_TIMEOUT(sf, rmmod_sim_while_open, LT_TIMEOUT)
 {
 	sf_pending_step(_metadata, self, variant, NULL, "snapvf_sim");
 	EXPECT_FALSE(svf_mod_loaded("snapvf_sim"));
@@ -214,7 +214,7 @@ TEST_F(sf, rmmod_sim_while_open)
  * pins its driver) and leaves the session alone; once the device fd is
  * closed it succeeds although the data_fd is still open.
  */
-TEST_F(sf, rmmod_sf_while_open)
+TEST_F_TIMEOUT(sf, rmmod_sf_while_open, LT_TIMEOUT)
 {
 	EXPECT_EQ(-EWOULDBLOCK, lt_rmmod("snapvf_sf"));
 	EXPECT_TRUE(svf_mod_loaded("snapvf_sf"));
@@ -233,7 +233,7 @@ TEST_F(sf, rmmod_sf_while_open)
  * ENODEV, the new one works.  DMA logging left on by the first user does
  * not survive the close either: the next user can start it.
  */
-TEST_F(sf, reopen_new_session)
+TEST_F_TIMEOUT(sf, reopen_new_session, LT_TIMEOUT)
 {
 	int fd2 = -1;
 
