@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kselftest harness (tools/testing/selftests/kselftest_harness.h from
+ * linux-source-6.12) for snapvf's test programs: include this instead.
+ *
+ * The harness gives every test a fixed time limit (30 s), a guard against
+ * hangs.  The debug test kernel (KASAN, lockdep under TCG) runs the same
+ * work several times slower, so the limit scales with SVF_TIMEOUT_SCALE,
+ * the factor the runner applies to every other limit of that lane; the
+ * test programs of that lane are built with it (tools/testing/selftests/
+ * lib.mk passes it, default 1).  Tests with an explicit TEST_F_TIMEOUT()
+ * keep theirs.
+ */
+#ifndef _SVF_HARNESS_H
+#define _SVF_HARNESS_H
+
+#include "kselftest_harness.h"
+
+#ifndef SVF_TIMEOUT_SCALE
+#define SVF_TIMEOUT_SCALE	1
+#endif
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	(30 * (SVF_TIMEOUT_SCALE))
+
+#endif /* _SVF_HARNESS_H */
