@@ -27,7 +27,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "svf_sysfs.h"
 
 #define EDU_VENDOR	0x1234

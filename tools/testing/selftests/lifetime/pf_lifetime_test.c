@@ -27,7 +27,7 @@
  */
 #include <sys/mman.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "lifetime_lib.h"
 
 #define SNAP_DRV	"snapvf_pci"

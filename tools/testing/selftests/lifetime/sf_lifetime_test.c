@@ -21,7 +21,7 @@
  *
  * Each case ends by unloading all snapvf modules; the next one loads them.
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "lifetime_lib.h"
 
 #define SF_ID		"9"

@@ -6,7 +6,7 @@
  * SET_IRQS matrix, MSI/MSI-X/INTx delivery, DMA through the container and
  * reset.
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "vmdev_lib.h"
 
 #define IOVA	0x100000ULL

@@ -7,7 +7,7 @@
  * create/remove stress, and remove while the device fd is open (request
  * IRQ, then completion on close).
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "vmdev_lib.h"
 
 static void remove_all(void)

@@ -18,7 +18,7 @@
  *  - the test device's dirty_report attribute (svf_dirty_read_and_clear()
  *    directly) checks the tracker itself.
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <snapvf.h>

@@ -7,7 +7,7 @@
  * recovery by VFIO_DEVICE_RESET, data_fd rules, PRE_COPY info, the
  * stop-copy size, and withdrawal.
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "mig_test_lib.h"
 
 #define NSTATES 8

@@ -7,7 +7,7 @@
  * PRECOPY_INFO.  Nothing may hang, and the device must be usable after.
  */
 #include <pthread.h>
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "mig_test_lib.h"
 
 #define LOOPS 20

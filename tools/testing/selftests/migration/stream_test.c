@@ -9,7 +9,7 @@
  * record.  Each damaged stream must fail with EINVAL, leave the
  * destination unchanged (checksum, no commit) and log exactly one line.
  */
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "mig_test_lib.h"
 
 #define STATE_SIZE	(3 << 20)

@@ -9,7 +9,7 @@
  * functions A, B, C (see vm.conf).
  */
 #include "pci_lib.h"
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 
 FIXTURE(bind) {
 	char fn[MAX_FNS][32];

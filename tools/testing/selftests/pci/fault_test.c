@@ -7,7 +7,7 @@
  * STOP_COPY (request IRQ, ERROR, calls fail, function rebinds afterwards).
  */
 #include "mig_lib.h"
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 
 #define TEST_STATE	(2u << 20)
 

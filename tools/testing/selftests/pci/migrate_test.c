@@ -8,7 +8,7 @@
  * source's byte for byte.
  */
 #include "mig_lib.h"
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 
 #define TEST_STATE	(4u << 20)
 

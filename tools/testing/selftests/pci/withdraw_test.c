@@ -6,7 +6,7 @@
  * function can be bound again afterwards.  Also mid-STOP_COPY.
  */
 #include "mig_lib.h"
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 
 FIXTURE(wd) {
 	char fn[MAX_FNS][32];

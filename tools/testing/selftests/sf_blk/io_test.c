@@ -8,7 +8,7 @@
  */
 #include <sys/ioctl.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "sf_test.h"
 #include "../../../vblk/vblk.h"
 

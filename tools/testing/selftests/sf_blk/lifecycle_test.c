@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "sf_test.h"
 #include "svf_vfio.h"
 

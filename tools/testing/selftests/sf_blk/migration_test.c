@@ -24,7 +24,7 @@
 #include <linux/pci_regs.h>
 #include <snapvf.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "sf_test.h"
 #include "../../../vblk/vblk.h"
 

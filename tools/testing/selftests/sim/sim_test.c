@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "kselftest_harness.h"
+#include "svf_harness.h"
 #include "sim_lib.h"
 
 FIXTURE(sim) {
