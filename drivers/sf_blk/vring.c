@@ -11,6 +11,7 @@
  * Every function here runs with dev->lock held (see virtio_blk.h).
  */
 #include <linux/kernel.h>
+#include <linux/overflow.h>
 #include <linux/printk.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ring.h>
@@ -153,7 +154,13 @@ static int vblk_exec(struct svf_vblk_dev *dev, struct vblk_chain *c, u32 *writte
 	if (ret)
 		return ret;
 	type = le32_to_cpu((__force __le32)hdr.type);
-	off = le64_to_cpu((__force __le64)hdr.sector) * SVF_VBLK_SECTOR;
+	/*
+	 * A sector whose byte offset does not fit in 64 bits is past any
+	 * capacity; wrapped, it would alias a sector near the start.
+	 */
+	if (check_mul_overflow(le64_to_cpu((__force __le64)hdr.sector),
+			       (u64)SVF_VBLK_SECTOR, &off))
+		off = U64_MAX;
 
 	switch (type) {
 	case VIRTIO_BLK_T_IN:

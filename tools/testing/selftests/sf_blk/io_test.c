@@ -113,6 +113,33 @@ TEST_F(inst, error_statuses)
 	EXPECT_EQ(0, write_range(&self->b, self->buf, 0, 8, 3));
 }
 
+/*
+ * Sectors whose byte offset (sector * 512) does not fit in 64 bits are
+ * past the end, not aliases of the sectors they wrap to (found by
+ * svf-fuzz: 2^55 wrapped to sector 0 and completed OK).
+ */
+TEST_F(inst, sector_offset_overflow)
+{
+	static const uint64_t bad[] = {
+		1ULL << 55, (1ULL << 55) + 1, ~0ULL / 512 + 1, ~0ULL,
+	};
+	unsigned int i;
+
+	EXPECT_EQ(0, write_range(&self->b, self->buf, 0, 2, 11));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(self->buf, 0, 1024);
+		EXPECT_EQ(VIRTIO_BLK_S_IOERR,
+			  vblk_rw(&self->b, 0, VIRTIO_BLK_T_IN, bad[i], self->buf, 1024))
+			TH_LOG("read at sector %#llx", (unsigned long long)bad[i]);
+		EXPECT_EQ(VIRTIO_BLK_S_IOERR,
+			  vblk_rw(&self->b, 0, VIRTIO_BLK_T_OUT, bad[i], self->buf, 512))
+			TH_LOG("write at sector %#llx", (unsigned long long)bad[i]);
+	}
+	/* nothing landed on the sectors the offsets wrap to */
+	EXPECT_EQ(0, verify_range(&self->b, self->buf, 0, 2, 11));
+	EXPECT_EQ(0, vblk_status(&self->b) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
 /* Put the device in NEEDS_RESET by @how, check, then recover by reset. */
 static void broken_ring(struct __test_metadata *_metadata, struct vblk *b,
 			uint8_t *buf, int how)
