@@ -11,6 +11,7 @@
 #   make demo       the end-to-end demonstration, in a QEMU guest
 #   make lint       sparse (C=2), checkpatch --strict, kernel-doc
 #   make bench      benchmarks (ratios against stock peers, one VM run each)
+#   make fuzz       the fuzzer's test group on the debug kernel, 1M ops / 20 min
 #   make deps       install what the above need (Debian packages, as root)
 #   make install    modules into /lib/modules/$(KVER)/updates/snapvf + depmod
 #   make uninstall  removes them again
@@ -125,3 +126,13 @@ clean:
 	-$(KBUILD) clean
 	-[ -f $(TEST_MODULES)/Kbuild ] && $(MAKE) -C $(KDIR) M=$(TEST_MODULES) clean
 	-$(MAKE) -C $(TOP)/tools clean
+
+# make fuzz: the fuzz test group (tools/testing/fuzz/svf-fuzz, KCOV-guided)
+# on the debug kernel with a long budget: SVF_FUZZ_OPS operations (default
+# 1000000) or SVF_FUZZ_TIME seconds (default 1200), whichever ends first.
+SVF_FUZZ_OPS ?= 1000000
+SVF_FUZZ_TIME ?= 1200
+.PHONY: fuzz
+fuzz:
+	SVF_FUZZ_OPS=$(SVF_FUZZ_OPS) SVF_FUZZ_TIME=$(SVF_FUZZ_TIME) \
+		$(MAKE) check KERNEL=debug GROUPS=fuzz

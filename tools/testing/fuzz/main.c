@@ -301,6 +301,7 @@ static void gen_op(struct fz_rng *r, struct fz_op *op)
 }
 
 static uint64_t kind_count[FZ_MAX_KINDS];
+static double kind_time[FZ_MAX_KINDS];
 static uint64_t surface_count[FZ_S_NR];
 static uint64_t total_ops;
 
@@ -328,6 +329,7 @@ static unsigned int run_op(const struct fz_op *op)
 	kcov_begin();
 	k->fn(d, &r);
 	fresh = kcov_end();
+	kind_time[op->kind] += svf_now() - op_started;
 	op_started = 0;
 	kind_count[op->kind]++;
 	surface_count[k->surface]++;
@@ -684,12 +686,12 @@ int main(int argc, char **argv)
 		if (surface_count[i])
 			printf("#   %-24s %10llu\n", fz_surface_names[i],
 			       (unsigned long long)surface_count[i]);
-	printf("# per operation kind:");
+	printf("# per operation kind (count, mean time):\n");
 	for (i = 0; i < fz_nkinds; i++)
 		if (kind_count[i])
-			printf(" %s=%llu", fz_kinds[i].name,
-			       (unsigned long long)kind_count[i]);
-	printf("\n");
+			printf("#   %-14s %9llu %8.0f us\n", fz_kinds[i].name,
+			       (unsigned long long)kind_count[i],
+			       1e6 * kind_time[i] / kind_count[i]);
 	if (kcov_on())
 		printf("# corpus: %u programs\n", ncorpus);
 	kcov_report();
