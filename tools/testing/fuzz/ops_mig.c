@@ -514,7 +514,7 @@ static void *racer_main(void *arg)
 
 static void op_race(struct fz_dev *d, struct fz_rng *r)
 {
-	int iters = 4 + fz_below(r, 12);
+	int iters = 2 + fz_below(r, 7);
 
 	if (!racer_up) {
 		if (pthread_create(&racer, NULL, racer_main, NULL))

@@ -346,7 +346,7 @@ static void *cfg_race_main(void *arg)
 /* Config writes from a second thread while this one submits I/O. */
 static void op_vb_race(struct fz_dev *d, struct fz_rng *r)
 {
-	struct cfg_racer c = { &d->vb, fz_next(r), 8 + fz_below(r, 24) };
+	struct cfg_racer c = { &d->vb, fz_next(r), 4 + fz_below(r, 12) };
 	struct vblk *b = &d->vb;
 	pthread_t t;
 	int i, slot;
