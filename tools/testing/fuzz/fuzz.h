@@ -103,6 +103,7 @@ enum fz_dev_kind {
  * @mig_state: state the fuzzer believes the device is in
  * @data_fd: data_fds held (-1 = empty); @data_gen says which session
  * @maps: live mmaps (address, length; NULL = empty)
+ * @log_pgsize: page size the last successful DMA_LOGGING_START returned
  * @cfg_id: config space dword 0 (vendor/device) as first read, 0 if none
  * @lock: serialises the device's fd replacement (reopen) against the racer
  */
@@ -123,6 +124,7 @@ struct fz_dev {
 	int data_fd[FZ_MAX_FDS];
 	void *map[FZ_MAX_MAPS];
 	size_t map_len[FZ_MAX_MAPS];
+	uint64_t log_pgsize;
 	uint32_t cfg_id;
 	pthread_mutex_t lock;
 };

@@ -351,6 +351,35 @@ static uint64_t fz_page_size(struct fz_rng *r)
 	}
 }
 
+/*
+ * A report that succeeded must have obeyed the rules of include/uapi/
+ * snapvf.h (the vfio core applies the same arithmetic to the standard
+ * one): page size a power of two and at least the tracking page size,
+ * window aligned, not empty, not wrapping, bitmap large enough.
+ */
+static void check_report(struct fz_dev *d, const struct svf_dma_logging_report *rep,
+			 bool vendor, bool short_bitmap)
+{
+	uint64_t ps = rep->page_size, end;
+	const char *why = NULL;
+
+	if (!ps || (ps & (ps - 1)))
+		why = "page size not a power of two";
+	else if (d->log_pgsize && ps < d->log_pgsize)
+		why = "page size below the tracking page size";
+	else if (rep->iova % ps || rep->length % ps || !rep->length)
+		why = "window not aligned or empty";
+	else if (__builtin_add_overflow(rep->iova, rep->length - 1, &end))
+		why = "window wraps";
+	else if (short_bitmap)
+		why = "bitmap one u64 short of the window";
+	if (why)
+		fz_bug("%s DMA logging report accepted: %s (iova %#llx length %#llx page %#llx)",
+		       vendor ? "vendor" : "standard", why,
+		       (unsigned long long)rep->iova, (unsigned long long)rep->length,
+		       (unsigned long long)ps);
+}
+
 static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 {
 	struct vfio_device_feature_dma_logging_range rg[8];
@@ -371,8 +400,10 @@ static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 		c.page_size = fz_page_size(r);
 		c.num_ranges = fz_chance(r, 95) ? n : (uint32_t)fz_magic64(r);
 		c.ranges = fz_chance(r, 95) ? (uintptr_t)rg : fz_magic64(r);
-		svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_SET |
-				 VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &c, sizeof(c));
+		if (!svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_SET |
+				      VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+				      &c, sizeof(c)))
+			d->log_pgsize = c.page_size;	/* what the device tracks at */
 		break;
 	}
 	case 1:
@@ -383,7 +414,8 @@ static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 		uint64_t *bm, bits;
 		size_t maplen = 0, bytes;
 		void *base = NULL;
-		bool vendor = fz_chance(r, 50);
+		bool vendor = fz_chance(r, 50), short_bm;
+		int ret;
 
 		rep.page_size = fz_page_size(r);
 		rep.iova = fz_chance(r, 70) ? iova + fz_below(r, 8) * 0x100000 :
@@ -396,14 +428,17 @@ static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 		bytes = (bits + 63) / 64 * 8;
 		if (bytes > (1 << 20))
 			bytes = 8;
-		if (fz_chance(r, 15) && bytes > 8)
+		short_bm = fz_chance(r, 15) && bytes > 8;
+		if (short_bm)
 			bytes -= 8;	/* one u64 short: must fault, not overrun */
 		bm = guarded_bitmap(bytes ? bytes : 8, &base, &maplen);
 		rep.bitmap = fz_chance(r, 95) ? (uintptr_t)bm : fz_magic64(r);
-		svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_GET |
-				 (vendor ? SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT :
-				  VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT),
-				 &rep, sizeof(rep));
+		ret = svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_GET |
+				       (vendor ? SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT :
+					VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT),
+				       &rep, sizeof(rep));
+		if (!ret)
+			check_report(d, &rep, vendor, short_bm && rep.bitmap == (uintptr_t)bm);
 		if (bm)
 			munmap(base, maplen);
 		break;
