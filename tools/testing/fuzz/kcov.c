@@ -177,6 +177,31 @@ static uint64_t mod_text(const char *name)
 	return a;
 }
 
+/*
+ * KCOV reports PCs minus the kernel image's KASLR offset (canonicalize_ip()
+ * in kernel/kcov.c), module PCs included.  The offset is where _text is
+ * now minus where it was linked (__START_KERNEL: 0xffffffff81000000 on
+ * x86_64 with the default PHYSICAL_START).
+ */
+static uint64_t kaslr_offset(void)
+{
+	unsigned long long a;
+	char line[256], type, name[128];
+	uint64_t off = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 &&
+		    !strcmp(name, "_text")) {
+			off = a - 0xffffffff81000000ULL;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return off;
+}
+
 static int kmod_cmp(const void *a, const void *b)
 {
 	const struct kmod *x = a, *y = b;
@@ -188,7 +213,7 @@ void kcov_report(void)
 {
 	struct kmod *m = NULL;
 	char line[512];
-	uint64_t other = 0, i;
+	uint64_t other = 0, kaslr, i;
 	size_t n = 0, cap = 0, k;
 	FILE *f;
 
@@ -220,11 +245,12 @@ void kcov_report(void)
 	if (f)
 		fclose(f);
 	qsort(m, n, sizeof(*m), kmod_cmp);
+	kaslr = kaslr_offset();
 	for (i = 0; i < (1UL << SET_BITS); i++) {
-		uint64_t pc = pc_set[i];
+		uint64_t pc = pc_set[i] + kaslr;
 		size_t lo = 0, hi = n;
 
-		if (!pc)
+		if (!pc_set[i])
 			continue;
 		while (lo < hi) {	/* last module whose text starts <= pc */
 			size_t mid = (lo + hi) / 2;
