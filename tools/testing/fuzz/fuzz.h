@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * svf-fuzz: a fuzzer of every surface a hostile VMM reaches through VFIO
- * on snapvf's devices (see README in this directory's main.c header).
+ * on snapvf's devices (usage: the comment at the top of main.c).
  *
  * Structure
  * ---------
@@ -101,11 +101,10 @@ enum fz_dev_kind {
  * @irq_count: GET_IRQ_INFO count per index
  * @mig_flags: VFIO_DEVICE_FEATURE_MIGRATION flags, 0 if none
  * @mig_state: state the fuzzer believes the device is in
- * @data_fd: data_fds held (-1 = empty); @data_gen says which session
+ * @data_fd: data_fds held (-1 = empty), current or of ended sessions
  * @maps: live mmaps (address, length; NULL = empty)
  * @log_pgsize: page size the last successful DMA_LOGGING_START returned
  * @cfg_id: config space dword 0 (vendor/device) as first read, 0 if none
- * @lock: serialises the device's fd replacement (reopen) against the racer
  */
 struct fz_dev {
 	const char *name;
@@ -126,7 +125,6 @@ struct fz_dev {
 	size_t map_len[FZ_MAX_MAPS];
 	uint64_t log_pgsize;
 	uint32_t cfg_id;
-	pthread_mutex_t lock;
 };
 
 extern struct fz_dev fz_devs[FZ_MAX_DEVS];

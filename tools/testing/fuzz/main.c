@@ -623,7 +623,6 @@ int main(int argc, char **argv)
 
 		d->kind = strncmp(a, "vblk:", 5) ? FZ_DEV_GENERIC : FZ_DEV_VBLK;
 		d->name = d->kind == FZ_DEV_VBLK ? a + 5 : a;
-		pthread_mutex_init(&d->lock, NULL);
 		ret = dev_open(d);
 		if (ret) {
 			printf("not ok 1 - fuzz: cannot open %s: %s\n", a, strerror(-ret));
