@@ -25,7 +25,7 @@ dmesg -w > $log 2>/dev/null &
 kmsg_pid=$!
 dmesg -n 1
 "$SVF_TOP/tools/testing/fuzz/svf-fuzz" --seed "$seed" --ops "${ops:-100000}" \
-	--time "${secs:-240}" --op-timeout 60 "${devs[@]}" | sed -u '/^1\.\.2$/s//1..3/'
+	--time "${secs:-360}" --op-timeout 60 "${devs[@]}" | sed -u '/^1\.\.2$/s//1..3/'
 rc=${PIPESTATUS[0]}
 dmesg -n 4
 sleep 1
