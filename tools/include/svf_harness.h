@@ -8,8 +8,7 @@
  * work several times slower, so the limit scales with SVF_TIMEOUT_SCALE,
  * the factor the runner applies to every other limit of that lane; the
  * test programs of that lane are built with it (tools/testing/selftests/
- * lib.mk passes it, default 1).  Tests with an explicit TEST_F_TIMEOUT()
- * keep theirs.
+ * lib.mk passes it, default 1); so does an explicit TEST_F_TIMEOUT().
  */
 #ifndef _SVF_HARNESS_H
 #define _SVF_HARNESS_H
@@ -22,5 +21,9 @@
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT	(30 * (SVF_TIMEOUT_SCALE))
+
+#undef TEST_F_TIMEOUT
+#define TEST_F_TIMEOUT(fixture_name, test_name, timeout) \
+	__TEST_F_IMPL(fixture_name, test_name, -1, (timeout) * (SVF_TIMEOUT_SCALE))
 
 #endif /* _SVF_HARNESS_H */
