@@ -18,14 +18,15 @@ SVF_TIMEOUT_SCALE ?= 1
 CFLAGS += -DSVF_TIMEOUT_SCALE=$(SVF_TIMEOUT_SCALE)
 # A program built with another scale is rebuilt.
 SVF_SCALE_STAMP := $(SVF_TOP)/build/timeout-scale.$(SVF_TIMEOUT_SCALE)
-$(SVF_SCALE_STAMP):
-	@mkdir -p $(dir $@) && rm -f $(SVF_TOP)/build/timeout-scale.* && touch $@
 
 .PHONY: all clean
 all: $(TEST_GEN_PROGS)
 
 $(TEST_GEN_PROGS): %: %.c $(wildcard $(SVF_TOP)/tools/include/*.h) $(SVF_SCALE_STAMP)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+$(SVF_SCALE_STAMP):
+	@mkdir -p $(dir $@) && rm -f $(SVF_TOP)/build/timeout-scale.* && touch $@
 
 clean:
 	rm -f $(TEST_GEN_PROGS) $(EXTRA_CLEAN)
