@@ -352,10 +352,13 @@ static uint64_t fz_page_size(struct fz_rng *r)
 }
 
 /*
- * A report that succeeded must have obeyed the rules of include/uapi/
- * snapvf.h (the vfio core applies the same arithmetic to the standard
- * one): page size a power of two and at least the tracking page size,
- * window aligned, not empty, not wrapping, bitmap large enough.
+ * A report that succeeded must have obeyed its rules.  The vendor report
+ * (include/uapi/snapvf.h): page size a power of two and at least the
+ * tracking page size, window aligned, not empty, not wrapping, bitmap
+ * large enough.  The standard one is the vfio core's: a power-of-two page
+ * size of at least 4 KiB and a window that does not wrap; iova_bitmap
+ * takes any window and page size beyond that (a finer page than the
+ * tracker's over-reports, which the uAPI allows).
  */
 static void check_report(struct fz_dev *d, const struct svf_dma_logging_report *rep,
 			 bool vendor, bool short_bitmap)
@@ -363,9 +366,14 @@ static void check_report(struct fz_dev *d, const struct svf_dma_logging_report *
 	uint64_t ps = rep->page_size, end;
 	const char *why = NULL;
 
-	if (!ps || (ps & (ps - 1)))
+	if (!ps || (ps & (ps - 1))) {
 		why = "page size not a power of two";
-	else if (d->log_pgsize && ps < d->log_pgsize)
+	} else if (!vendor) {
+		if (ps < 4096)
+			why = "page size below 4 KiB";
+		else if (__builtin_add_overflow(rep->iova, rep->length, &end))
+			why = "window wraps";
+	} else if (d->log_pgsize && ps < d->log_pgsize)
 		why = "page size below the tracking page size";
 	else if (rep->iova % ps || rep->length % ps || !rep->length)
 		why = "window not aligned or empty";
