@@ -336,6 +336,40 @@ static SVF_UNUSED int lt_fd_precopy(int fd)
 	return ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &info) ? -errno : 0;
 }
 
+/*
+ * Open device @dev (a PCI address or an mdev UUID) and obtain a data_fd in
+ * @state (through STOP for RESUMING), with a partial item in its buffer:
+ * half a stream header read (@saving) or written.  PRE_COPY also asks for
+ * the precopy info once.  0 or -errno.
+ */
+static SVF_UNUSED int lt_hold(struct svf_vfio *v, const char *dev,
+			      uint32_t state, int saving, int *fd)
+{
+	ssize_t n;
+	int ret;
+
+	*fd = -1;
+	ret = svf_vfio_open(v, dev);
+	if (ret)
+		return ret;
+	if (state == VFIO_DEVICE_STATE_RESUMING) {
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+		if (ret)
+			return ret;
+	}
+	ret = svf_vfio_mig_set(v, state, fd);
+	if (ret)
+		return ret;
+	if (*fd < 0)
+		return -EBADF;
+	n = saving ? lt_fd_read(*fd, 16) : lt_fd_write(*fd, 16);
+	if (n != 16)
+		return n < 0 ? n : -EIO;
+	if (state == VFIO_DEVICE_STATE_PRE_COPY)
+		return lt_fd_precopy(*fd);
+	return 0;
+}
+
 /* ------------------------------------------------ simulator manager */
 
 /* Control directory of the first simulator manager (pci-testdev). */

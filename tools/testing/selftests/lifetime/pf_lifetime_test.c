@@ -80,35 +80,6 @@ static int pf_publish_and_bind(const char *bdf)
 	return ret ? ret : svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
 }
 
-/* Open the device, get a data_fd in @state with a partial item buffered. */
-static int pf_hold(struct svf_vfio *v, const char *bdf, uint32_t state,
-		   int saving, int *fd)
-{
-	ssize_t n;
-	int ret;
-
-	*fd = -1;
-	ret = svf_vfio_open(v, bdf);
-	if (ret)
-		return ret;
-	if (state == VFIO_DEVICE_STATE_RESUMING) {
-		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
-		if (ret)
-			return ret;
-	}
-	ret = svf_vfio_mig_set(v, state, fd);
-	if (ret)
-		return ret;
-	if (*fd < 0)
-		return -EBADF;
-	n = saving ? lt_fd_read(*fd, 16) : lt_fd_write(*fd, 16);
-	if (n != 16)
-		return n < 0 ? n : -EIO;
-	if (state == VFIO_DEVICE_STATE_PRE_COPY)
-		return lt_fd_precopy(*fd);
-	return 0;
-}
-
 FIXTURE_SETUP(pf)
 {
 	char fns[4][SVF_BDF_LEN];
@@ -121,7 +92,7 @@ FIXTURE_SETUP(pf)
 	svf_strlcpy(self->bdf, fns[0], sizeof(self->bdf));
 	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
 	lt_snapshot(&self->snap);
-	ASSERT_EQ(0, pf_hold(&self->v, self->bdf, variant->state,
+	ASSERT_EQ(0, lt_hold(&self->v, self->bdf, variant->state,
 			     variant->saving, &self->fd));
 	self->efd = svf_vfio_irq_eventfd(&self->v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, self->efd);
@@ -275,10 +246,10 @@ TEST_F_TIMEOUT(pf, reopen_new_session, LT_TIMEOUT)
 	ASSERT_EQ(0, svf_vfio_dma_log_start(&self->v, DIRTY_IOVA, 1 << 20, 4096));
 	pf_close_dev(self);
 	lt_expect_cut(_metadata, self->fd, variant->saving);
-	ASSERT_EQ(0, pf_hold(&self->v, self->bdf, variant->state,
+	ASSERT_EQ(0, lt_hold(&self->v, self->bdf, variant->state,
 			     variant->saving, &fd2));
 	lt_expect_cut(_metadata, self->fd, variant->saving);
-	/* The new session goes on where *_hold() left it. */
+	/* The new session goes on where lt_hold() left it. */
 	if (variant->saving) {
 		EXPECT_EQ(1, lt_fd_read(fd2, 1));
 	} else {

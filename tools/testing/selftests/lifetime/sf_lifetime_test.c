@@ -58,37 +58,6 @@ FIXTURE_VARIANT_ADD(sf, resuming) {
 	.saving = 0,
 };
 
-/*
- * Open the device and obtain a data_fd in @state, with a partial item in
- * its buffer (half a stream header read or written).
- */
-static int sf_hold(struct svf_vfio *v, uint32_t state, int saving, int *fd)
-{
-	ssize_t n;
-	int ret;
-
-	*fd = -1;
-	ret = svf_vfio_open(v, SF_UUID);
-	if (ret)
-		return ret;
-	if (state == VFIO_DEVICE_STATE_RESUMING) {
-		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
-		if (ret)
-			return ret;
-	}
-	ret = svf_vfio_mig_set(v, state, fd);
-	if (ret)
-		return ret;
-	if (*fd < 0)
-		return -EBADF;
-	n = saving ? lt_fd_read(*fd, 16) : lt_fd_write(*fd, 16);
-	if (n != 16)
-		return n < 0 ? n : -EIO;
-	if (state == VFIO_DEVICE_STATE_PRE_COPY)
-		return lt_fd_precopy(*fd);
-	return 0;
-}
-
 FIXTURE_SETUP(sf)
 {
 	memset(&self->v, 0, sizeof(self->v));
@@ -100,7 +69,7 @@ FIXTURE_SETUP(sf)
 	if (!svf_mdev_exists(SF_UUID))
 		ASSERT_EQ(0, svf_mdev_create(SF_DIR, SF_TYPE, SF_UUID));
 	lt_snapshot(&self->snap);
-	ASSERT_EQ(0, sf_hold(&self->v, variant->state, variant->saving,
+	ASSERT_EQ(0, lt_hold(&self->v, SF_UUID, variant->state, variant->saving,
 			     &self->fd));
 	self->efd = svf_vfio_irq_eventfd(&self->v, VFIO_PCI_REQ_IRQ_INDEX);
 	ASSERT_LE(0, self->efd);
@@ -240,9 +209,10 @@ TEST_F_TIMEOUT(sf, reopen_new_session, LT_TIMEOUT)
 	ASSERT_EQ(0, svf_vfio_dma_log_start(&self->v, DIRTY_IOVA, 1 << 20, 4096));
 	sf_close_dev(self);
 	lt_expect_cut(_metadata, self->fd, variant->saving);
-	ASSERT_EQ(0, sf_hold(&self->v, variant->state, variant->saving, &fd2));
+	ASSERT_EQ(0, lt_hold(&self->v, SF_UUID, variant->state,
+			     variant->saving, &fd2));
 	lt_expect_cut(_metadata, self->fd, variant->saving);
-	/* The new session goes on where *_hold() left it. */
+	/* The new session goes on where lt_hold() left it. */
 	if (variant->saving) {
 		EXPECT_EQ(1, lt_fd_read(fd2, 1));
 	} else {
