@@ -77,7 +77,7 @@ ifeq ($(KERNEL),debug)
 # the tree (sources mirrored, build outputs kept) against the debug kernel.
 # Guests are slower there (KASAN, lockdep under TCG): timeouts scale.
 DEBUG_TREE := $(BUILD)/kernel-debug/tree
-DEBUG_SCALE ?= 4
+DEBUG_SCALE ?= 8
 
 check lint: debug-kernel
 	@mkdir -p $(DEBUG_TREE)
