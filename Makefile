@@ -87,6 +87,7 @@ check lint: debug-kernel
 	$(MAKE) -C $(DEBUG_TREE) $@ KERNEL=target KVER="$$KVER" KDIR="$$KDIR" \
 		SVF_KIMAGE="$$SVF_KIMAGE" SVF_KMODS="$$SVF_KMODS" \
 		SVF_TIMEOUT_SCALE=$(DEBUG_SCALE) $(if $(GROUPS),GROUPS="$(GROUPS)")
+	$(if $(filter lint,$@),$(TOP)/scripts/debug-kernel-test.sh)
 else
 check: modules test-modules tools
 	$(TOP)/tools/testing/run-tests $(if $(GROUPS),$(GROUPS),--all)

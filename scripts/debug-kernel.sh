@@ -22,8 +22,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-frag=$top/scripts/debug-kernel.config
-tarball=/usr/src/linux-source-6.12.tar.xz
+# Overridable for scripts/debug-kernel-test.sh only (its bad-input cases).
+frag=${SVF_DEBUG_FRAGMENT:-$top/scripts/debug-kernel.config}
+tarball=${SVF_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 # Bump when the procedure below changes what gets built.
 recipe=1
 
