@@ -220,5 +220,7 @@ void kcov_begin(void);
 unsigned int kcov_end(void);		/* new unique PCs since begin */
 void kcov_report(void);
 uint64_t kcov_total(void);
+int kcov_save(const char *path);	/* the unique PCs, for --coverage */
+int kcov_load(const char *path);
 
 #endif /* _SVF_FUZZ_H */

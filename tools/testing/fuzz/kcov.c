@@ -154,6 +154,48 @@ uint64_t kcov_total(void)
 	return pc_count;
 }
 
+/*
+ * The unique PCs, one hexadecimal canonical PC per line, to @path: parallel
+ * workers (tools/testing/selftests/fuzz/run.sh) each save theirs and one
+ * "svf-fuzz --coverage FILE..." reports the union.  0 or -errno.
+ */
+int kcov_save(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	uint64_t i;
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	for (i = 0; pc_set && i < (1UL << SET_BITS); i++)
+		if (pc_set[i] && fprintf(f, "%llx\n", (unsigned long long)pc_set[i]) < 0)
+			ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* Add the PCs a kcov_save() wrote to @path to the set.  0 or -errno. */
+int kcov_load(const char *path)
+{
+	unsigned long long pc;
+	FILE *f;
+
+	if (!pc_set) {
+		pc_set = calloc(1UL << SET_BITS, sizeof(*pc_set));
+		if (!pc_set)
+			return -ENOMEM;
+	}
+	kcov_usable = true;
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%llx", &pc) == 1)
+		pc_add(pc);
+	fclose(f);
+	return 0;
+}
+
 struct kmod {
 	char name[64];
 	uint64_t text, size;

@@ -14,6 +14,13 @@
  *   --prog D:K:S,.. run exactly these operations (device index, kind name,
  *                   seed) and the final checks: a minimised finding
  *   --op-timeout S  watchdog per operation (default 20 s x SVF_TIMEOUT_SCALE)
+ *   --pcs-out FILE  with KCOV, save the unique PCs reached to FILE
+ *   --shared-ops FILE
+ *                   --ops is the budget of every process given FILE
+ *                   together (parallel workers; a counter in FILE)
+ *   --coverage FILE...
+ *                   no fuzzing: the per-module coverage of the union of
+ *                   the PCs saved by --pcs-out runs (parallel workers)
  *   -v              print every operation
  *
  * Output is TAP: "1..2", then whether any operation produced a result that
@@ -26,9 +33,11 @@
  * without it every program is fresh random.  A run is a function of its
  * seed and, with KCOV, of the coverage the kernel reports.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 
 #include "fuzz.h"
 
@@ -337,6 +346,42 @@ static unsigned int run_op(const struct fz_op *op)
 	return fresh;
 }
 
+/*
+ * The operation budget, optionally shared by parallel workers: a counter
+ * in a file every worker maps; each claims one operation before running
+ * it, so the faster worker takes a larger share and all stop together.
+ */
+static uint64_t *shared_ops;
+
+static int share_ops(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0600);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, sizeof(uint64_t))) {
+		fprintf(stderr, "svf-fuzz: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "svf-fuzz: mmap %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	shared_ops = p;
+	return 0;
+}
+
+/* May one more operation run?  Claims it from the shared budget. */
+static bool claim_op(uint64_t max_ops)
+{
+	if (!shared_ops)
+		return total_ops < max_ops;
+	if (__atomic_fetch_add(shared_ops, 1, __ATOMIC_RELAXED) < max_ops)
+		return true;
+	return false;
+}
+
 /* ------------------------------------------------------------- corpus */
 
 struct prog {
@@ -532,7 +577,8 @@ static int parse_prog(const char *s, struct prog *p)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: svf-fuzz [--seed N] [--ops N] [--time S] [--only K,..] [--prog D:K:S,..] [--op-timeout S] [-v] DEV|vblk:DEV...\n");
+	fprintf(stderr, "usage: svf-fuzz [--seed N] [--ops N] [--time S] [--only K,..] [--prog D:K:S,..] [--op-timeout S] [--pcs-out FILE] [--shared-ops FILE] [-v] DEV|vblk:DEV...\n"
+			"       svf-fuzz --coverage FILE...\n");
 	exit(2);
 }
 
@@ -546,12 +592,15 @@ int main(int argc, char **argv)
 		{ "prog", required_argument, NULL, 'p' },
 		{ "op-timeout", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "pcs-out", required_argument, NULL, 'P' },
+		{ "shared-ops", required_argument, NULL, 'S' },
+		{ "coverage", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t seed = 0, max_ops = 100000;
 	double max_time = 0, start, elapsed;
-	const char *only = NULL, *progarg = NULL, *scale;
-	bool have_seed = false;
+	const char *only = NULL, *progarg = NULL, *scale, *pcs_out = NULL;
+	bool have_seed = false, coverage = false;
 	struct fz_rng r;
 	struct prog p;
 	pthread_t wd;
@@ -583,9 +632,32 @@ int main(int argc, char **argv)
 		case 'v':
 			fz_verbose = 1;
 			break;
+		case 'P':
+			pcs_out = optarg;
+			break;
+		case 'S':
+			if (share_ops(optarg))
+				return 1;
+			break;
+		case 'C':
+			coverage = true;
+			break;
 		default:
 			usage();
 		}
+	}
+	if (coverage) {
+		if (optind == argc)
+			usage();
+		for (; optind < argc; optind++) {
+			c = kcov_load(argv[optind]);
+			if (c) {
+				fprintf(stderr, "svf-fuzz: %s: %s\n", argv[optind], strerror(-c));
+				return 1;
+			}
+		}
+		kcov_report();
+		return 0;
 	}
 	if (optind == argc || argc - optind > FZ_MAX_DEVS)
 		usage();
@@ -655,7 +727,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < p.n; i++)
 			run_op(&p.op[i]);
 	}
-	while (!progarg && total_ops < max_ops &&
+	while (!progarg && (shared_ops ? *(volatile uint64_t *)shared_ops < max_ops :
+					  total_ops < max_ops) &&
 	       (!max_time || svf_now() - start < max_time)) {
 		unsigned int fresh = 0;
 
@@ -667,7 +740,7 @@ int main(int argc, char **argv)
 			for (i = 0; i < p.n; i++)
 				gen_op(&r, &p.op[i]);
 		}
-		for (i = 0; i < p.n && total_ops < max_ops; i++)
+		for (i = 0; i < p.n && claim_op(max_ops); i++)
 			fresh += run_op(&p.op[i]);
 		if (fresh) {
 			if (ncorpus < CORPUS_MAX)
@@ -694,6 +767,11 @@ int main(int argc, char **argv)
 	if (kcov_on())
 		printf("# corpus: %u programs\n", ncorpus);
 	kcov_report();
+	if (pcs_out && kcov_on()) {
+		c = kcov_save(pcs_out);
+		if (c)
+			printf("# cannot save the PCs to %s: %s\n", pcs_out, strerror(-c));
+	}
 
 	if (fz_bugs)
 		printf("not ok 1 - fuzz: %d results that prove a bug (seed %llu)\n",
