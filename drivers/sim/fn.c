@@ -16,6 +16,8 @@
 #define SIM_IVSHMEM_VENDOR	PCI_VENDOR_ID_REDHAT_QUMRANET
 #define SIM_IVSHMEM_DEVICE	0x1110
 #define SIM_STATE_BAR		2
+#define SIM_REGS_BAR		0
+#define SIM_REGS_LEN		16	/* IntrMask, IntrStatus, IVPosition, Doorbell */
 
 /**
  * sim_fn_access_ok() - may the simulator touch the function's BAR now?
@@ -44,6 +46,8 @@ static void sim_fn_free(struct sim_fn *fn)
 	sim_save_free(fn);
 	sim_load_free(fn);
 	pci_iounmap(fn->pdev, fn->bar);
+	if (fn->regs_bar)
+		pci_iounmap(fn->pdev, fn->regs_bar);
 	pm_runtime_put(&fn->pdev->dev);
 	pci_dev_put(fn->pdev);
 	mutex_destroy(&fn->lock);
@@ -147,6 +151,10 @@ static struct sim_fn *sim_fn_alloc(struct sim_mgr *mgr, struct pci_dev *pdev)
 		ret = -ENOMEM;
 		goto err_pm;
 	}
+	/* The interrupt registers, reset with the function (sim_op_reset()). */
+	if ((pci_resource_flags(pdev, SIM_REGS_BAR) & IORESOURCE_MEM) &&
+	    pci_resource_len(pdev, SIM_REGS_BAR) >= SIM_REGS_LEN)
+		fn->regs_bar = pci_iomap(pdev, SIM_REGS_BAR, SIM_REGS_LEN);
 	fn->pdev = pci_dev_get(pdev);
 	return fn;
 

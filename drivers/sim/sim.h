@@ -61,6 +61,7 @@ struct sim_fn {
 	struct svf_aux_fn *afn;
 	void __iomem *bar;
 	u64 bar_len;
+	void __iomem *regs_bar;		/* ivshmem registers (BAR0), or NULL */
 	struct delayed_work surprise;
 
 	struct mutex lock;		/* everything below */

@@ -47,6 +47,21 @@ static void svf_pci_release_dev(struct vfio_device *vdev)
 	vfio_pci_core_release_dev(vdev);
 }
 
+/*
+ * Open: every user starts from the function's reset state.
+ *
+ * vfio_pci_core_enable() resets the function when it has a PCI-level
+ * reset (reset_works; the parent's part then follows from reset_done).
+ * Without one (the simulator's ivshmem functions) nothing on the PCI side
+ * would clear what the previous user left in the device, so the parent
+ * resets its device state here, after the enable turned memory decoding on
+ * (the previous user may have left it off, which the close path's reset
+ * cannot undo).  An error fails the open rather than hand the previous
+ * user's state to the next; a parent without a reset op keeps no state to
+ * reset.  What close_device resets is in svf_pci_close_device().
+ *
+ * Context: vfio core, dev_set->lock held; no migration lock held.
+ */
 static int svf_pci_open_device(struct vfio_device *vdev)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
@@ -57,10 +72,27 @@ static int svf_pci_open_device(struct vfio_device *vdev)
 	ret = vfio_pci_core_enable(&sdev->core);
 	if (ret)
 		return ret;
+	if (!sdev->core.reset_works) {
+		ret = svf_aux_fn_reset(sdev->fn);
+		if (ret && ret != -EOPNOTSUPP) {
+			pci_warn(sdev->core.pdev, "parent could not reset the function for a new user: %d\n",
+				 ret);
+			vfio_pci_core_disable(&sdev->core);
+			return ret;
+		}
+	}
 	vfio_pci_core_finish_enable(&sdev->core);
 	return 0;
 }
 
+/*
+ * Close: nothing of this user may stay behind.  The migration layer cuts
+ * off the data_fds, ends any session, leaves ERROR and resets the
+ * parent's device state (svf_pci_mig_close()); DMA logging stops.  Then
+ * vfio_pci_core tears down interrupts and eventfds (INTx/MSI/MSI-X, error
+ * and request), unmaps BARs, restores config space and resets the function
+ * if it can.  The next open resets the parent's side once more.
+ */
 static void svf_pci_close_device(struct vfio_device *vdev)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
