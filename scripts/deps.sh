@@ -3,7 +3,9 @@
 #
 # Install (or check for) everything the build, the tests and the demo need,
 # from Debian's own packages.  As root it runs apt-get; otherwise it prints
-# the exact command to run and fails.
+# the exact command to run and fails.  QEMU 10 comes from Debian's
+# bookworm-backports, downloaded and unpacked into a cache directory by
+# scripts/qemu10.sh (Debian's QEMU 7.2 stays the installed one).
 #
 #   deps.sh --install            install what is missing
 #   deps.sh --check-or-install   install what is missing if root, else explain
@@ -99,6 +101,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq || die "apt-get update failed"
 	DEBIAN_FRONTEND=noninteractive $cmd >"$build/apt.log" 2>&1 ||
 		{ tail -n 20 "$build/apt.log" >&2; die "apt-get install failed (log: $build/apt.log)"; }
+fi
+
+# QEMU 10, the VMM of the migration tests, from bookworm-backports: both
+# QEMUs are the package qemu-system-x86, so Debian's 7.2 stays installed
+# (it boots the test guests) and 10 is unpacked into the cache outside the
+# clone, never installed; scripts/qemu10.sh says how and why.
+if [ "$mode" = --install ] || ! "$top/scripts/qemu10.sh" path >/dev/null 2>&1; then
+	[ "$(id -u)" = 0 ] ||
+		die "QEMU 10 (bookworm-backports) is not in the cache; run as root: make deps"
+	"$top/scripts/qemu10.sh" install || exit 1
 fi
 
 # Tools from the kernel source package, extracted once.
