@@ -370,7 +370,7 @@ install) install 0 ;;
 update) install 1 ;;
 path)
 	d=$(find_cached) ||
-		die "QEMU $min_major (bookworm-backports) is not in the cache ($(read_roots | tr '\n' ' ')): run 'make deps' as root"
+		die "QEMU $min_major (bookworm-backports) is not in the cache ($(read_roots | paste -sd ' ')): run 'make deps' as root"
 	echo "$d/bin/qemu-system-x86_64" ;;
 version)
 	d=$(find_cached) || die "QEMU $min_major is not in the cache: run 'make deps' as root"

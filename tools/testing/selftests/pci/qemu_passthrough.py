@@ -8,6 +8,11 @@ that the device realized: IDs, class, BARs (regions) and interrupt pin
 (config space), the same as stock vfio-pci shows for function C of the same
 kind.  Then checks that QEMU quits cleanly and the function is reusable.
 Prints TAP.
+
+The VMM is Debian's QEMU 7.2 (/usr/bin/qemu-system-x86_64, v1 migration
+only).  qemu10_passthrough.py runs the same checks with QEMU 10 from
+bookworm-backports (scripts/qemu10.sh) and adds what QEMU 10 says about
+the device's migration.
 """
 import json
 import os
@@ -62,16 +67,30 @@ def bind(bdf, drv):
     return driver(bdf) == drv
 
 
-def run_qemu(bdf):
-    """Realize vfio-pci for bdf in a paused QEMU; return (rc, device, info, err)."""
+# What QEMU 10 is asked besides query-pci and info pci (qemu10_passthrough.py).
+MIGRATION_QUERIES = [
+    {"execute": "query-version"},
+    {"execute": "query-migrate-capabilities"},
+    {"execute": "query-migrate"},
+    {"execute": "qom-get", "arguments": {"path": "/machine/peripheral/hostdev0",
+                                         "property": "enable-migration"}},
+]
+
+
+def run_qemu(bdf, qemu_bin="qemu-system-x86_64", extra=()):
+    """Realize vfio-pci for bdf in a paused QEMU; return (rc, device, info, err).
+
+    With extra (QMP commands), returns a fifth value: their replies in order.
+    """
     cmds = [
         {"execute": "qmp_capabilities"},
         {"execute": "query-pci"},
         {"execute": "human-monitor-command",
          "arguments": {"command-line": "info pci"}},
+        *extra,
         {"execute": "quit"},
     ]
-    qemu = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+    qemu = [qemu_bin, "-machine", "q35", "-accel", "tcg",
             "-m", "128", "-nodefaults", "-no-user-config", "-S",
             "-display", "none", "-serial", "none", "-monitor", "none",
             "-device", f"vfio-pci,host={bdf},id=hostdev0", "-qmp", "stdio"]
@@ -84,16 +103,19 @@ def run_qemu(bdf):
             replies.append(json.loads(line))
         except ValueError:
             pass
+    # Replies in command order (events have no "return" or "error").
+    replies = [r for r in replies if "return" in r or "error" in r]
     dev, info = None, ""
-    for r in replies:
-        ret = r.get("return")
-        if isinstance(ret, list):
-            for bus in ret:
-                for d in bus.get("devices", []):
-                    if d.get("qdev_id") == "hostdev0":
-                        dev = d
-        elif isinstance(ret, str):
-            info = ret
+    if len(replies) > 2:
+        for bus in replies[1].get("return") or []:
+            for d in bus.get("devices", []):
+                if d.get("qdev_id") == "hostdev0":
+                    dev = d
+        info = replies[2].get("return") or ""
+    if extra:
+        answers = replies[3:3 + len(extra)]
+        answers += [{}] * (len(extra) - len(answers))
+        return p.returncode, dev, info, p.stderr, answers
     return p.returncode, dev, info, p.stderr
 
 
@@ -112,9 +134,44 @@ def summary(dev):
     }
 
 
-def main():
+def qemu10_binary():
+    """The QEMU 10 wrapper from scripts/qemu10.sh, or (None, why)."""
+    r = subprocess.run([f"{TOP}/scripts/qemu10.sh", "path"],
+                       capture_output=True, text=True, check=False)
+    if r.returncode:
+        return None, r.stderr.strip() or \
+            "scripts/qemu10.sh path failed: run 'make deps' as root"
+    return r.stdout.strip(), ""
+
+
+def migration_view(answers, err):
+    """QEMU 10's view of migration: (version, enable-migration, blockers, diag)."""
+    ver, caps, mig, prop = (a.get("return") for a in answers)
+    version = ver.get("qemu", {}) if isinstance(ver, dict) else {}
+    blockers = (mig or {}).get("blocked-reasons", []) if isinstance(mig, dict) else None
+    on = [c["capability"] for c in caps or [] if c.get("state")]
+    diag = (f"QEMU {version.get('major')}.{version.get('minor')}.{version.get('micro')} "
+            f"({ver.get('package', '') if isinstance(ver, dict) else ''})\n"
+            f"enable-migration={prop}\n"
+            f"query-migrate-capabilities: {len(caps or [])} capabilities, "
+            f"enabled: {', '.join(on) or 'none'}\n"
+            f"query-migrate: {json.dumps(mig)}\n"
+            f"blocked-reasons: {json.dumps(blockers)}\n"
+            f"stderr: {err.strip()[-1500:] or '(nothing)'}")
+    return version, prop, blockers, diag
+
+
+def main(qemu10=False):
+    """Run the checks with QEMU 7.2, or with QEMU 10 and its migration view."""
     print("TAP version 13")
-    print("1..7")
+    qemu_bin, extra = "qemu-system-x86_64", ()
+    if qemu10:
+        qemu_bin, why = qemu10_binary()
+        if not qemu_bin:
+            print(f"Bail out! QEMU 10 missing: {why}")
+            return 1
+        extra = MIGRATION_QUERIES
+    print("1..10" if qemu10 else "1..7")
     for m in ("snapvf_sim", "snapvf_pci"):
         r = sh(f"svf_modload {m}")
         if r.returncode:
@@ -135,10 +192,15 @@ def main():
     tap(bind(a, "snapvf_pci") and bind(c, "vfio-pci"),
         f"{a} on snapvf_pci, {c} on stock vfio-pci")
 
-    rc, dev, info, err = run_qemu(a)
+    rc, dev, info, err, *ans = run_qemu(a, qemu_bin, extra)
     tap(rc == 0 and dev is not None,
         "QEMU realized -device vfio-pci on the snapvf_pci function",
-        f"rc={rc}\n{err[-2000:]}")
+        f"{qemu_bin}\nrc={rc}\n{err[-2000:]}")
+    if qemu10:
+        version, prop, blockers, diag = migration_view(ans[0], err)
+        tap(version.get("major") == 10,
+            f"the VMM is QEMU 10 ({version.get('major')}.{version.get('minor')}."
+            f"{version.get('micro')})", diag.splitlines()[0])
     s_ours = summary(dev)
     tap(bool(s_ours) and s_ours["vendor"] == 0x1af4 and
         s_ours["device"] == 0x1110 and s_ours["class"] == 0x0500,
@@ -152,11 +214,24 @@ def main():
         "BAR2: 64 bit prefetchable memory" in info,
         "HMP info pci lists the device with its BARs", info[:600])
 
-    rc2, dev2, _, err2 = run_qemu(c)
+    if qemu10:
+        # The function offers v2 migration and DMA logging (device dirty
+        # tracking): with enable-migration=auto QEMU 10 must not block it.
+        tap(prop == "auto" and blockers == [],
+            "QEMU 10 sees the snapvf_pci function as migratable "
+            "(enable-migration=auto, no migration blocker)", diag)
+
+    rc2, dev2, _, err2, *ans2 = run_qemu(c, qemu_bin, extra)
     s_stock = summary(dev2)
     tap(rc2 == 0 and s_stock is not None and s_ours == s_stock,
         "same view as stock vfio-pci (IDs, class, BARs, interrupt pin)",
         f"ours={json.dumps(s_ours)}\nstock={json.dumps(s_stock)}\n{err2[-500:]}")
+    if qemu10:
+        # Control: stock vfio-pci has no migration for this function, so
+        # the query above can tell the two apart.
+        _, _, blockers2, diag2 = migration_view(ans2[0], err2)
+        tap(bool(blockers2),
+            "control: QEMU 10 blocks migration of the stock vfio-pci function", diag2)
 
     r = subprocess.run([f"{TOP}/tools/vmm/svf-vmm", "cfg-read", a, "0", "4"],
                        capture_output=True, text=True, check=False)

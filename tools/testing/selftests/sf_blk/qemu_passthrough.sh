@@ -3,21 +3,39 @@
 # A standard VMM's passthrough device model realizes an instance:
 # qemu-system-x86_64 (TCG, -S) inside the guest with
 # -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/<uuid>, checked over QMP.
+#
+# qemu_passthrough.sh          Debian's QEMU 7.2 (/usr/bin/qemu-system-x86_64)
+# qemu_passthrough.sh qemu10   QEMU 10 from bookworm-backports (scripts/qemu10.sh),
+#                              plus its version and its view of the
+#                              instance's migration (query-migrate-capabilities,
+#                              query-migrate's blocked-reasons, enable-migration)
 . "$SVF_TOP/tools/vm/guest-lib.sh"
 . ./sf_lib.sh
-sf_plan 3
-u=$(sf_uuid 0x60000000 1)
+qemu10=0
+[ "${1:-}" = qemu10 ] && qemu10=1
+if [ $qemu10 = 1 ]; then
+	sf_plan 5
+	if ! qemu=$("$SVF_TOP/scripts/qemu10.sh" path 2>&1); then
+		echo "Bail out! QEMU 10 missing: $qemu"
+		exit 1
+	fi
+	u=$(sf_uuid 0x60000000 2)
+else
+	sf_plan 3
+	qemu="qemu-system-x86_64"
+	u=$(sf_uuid 0x60000000 1)
+fi
 sf_check "instance created" sf_create 0 $SF_T1 "$u"
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	sf_fail "qemu-system-x86_64 not installed (Debian package qemu-system-x86)"
+if ! command -v "$qemu" >/dev/null; then
+	sf_fail "$qemu not installed (Debian package qemu-system-x86)"
 	sf_fail "skipped"
 	sf_done
 fi
 sock=/tmp/sf-qmp.sock
-out=$(python3 - "$u" "$sock" <<'PY'
+out=$(python3 - "$u" "$sock" "$qemu" "$qemu10" <<'PY'
 import json, os, socket, subprocess, sys, time
-uuid, sock = sys.argv[1], sys.argv[2]
-q = subprocess.Popen(["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+uuid, sock, qemu, qemu10 = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+q = subprocess.Popen([qemu, "-machine", "q35", "-accel", "tcg",
     "-m", "128", "-S", "-nographic", "-nodefaults", "-display", "none",
     "-qmp", "unix:%s,server=on,wait=off" % sock,
     "-device", "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,id=sf0" % uuid],
@@ -49,12 +67,38 @@ if found:
                                              d["class_info"]["class"]))
 else:
     print("not found in query-pci")
-cmd("quit"); q.wait(10)
+if qemu10:
+    ver = cmd("query-version").get("return", {})
+    caps = cmd("query-migrate-capabilities").get("return", [])
+    mig = cmd("query-migrate").get("return")
+    prop = cmd("qom-get", path="/machine/peripheral/sf0",
+               property="enable-migration").get("return")
+    v = ver.get("qemu", {})
+    print("version %s.%s.%s (%s)" % (v.get("major"), v.get("minor"), v.get("micro"),
+                                     ver.get("package")))
+    print("enable-migration %s" % prop)
+    print("query-migrate-capabilities: %d capabilities, enabled: %s" %
+          (len(caps), ", ".join(c["capability"] for c in caps if c.get("state")) or "none"))
+    print("query-migrate %s" % json.dumps(mig))
+    print("blocked-reasons %s" % json.dumps((mig or {}).get("blocked-reasons", [])))
+cmd("quit")
+rest = q.stdout.read().decode(errors="replace").strip()
+q.wait(10)
+print("qemu output: %s" % (rest or "(nothing)"))
 sys.exit(0 if found else 1)
 PY
 )
 rc=$?
-echo "# $out"
-sf_check "qemu realized vfio-pci on the instance ($out)" test $rc -eq 0 -a -n "$(grep '1af4:1042' <<<"$out")"
+echo "$out" | sed 's/^/# /'
+sf_check "qemu realized vfio-pci on the instance ($(head -n 1 <<<"$out"))" \
+	test $rc -eq 0 -a -n "$(grep '1af4:1042' <<<"$out")"
+if [ $qemu10 = 1 ]; then
+	sf_check "the VMM is QEMU 10 ($(sed -n 's/^version //p' <<<"$out"))" \
+		grep -q '^version 10\.' <<<"$out"
+	# The instance offers v2 migration and DMA logging (device dirty
+	# tracking): with enable-migration=auto QEMU 10 must not block it.
+	sf_check "QEMU 10 sees the instance as migratable (enable-migration=auto, no migration blocker)" \
+		eval 'grep -qx "enable-migration auto" <<<"$out" && grep -qx "blocked-reasons \[\]" <<<"$out"'
+fi
 sf_check "instance removed after qemu quit" sf_remove "$u"
 sf_done
