@@ -13,6 +13,7 @@
  * a plain vfio-pci device.  Stock vfio-pci can still be bound to the same
  * functions instead (driver_override=vfio-pci).
  */
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
@@ -30,6 +31,7 @@ static bool svf_pci_gone(struct vfio_device *vdev)
 
 static int svf_pci_init_dev(struct vfio_device *vdev)
 {
+	init_rwsem(&svf_pci_from_vdev(vdev)->bar_fault_lock);
 	return vfio_pci_core_init_dev(vdev);
 }
 
@@ -173,11 +175,107 @@ static ssize_t svf_pci_write(struct vfio_device *vdev, const char __user *buf,
 	return vfio_pci_core_write(vdev, buf, count, ppos);
 }
 
+/*
+ * BAR mappings after withdrawal
+ * =============================
+ *
+ * vfio_pci_core maps a BAR lazily: its fault handler inserts the PFNs, and
+ * it zaps them whenever memory decoding goes away (command register,
+ * reset, low power), after which a fault gets SIGBUS.  A withdrawal by the
+ * parent is no such event, and a mapping keeps the device file - so the
+ * device - open after the VMM closed its device fd.  Without more, a
+ * mapping made before the withdrawal would keep reaching the function's
+ * BARs for as long as the VMM keeps it, while the parent already treats
+ * the function as gone (firmware reset, re-assignment, its state handed to
+ * someone else).
+ *
+ * So a withdrawal ends BAR access the way vfio_pci_core ends it when
+ * decoding is off: svf_pci_mmap() wraps vfio_pci_core's vm_operations so
+ * that a fault on a withdrawn device gets SIGBUS, and
+ * svf_pci_zap_withdrawn() removes every PFN inserted before.  From then on
+ * every access through an old mapping raises SIGBUS; nothing is ever
+ * mapped again for that svf_pci_dev (a function published again is bound
+ * to a new one once the mapping is gone).
+ *
+ * Locking: a fault holds @bar_fault_lock for read across the @withdrawn
+ * check and vfio_pci_core's fault (which takes memory_lock for read
+ * inside).  The withdrawal sets @withdrawn first, then takes and drops the
+ * lock for write, so a fault that saw the old value has inserted its PFN
+ * before the zap removes it.  Order: mmap_lock -> bar_fault_lock ->
+ * memory_lock; the writer holds only svf_pci_lock, which no fault takes.
+ */
+static vm_fault_t svf_pci_bar_huge_fault(struct vm_fault *vmf,
+					 unsigned int order)
+{
+	struct vfio_pci_core_device *core = vmf->vma->vm_private_data;
+	struct svf_pci_dev *sdev = container_of(core, struct svf_pci_dev, core);
+	const struct vm_operations_struct *ops = READ_ONCE(sdev->core_vm_ops);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	down_read(&sdev->bar_fault_lock);
+	if (READ_ONCE(sdev->withdrawn))
+		goto out;
+	if (!order)
+		ret = ops->fault(vmf);
+	else if (ops->huge_fault)
+		ret = ops->huge_fault(vmf, order);
+	else
+		ret = VM_FAULT_FALLBACK;
+out:
+	up_read(&sdev->bar_fault_lock);
+	return ret;
+}
+
+static vm_fault_t svf_pci_bar_fault(struct vm_fault *vmf)
+{
+	return svf_pci_bar_huge_fault(vmf, 0);
+}
+
+static const struct vm_operations_struct svf_pci_bar_vm_ops = {
+	.fault = svf_pci_bar_fault,
+	.huge_fault = svf_pci_bar_huge_fault,
+};
+
 static int svf_pci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
+	struct svf_pci_dev *sdev = svf_pci_from_vdev(vdev);
+	unsigned int index = vma->vm_pgoff >>
+			     (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT);
+	int ret;
+
 	if (svf_pci_gone(vdev))
 		return -ENODEV;
-	return vfio_pci_core_mmap(vdev, vma);
+	ret = vfio_pci_core_mmap(vdev, vma);
+	if (ret || index >= VFIO_PCI_ROM_REGION_INDEX)
+		return ret;
+	/* A BAR: vfio_pci_core's fault handler behind the withdrawal check. */
+	if (WARN_ON_ONCE(!vma->vm_ops || !vma->vm_ops->fault ||
+			 vma->vm_private_data != &sdev->core))
+		return -EINVAL;
+	WRITE_ONCE(sdev->core_vm_ops, vma->vm_ops);
+	vma->vm_ops = &svf_pci_bar_vm_ops;
+	return 0;
+}
+
+/**
+ * svf_pci_zap_withdrawn() - end BAR access through existing mappings
+ * @sdev: a device whose @withdrawn is already set
+ *
+ * See "BAR mappings after withdrawal" above.
+ *
+ * Context: process context; sleeps.  The caller may hold svf_pci_lock.
+ */
+void svf_pci_zap_withdrawn(struct svf_pci_dev *sdev)
+{
+	struct vfio_device *vdev = &sdev->core.vdev;
+	loff_t start = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	loff_t end = VFIO_PCI_INDEX_TO_OFFSET(VFIO_PCI_ROM_REGION_INDEX);
+
+	/* Wait out faults that read @withdrawn before it was set. */
+	down_write(&sdev->bar_fault_lock);
+	up_write(&sdev->bar_fault_lock);
+	/* vdev->inode is the address_space of every mapping of the device. */
+	unmap_mapping_range(vdev->inode->i_mapping, start, end - start, true);
 }
 
 /*

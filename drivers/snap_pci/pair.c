@@ -17,7 +17,8 @@
  * Withdrawal (the parent calls svf_aux_fn_withdraw(): hot-unplug, firmware
  * reset, rmmod of the parent or of snapvf_pci): the auxiliary remove()
  * below runs after the parent's ops are already dead.  It marks the PCI
- * side withdrawn (every call on its fd fails with -ENODEV), moves
+ * side withdrawn (every call on its fd fails with -ENODEV, every access
+ * through a BAR mapping made before raises SIGBUS), moves
  * migration to ERROR and fences the hooks (svf_mig_withdraw()), relays the
  * VFIO request IRQ to the VMM and queues the unbind of the PCI function.
  * The unbind waits in a work item until the VMM has closed the device
@@ -241,6 +242,8 @@ static void svf_pci_withdraw(struct svf_pci_dev *sdev)
 	lockdep_assert_held(&svf_pci_lock);
 	WRITE_ONCE(sdev->withdrawn, true);
 	sdev->link = NULL;
+	/* BAR mappings made before fault with SIGBUS from now on. */
+	svf_pci_zap_withdrawn(sdev);
 	/* ERROR state, data_fds fail, no hook runs after this returns. */
 	if (sdev->migratable)
 		svf_mig_withdraw(&sdev->mig);

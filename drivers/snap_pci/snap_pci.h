@@ -6,6 +6,8 @@
 #ifndef _SNAPVF_SNAP_PCI_H
 #define _SNAPVF_SNAP_PCI_H
 
+#include <linux/mm.h>
+#include <linux/rwsem.h>
 #include <linux/vfio_pci_core.h>
 #include <snapvf/aux.h>
 #include <snapvf/mig.h>
@@ -31,6 +33,13 @@ struct svf_pci_link;
  * @logging: DMA logging was started at the parent and not stopped yet;
  *	touched only from the log ops and close_device, which the vfio core
  *	never runs concurrently (log ops need an open device fd)
+ * @bar_fault_lock: orders BAR faults against withdrawal (main.c, "BAR
+ *	mappings after withdrawal"): read side across the @withdrawn check
+ *	and vfio_pci_core's fault, write side taken once by the withdrawal
+ *	before it zaps the mappings
+ * @core_vm_ops: vfio_pci_core's vm_operations of a BAR mapping, which
+ *	svf_pci_mmap() wraps; set by the first BAR mmap (always the same
+ *	value), read by the wrappers of the mappings made since
  *
  * Lifetime: allocated by vfio_alloc_device() in probe, freed by the last
  * vfio_put_device() in remove, once the VMM closed every device fd (a
@@ -49,6 +58,8 @@ struct svf_pci_dev {
 	bool final_started;
 	bool loading;
 	bool logging;
+	struct rw_semaphore bar_fault_lock;
+	const struct vm_operations_struct *core_vm_ops;
 };
 
 static inline struct svf_pci_dev *svf_pci_from_vdev(struct vfio_device *vdev)
@@ -64,6 +75,9 @@ void svf_pci_pair_release(struct svf_pci_dev *sdev);
 int svf_pci_pair_init(void);
 void svf_pci_pair_exit(void);
 void svf_pci_pair_drain(void);
+
+/* main.c */
+void svf_pci_zap_withdrawn(struct svf_pci_dev *sdev);
 
 /* mig.c: migration hooks backed by the parent's ops */
 int svf_pci_mig_init(struct svf_pci_dev *sdev);
