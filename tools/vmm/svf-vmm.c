@@ -8,6 +8,11 @@
  * with PRE_COPY rounds first), resume from a file or pipe, or migrate
  * directly from one function to another.  Prints key=value lines so that
  * scripts can parse them.
+ *
+ * Every open of a SNAP PF finds it reset (nothing of one user reaches
+ * the next), so state written in one run is gone in the next: --fill puts
+ * state in before the command, --hash and --exec look at it afterwards,
+ * all while the device is still open.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,21 +31,29 @@ static struct {
 	int use_mmap;		/* --mmap: BAR access through mmap, not pread */
 	int timeout;		/* --timeout: seconds for watch-req */
 	uint64_t seed;		/* --seed: pattern seed for fill */
+	int fill_bar;		/* --fill BAR: fill it before the command */
+	int hash_bar;		/* --hash BAR: hash it after the command */
+	const char *exec;	/* --exec CMD: run it after the command */
+	int stream_stdout;	/* save to "-": stdout carries the stream */
 } opt = { .verify_bar = -1, .touch_bar = -1, .chunk = 1 << 20,
-	  .timeout = 30, .seed = 1 };
+	  .timeout = 30, .seed = 1, .fill_bar = -1, .hash_bar = -1 };
 
 static void usage(FILE *f)
 {
 	fputs(
 "usage: svf-vmm [options] COMMAND DEV [ARGS]\n"
 "  DEV is a PCI address (0000:00:03.0), an mdev uuid or a sysfs path.\n"
+"  Every open of a SNAP PF finds it reset: what one run writes there is\n"
+"  gone in the next.  Use --fill, --hash and --exec to act on it in one run.\n"
 "commands:\n"
 "  info DEV                     device, regions, IRQs, migration flags/state\n"
 "  cfg-read DEV OFF [LEN]       read config space (trapped), hex dump\n"
 "  bar-read DEV BAR OFF LEN     read a BAR (pread, or --mmap), hex dump\n"
-"  bar-write DEV BAR OFF HEX    write bytes given as hex (e.g. deadbeef)\n"
+"  bar-write DEV BAR OFF HEX    write bytes given as hex (e.g. deadbeef,\n"
+"                               trapped), read them back (pread, or --mmap)\n"
 "  fill DEV BAR                 fill a BAR with a pattern from --seed\n"
 "  hash DEV BAR                 print an FNV-1a hash of a BAR's contents\n"
+"                               and how many of its bytes are not zero\n"
 "  save DEV FILE|-              RUNNING -> [PRE_COPY rounds] -> STOP_COPY ->\n"
 "                               STOP, state written to FILE or stdout\n"
 "  load DEV FILE|-              RESUMING <- FILE or stdin, -> STOP -> RUNNING\n"
@@ -56,7 +69,13 @@ static void usage(FILE *f)
 "  --verify BAR    migrate: compare SRC and DST BAR byte for byte\n"
 "  --chunk SIZE    data_fd read size (default 1M)\n"
 "  --mmap          access BARs through mmap instead of pread/pwrite\n"
-"  --seed N        pattern seed for fill/--touch (default 1)\n"
+"  --seed N        pattern seed for fill/--fill/--touch (default 1)\n"
+"  --fill BAR      fill DEV's BAR with the --seed pattern right after\n"
+"                  opening it, before COMMAND (save, migrate, hash...)\n"
+"  --hash BAR      after COMMAND, hash DEV's BAR (migrate: SRC's and DST's)\n"
+"  --exec CMD      after COMMAND, run CMD with sh -c while the device(s)\n"
+"                  are still open (stdout: stderr if it carries a stream);\n"
+"                  svf-vmm fails if CMD does\n"
 "  --timeout S     watch-req timeout in seconds (default 30)\n"
 "  -h, --help      this text\n", f);
 }
@@ -120,29 +139,38 @@ static void pattern(void *p, size_t len, uint64_t seed)
 	}
 }
 
-/* Read (or write) a whole BAR through mmap or pread/pwrite. */
-static int bar_io(struct svf_vfio *v, int bar, void *buf, size_t len,
-		  int write)
+/* Read (or write) part of a BAR through mmap or pread/pwrite. */
+static int bar_range(struct svf_vfio *v, int bar, uint64_t off, void *buf,
+		     size_t len, int write)
 {
 	size_t size;
-	void *m;
+	uint8_t *m;
 	ssize_t n;
 
 	if (opt.use_mmap) {
 		m = svf_vfio_mmap(v, bar, &size);
 		if (!m)
 			return svf_err();
-		if (len > size)
-			len = size;
+		if (off > size || len > size - off) {
+			munmap(m, size);
+			return -EINVAL;
+		}
 		if (write)
-			memcpy(m, buf, len);
+			memcpy(m + off, buf, len);
 		else
-			memcpy(buf, m, len);
+			memcpy(buf, m + off, len);
 		munmap(m, size);
 		return 0;
 	}
-	n = svf_vfio_rw(v, bar, 0, buf, len, write);
+	n = svf_vfio_rw(v, bar, off, buf, len, write);
 	return n < 0 ? (int)n : 0;
+}
+
+/* Read (or write) a whole BAR through mmap or pread/pwrite. */
+static int bar_io(struct svf_vfio *v, int bar, void *buf, size_t len,
+		  int write)
+{
+	return bar_range(v, bar, 0, buf, len, write);
 }
 
 static int bar_size(struct svf_vfio *v, int bar, size_t *size)
@@ -233,48 +261,71 @@ static int cmd_bar_read(struct svf_vfio *v, int argc, char **argv)
 		return fail("bar", ret);
 	if (off > size || len > size - off)
 		return fail("range", -EINVAL);
-	buf = malloc(size);
+	buf = malloc(len ? len : 1);
 	if (!buf)
 		return fail("malloc", -ENOMEM);
-	if (opt.use_mmap)
-		ret = bar_io(v, bar, buf, size, 0);
-	else
-		ret = svf_vfio_read(v, bar, off, buf + off, len) < 0 ? -EIO : 0;
+	ret = bar_range(v, bar, off, buf, len, 0);
 	if (!ret)
-		hexdump(buf + off, len, off);
+		hexdump(buf, len, off);
 	free(buf);
 	return ret ? fail("bar read", ret) : 0;
 }
 
+/*
+ * Write bytes (trapped), then read them back in the same open (pread, or
+ * --mmap): the next open of a SNAP function finds it reset, so a second
+ * run could not read them.
+ */
 static int cmd_bar_write(struct svf_vfio *v, int argc, char **argv)
 {
-	uint8_t buf[256];
+	uint8_t buf[256], back[256];
+	uint64_t off;
 	size_t len, i;
 	ssize_t n;
+	int bar, ret;
 
 	if (argc < 3 || strlen(argv[2]) % 2 || strlen(argv[2]) / 2 > sizeof(buf))
 		return fail("bar-write needs BAR OFF HEXBYTES", -EINVAL);
+	bar = atoi(argv[0]);
+	off = strtoull(argv[1], NULL, 0);
 	len = strlen(argv[2]) / 2;
 	for (i = 0; i < len; i++)
 		sscanf(argv[2] + 2 * i, "%2hhx", &buf[i]);
-	n = svf_vfio_write(v, atoi(argv[0]), strtoull(argv[1], NULL, 0), buf,
-			   len);
+	n = svf_vfio_write(v, bar, off, buf, len);
 	if (n < 0)
 		return fail("bar write", n);
 	printf("written=%zd\n", n);
+	ret = bar_range(v, bar, off, back, len, 0);
+	if (ret)
+		return fail("bar read back", ret);
+	printf("readback=");
+	for (i = 0; i < len; i++)
+		printf("%02x", back[i]);
+	printf("\n");
 	return 0;
 }
 
-/* fill or hash a whole BAR */
-static int cmd_fill_hash(struct svf_vfio *v, int argc, char **argv, int fill)
+static size_t nonzero_bytes(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	size_t n = 0;
+
+	while (len--)
+		n += !!*b++;
+	return n;
+}
+
+/*
+ * Fill a whole BAR with the --seed pattern, or hash it.  Prints
+ * "[PREFIX]bar=N size=S hash=H" (hash: and nonzero_bytes=K) to @f.
+ */
+static int fill_hash(struct svf_vfio *v, int bar, int fill, FILE *f,
+		     const char *prefix)
 {
 	size_t size;
 	void *buf;
-	int bar, ret;
+	int ret;
 
-	if (argc < 1)
-		return fail("needs BAR", -EINVAL);
-	bar = atoi(argv[0]);
 	ret = bar_size(v, bar, &size);
 	if (ret)
 		return fail("bar", ret);
@@ -284,11 +335,23 @@ static int cmd_fill_hash(struct svf_vfio *v, int argc, char **argv, int fill)
 	if (fill)
 		pattern(buf, size, opt.seed);
 	ret = bar_io(v, bar, buf, size, fill);
-	if (!ret)
-		printf("bar=%d size=%zu hash=%016" PRIx64 "\n", bar, size,
-		       fnv1a(buf, size));
+	if (!ret && fill)
+		fprintf(f, "%sbar=%d size=%zu hash=%016" PRIx64 "\n", prefix,
+			bar, size, fnv1a(buf, size));
+	else if (!ret)
+		fprintf(f, "%sbar=%d size=%zu hash=%016" PRIx64
+			" nonzero_bytes=%zu\n", prefix, bar, size,
+			fnv1a(buf, size), nonzero_bytes(buf, size));
 	free(buf);
 	return ret ? fail("bar io", ret) : 0;
+}
+
+/* the fill and hash commands */
+static int cmd_fill_hash(struct svf_vfio *v, int argc, char **argv, int fill)
+{
+	if (argc < 1)
+		return fail("needs BAR", -EINVAL);
+	return fill_hash(v, atoi(argv[0]), fill, stdout, "");
 }
 
 /* Change a slice of a BAR between pre-copy rounds (the device "in use"). */
@@ -425,13 +488,60 @@ static int verify(struct svf_vfio *a, struct svf_vfio *b, int bar)
 	ret = (!ba || !bb) ? -ENOMEM : bar_io(a, bar, ba, sa, 0);
 	if (!ret)
 		ret = bar_io(b, bar, bb, sb, 0);
-	if (!ret)
+	if (!ret) {
 		ret = memcmp(ba, bb, sa) ? -EILSEQ : 0;
-	printf("verify bar=%d size=%zu %s\n", bar, sa,
-	       ret ? "MISMATCH" : "identical");
+		printf("verify bar=%d size=%zu %s src_hash=%016" PRIx64
+		       " dst_hash=%016" PRIx64 " nonzero_bytes=%zu\n", bar, sa,
+		       ret ? "MISMATCH" : "identical", fnv1a(ba, sa),
+		       fnv1a(bb, sb), nonzero_bytes(ba, sa));
+	} else {
+		printf("verify bar=%d size=%zu unreadable\n", bar, sa);
+	}
 	free(ba);
 	free(bb);
 	return ret ? 1 : 0;
+}
+
+/*
+ * After a successful command, with the device(s) still open: --hash, then
+ * --exec.  The next open would find a SNAP function reset.
+ */
+static int after_command(struct svf_vfio *v, struct svf_vfio *dst)
+{
+	FILE *f = opt.stream_stdout ? stderr : stdout;
+	int ret, status;
+	pid_t pid;
+
+	if (opt.hash_bar >= 0) {
+		ret = fill_hash(v, opt.hash_bar, 0, f, dst ? "hash src " : "hash ");
+		if (!ret && dst)
+			ret = fill_hash(dst, opt.hash_bar, 0, f, "hash dst ");
+		if (ret)
+			return ret;
+	}
+	if (!opt.exec)
+		return 0;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return fail("fork", svf_err());
+	if (pid == 0) {
+		/* CMD gets no VFIO fd: the devices close when svf-vmm exits */
+		if (opt.stream_stdout)
+			dup2(2, 1);
+		closefrom(3);
+		execl("/bin/sh", "sh", "-c", opt.exec, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return fail("--exec", svf_err());
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "svf-vmm: --exec: %s: status 0x%x\n", opt.exec,
+			status);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_migrate(struct svf_vfio *src, const char *dst_name)
@@ -462,6 +572,8 @@ static int cmd_migrate(struct svf_vfio *src, const char *dst_name)
 	dfd = ret;
 	if (!ret && opt.verify_bar >= 0)
 		ret = verify(src, &dst, opt.verify_bar);
+	if (!ret)
+		ret = after_command(src, &dst);
 	svf_vfio_close(&dst);
 	return dfd ? dfd : ret;
 }
@@ -511,8 +623,8 @@ static int cmd_bench(struct svf_vfio *v, int index, uint64_t off, long n)
 	return 0;
 }
 
-static int run(const char *cmd, struct svf_vfio *v, const char *dev,
-	       int argc, char **argv)
+static int command(const char *cmd, struct svf_vfio *v, const char *dev,
+		   int argc, char **argv)
 {
 	int fd, ret;
 
@@ -554,6 +666,27 @@ static int run(const char *cmd, struct svf_vfio *v, const char *dev,
 	return 2;
 }
 
+/* --fill, COMMAND, then --hash and --exec (migrate: before DST closes) */
+static int run(const char *cmd, struct svf_vfio *v, const char *dev,
+	       int argc, char **argv)
+{
+	int ret;
+
+	opt.stream_stdout = !strcmp(cmd, "save") && argc > 0 &&
+			    !strcmp(argv[0], "-");
+	if (opt.fill_bar >= 0) {
+		ret = fill_hash(v, opt.fill_bar, 1,
+				opt.stream_stdout ? stderr : stdout, "fill ");
+		if (ret)
+			return ret;
+		fflush(stdout);		/* before the command's stderr lines */
+	}
+	ret = command(cmd, v, dev, argc, argv);
+	if (ret || !strcmp(cmd, "migrate"))
+		return ret;
+	return after_command(v, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -561,6 +694,8 @@ int main(int argc, char **argv)
 		{ "touch", 1, NULL, 't' }, { "verify", 1, NULL, 'v' },
 		{ "chunk", 1, NULL, 'c' }, { "mmap", 0, NULL, 'm' },
 		{ "seed", 1, NULL, 's' }, { "timeout", 1, NULL, 'T' },
+		{ "fill", 1, NULL, 'f' }, { "hash", 1, NULL, 'H' },
+		{ "exec", 1, NULL, 'x' },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct svf_vfio v;
@@ -577,6 +712,9 @@ int main(int argc, char **argv)
 		case 'm': opt.use_mmap = 1; break;
 		case 's': opt.seed = strtoull(optarg, NULL, 0); break;
 		case 'T': opt.timeout = atoi(optarg); break;
+		case 'f': opt.fill_bar = atoi(optarg); break;
+		case 'H': opt.hash_bar = atoi(optarg); break;
+		case 'x': opt.exec = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
