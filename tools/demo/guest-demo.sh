@@ -25,10 +25,21 @@ fail() {
 	exit 1
 }
 
+# show_cmd CMD...: print the command as a shell would take it (an argument
+# with spaces or shell characters in single quotes).
+show_cmd() {
+	local a line=
+	for a; do
+		[[ $a =~ [^A-Za-z0-9_./:=,@%+-] ]] && a="'${a//\'/\'\\\'\'}'"
+		line+=" $a"
+	done
+	printf '    $%s\n' "$line"
+}
+
 # run CMD...: show the command and its output; stop the demo if it fails.
 # The output is kept in $OUT for parsing.
 run() {
-	printf '    $ %s\n' "$*"
+	show_cmd "$@"
 	OUT=$("$@" 2>&1)
 	local rc=$?
 	[ -n "$OUT" ] && printf '%s\n' "$OUT" | sed 's/^/      /'
@@ -102,21 +113,40 @@ for f in "$A" "$B"; do
 done
 
 # ---------------------------------------------------------------------------
-step "PCI: the VMM client writes 64 MiB of device state into function A"
-run "$VMM" --seed 7 fill "$A" 2
-run "$VMM" info "$A"
-HASH_A=$(cat "$AUX/$ADEV_A/sim/state_hash")
-echo "    device-manager view of A's state: state_hash=$HASH_A"
+step "PCI: a VMM session writes 64 MiB of device state into function A; the next session finds A reset"
+SA=$AUX/$ADEV_A/sim SB=$AUX/$ADEV_B/sim
+echo "    (every open of a SNAP PF resets it: nothing of one VMM reaches the next."
+echo "    --exec runs a command while svf-vmm still holds the device, here to read"
+echo "    the device manager's hash of the state)"
+run "$VMM" --seed 7 --fill 2 --hash 2 --exec "echo state_hash=\$(cat $SA/state_hash)" info "$A"
+FILL=$(printf '%s\n' "$OUT" | grep '^fill ' | grep -oE ' hash=[0-9a-f]+' | cut -d= -f2)
+SEEN=$(printf '%s\n' "$OUT" | grep '^hash ' | grep -oE ' hash=[0-9a-f]+' | cut -d= -f2)
+HASH_A=$(field state_hash)
+[ -n "$FILL" ] && [ "$SEEN" = "$FILL" ] || fail "A's BAR2 does not hold the pattern written (fill $FILL, read $SEEN)"
+echo "    A's BAR2 holds the pattern while this VMM has A open: svf-vmm hash=$SEEN"
+echo "    device-manager view of A meanwhile: state_hash=$HASH_A"
+run "$VMM" --exec "echo state_hash=\$(cat $SA/state_hash)" hash "$A" 2
+[ "$(field nonzero_bytes)" = 0 ] || fail "the next VMM session found A's BAR2 not reset"
+ZERO=$(field state_hash)
+[ -n "$ZERO" ] && [ "$ZERO" != "$HASH_A" ] || fail "the device manager reports A's old state to its next user"
+echo "    the next VMM finds A reset: all of BAR2 reads 0, state_hash=$ZERO"
 
 # ---------------------------------------------------------------------------
-step "PCI: live-migrate A -> B (2 pre-copy rounds, state changing between rounds)"
-run "$VMM" --precopy 2 --touch 2 --verify 2 migrate "$A" "$B"
-printf '%s\n' "$OUT" | grep -q 'verify bar=2 .* identical' || fail "A and B differ after migration"
+step "PCI: one VMM session fills A and live-migrates it to B (2 pre-copy rounds, state changing between rounds)"
+run "$VMM" --seed 7 --fill 2 --precopy 2 --touch 2 --verify 2 \
+	--exec "echo state_hash_A=\$(cat $SA/state_hash) state_hash_B=\$(cat $SB/state_hash)" migrate "$A" "$B"
+printf '%s\n' "$OUT" | grep -q '^verify bar=2 .* identical ' || fail "A and B differ after migration"
+[ "$(field nonzero_bytes)" -gt 0 ] || fail "the migrated BAR2 is all zero"
 PCI_BYTES=$(field total_bytes) PCI_DOWN=$(field downtime_ms) PCI_MS=$(field total_ms)
-HA=$(cat "$AUX/$ADEV_A/sim/state_hash") HB=$(cat "$AUX/$ADEV_B/sim/state_hash")
-echo "    state_hash A=$HA B=$HB"
-[ "$HA" = "$HB" ] || fail "device manager reports different state on A and B"
-summary+=("PCI SNAP function|function A -> B|2|$PCI_BYTES|$PCI_DOWN|byte-identical (64 MiB)")
+SRC=$(field src_hash) DST=$(field dst_hash)
+HA=$(field state_hash_A) HB=$(field state_hash_B)
+[ "$SRC" != "$FILL" ] || fail "the pre-copy rounds did not change A"
+echo "    svf-vmm's hash of BAR2 at the end, A (stopped)=$SRC B (running)=$DST"
+echo "      (the pattern it wrote: $FILL; pre-copy rounds changed A meanwhile)"
+echo "    device-manager view while the VMM still holds both: state_hash A=$HA B=$HB"
+[ -n "$HA" ] && [ "$HA" = "$HB" ] || fail "device manager reports different state on A and B"
+[ "$HB" != "$ZERO" ] || fail "device manager reports B in its reset state"
+summary+=("PCI SNAP function|function A -> B|2|$PCI_BYTES|$PCI_DOWN|byte-identical (64 MiB), state_hash equal")
 
 # ---------------------------------------------------------------------------
 step "SF: create two virtio-blk mdev instances on the scalable function"
