@@ -139,6 +139,11 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 }
 EXPORT_SYMBOL_GPL(vmdev_mig_save);
 
+/*
+ * Log policy: once per session.  A refused record makes the migration
+ * layer reject the whole stream, and that session's data_fd fails without
+ * reaching us again; only a new RESUMING arc can.
+ */
 static int rec_check(struct vmdev_device *vdev, const void *data, size_t len)
 {
 	const struct vmdev_mig_rec *rec = data;

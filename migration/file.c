@@ -95,6 +95,7 @@ static int svf_mig_file_produce(struct svf_mig_file *f)
 	final = f->final;
 	chunk.size = min_t(size_t, chunk.size, mig->cfg.chunk_size);
 	ret = mig->cfg.ops->save(mig, final, &chunk);
+	/* Once per session: svf_mig_file_refill() latches the -EIO. */
 	if (!ret && (chunk.len > chunk.size ||
 		     (chunk.len && chunk.type < SVF_MIG_REC_DRIVER))) {
 		dev_err(mig->vdev->dev, "migration: bad chunk from driver (type %#x, %zu bytes)\n",
@@ -200,6 +201,7 @@ static int svf_mig_file_deliver(struct svf_mig *mig, struct svf_mig_file *f)
 		return 0;
 	}
 	ret = mig->cfg.ops->load_stage(mig, type, p->payload, len);
+	/* Once per session, as every rejection (stream.c): the caller latches it. */
 	if (ret) {
 		dev_err(mig->vdev->dev,
 			"migration stream rejected: record %u (type %#x) refused by the device (%d)\n",

@@ -169,6 +169,8 @@ void svf_mig_end_sessions(struct svf_mig *mig);
  * @complete: resuming: end record verified (set with @lock and the state
  *	lock both held, so either lock reads it stably)
  * @aborted: resuming: load_abort already called for this session
+ * @told_truncated: resuming: the truncated-stream line was logged (once per
+ *	session however often RESUMING -> STOP is retried; state lock)
  */
 struct svf_mig_file {
 	struct file *filp;
@@ -188,6 +190,7 @@ struct svf_mig_file {
 	struct svf_stream_parser parser;
 	bool complete;
 	bool aborted;
+	bool told_truncated;
 };
 
 struct svf_mig_file *svf_mig_file_create(struct svf_mig *mig, bool saving);

@@ -295,10 +295,18 @@ static int svf_mig_commit(struct svf_mig *mig, bool *keep_state)
 	int ret;
 
 	if (!f || !f->complete) {
-		if (f && !f->error)
+		/*
+		 * A VMM may retry this arc on the same session: log once per
+		 * session (Documentation/driver-api/migration.rst, "Kernel
+		 * log messages"), and not at all after a rejection, which
+		 * logged already.
+		 */
+		if (f && !f->error && !f->told_truncated) {
+			f->told_truncated = true;
 			dev_err(mig->vdev->dev,
 				"migration stream truncated: no end record after %u records\n",
 				f->parser.seq);
+		}
 		*keep_state = true;
 		return -EINVAL;
 	}
@@ -401,7 +409,7 @@ static struct file *svf_mig_set_state(struct vfio_device *vdev,
 		if (ret)
 			break;
 		/* Only the last arc of a path may open a data_fd. */
-		if (WARN_ON(filp)) {
+		if (WARN_ON_ONCE(filp)) {
 			ret = -EINVAL;
 			break;
 		}

@@ -7,6 +7,12 @@
  * Every check that rejects a stream prints exactly one dev_err line naming
  * what was wrong and returns -EINVAL; the caller then refuses every later
  * byte of that stream silently.
+ *
+ * Log policy: a VMM reaches these checks at will, so they are once per
+ * session, not rate-limited: the rejection latches in the session's file
+ * (svf_mig_file_fail()), and only a new RESUMING arc, which needs the
+ * device's state machine, can log again.  Rate-limiting would drop the
+ * one line an admin needs to see why a migration failed.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>

@@ -275,6 +275,7 @@ static int svf_sf_load_commit(struct svf_mig *mig)
 	if (!ret)
 		vmdev_mig_load_commit(&inst->vdev);
 out:
+	/* Once per session: the commit ends the RESUMING session either way. */
 	if (ret)
 		dev_warn(&inst->vdev.mdev->dev,
 			 "migration stream rejected: %s\n",

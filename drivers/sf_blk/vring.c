@@ -34,6 +34,11 @@ struct vblk_chain {
 	struct vblk_seg seg[SVF_VBLK_SEG_MAX + 2];
 };
 
+/*
+ * Log policy: the guest controls the rings, so a broken queue logs once
+ * per broken state (until the driver resets the device) and, for a guest
+ * that breaks and resets in a loop, is rate-limited on top.
+ */
 static void vblk_fail(struct svf_vblk_dev *dev, u16 qidx, const char *why)
 {
 	if (!dev->broken)

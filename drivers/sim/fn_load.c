@@ -48,12 +48,12 @@ int sim_load_start(struct sim_fn *fn)
 	struct sim_load *l;
 
 	if (fn->save || fn->load) {
-		pci_err(fn->pdev, "snapvf_sim: load: a save or load session is open\n");
+		sim_fn_err_rl(fn, "snapvf_sim: load: a save or load session is open\n");
 		return -EBUSY;
 	}
 	if (fn->dstate != SIM_STOP) {
-		pci_err(fn->pdev, "snapvf_sim: load needs a stopped device (state %s)\n",
-			sim_dstate_name(fn->dstate));
+		sim_fn_err_rl(fn, "snapvf_sim: load needs a stopped device (state %s)\n",
+			      sim_dstate_name(fn->dstate));
 		return -EINVAL;
 	}
 	l = kvzalloc(sizeof(*l), GFP_KERNEL);
@@ -74,16 +74,17 @@ static int sim_load_hdr(struct sim_fn *fn, struct sim_load *l,
 			const struct sim_rec_info *info)
 {
 	if (l->records) {
-		pci_err(fn->pdev, "snapvf_sim: load: stream header not first\n");
+		sim_fn_err_rl(fn, "snapvf_sim: load: stream header not first\n");
 		return -EINVAL;
 	}
 	if (le64_to_cpu(info->state_size) != fn->state_size ||
 	    le32_to_cpu(info->page_size) != SIM_PAGE_SIZE ||
 	    le32_to_cpu(info->npages) != l->npages ||
 	    strncmp(info->compat, SIM_COMPAT, sizeof(info->compat))) {
-		pci_err(fn->pdev, "snapvf_sim: load: incompatible stream (state %llu bytes, '%.32s'; here %llu, '%s')\n",
-			le64_to_cpu(info->state_size), info->compat,
-			fn->state_size, SIM_COMPAT);
+		sim_fn_err_rl(fn,
+			      "snapvf_sim: load: incompatible stream (state %llu bytes, '%.32s'; here %llu, '%s')\n",
+			      le64_to_cpu(info->state_size), info->compat,
+			      fn->state_size, SIM_COMPAT);
 		return -EINVAL;
 	}
 	l->hdr = true;
@@ -94,8 +95,8 @@ static int sim_load_page(struct sim_fn *fn, struct sim_load *l, u32 i,
 			 const void *p)
 {
 	if (i >= l->npages) {
-		pci_err(fn->pdev, "snapvf_sim: load: page %u beyond state (%u pages)\n",
-			i, l->npages);
+		sim_fn_err_rl(fn, "snapvf_sim: load: page %u beyond state (%u pages)\n",
+			      i, l->npages);
 		return -EINVAL;
 	}
 	if (!l->stage[i]) {
@@ -121,13 +122,13 @@ static int sim_load_rec(struct sim_fn *fn, struct sim_load *l)
 	if (le32_to_cpu(h->magic) != SIM_REC_MAGIC ||
 	    le16_to_cpu(h->version) != SIM_REC_VERSION ||
 	    le32_to_cpu(h->csum) != crc32_le(~0, p, SIM_PAGE_SIZE)) {
-		pci_err(fn->pdev, "snapvf_sim: load: corrupt record %llu\n",
-			l->records);
+		sim_fn_err_rl(fn, "snapvf_sim: load: corrupt record %llu\n",
+			      l->records);
 		return -EINVAL;
 	}
 	if (type != SIM_REC_HDR && (!l->hdr || l->end)) {
-		pci_err(fn->pdev, "snapvf_sim: load: record %llu (type %u) outside header..end\n",
-			l->records, type);
+		sim_fn_err_rl(fn, "snapvf_sim: load: record %llu (type %u) outside header..end\n",
+			      l->records, type);
 		return -EINVAL;
 	}
 	switch (type) {
@@ -143,15 +144,15 @@ static int sim_load_rec(struct sim_fn *fn, struct sim_load *l)
 		break;
 	case SIM_REC_END:
 		if (le64_to_cpu(end->records) != l->records) {
-			pci_err(fn->pdev, "snapvf_sim: load: END counts %llu records, got %llu\n",
-				le64_to_cpu(end->records), l->records);
+			sim_fn_err_rl(fn, "snapvf_sim: load: END counts %llu records, got %llu\n",
+				      le64_to_cpu(end->records), l->records);
 			return -EINVAL;
 		}
 		l->end = true;
 		break;
 	default:
-		pci_err(fn->pdev, "snapvf_sim: load: unknown record type %u\n",
-			type);
+		sim_fn_err_rl(fn, "snapvf_sim: load: unknown record type %u\n",
+			      type);
 		return -EINVAL;
 	}
 	if (!ret)
@@ -204,9 +205,9 @@ int sim_load_commit(struct sim_fn *fn)
 	ret = -EINVAL;
 	if (l->broken || !l->end || l->fill || !l->have_regs ||
 	    l->have_count != l->npages) {
-		pci_err(fn->pdev, "snapvf_sim: load: incomplete stream (%u of %u pages%s%s)\n",
-			l->have_count, l->npages, l->have_regs ? "" : ", no registers",
-			l->end ? "" : ", no end");
+		sim_fn_err_rl(fn, "snapvf_sim: load: incomplete stream (%u of %u pages%s%s)\n",
+			      l->have_count, l->npages, l->have_regs ? "" : ", no registers",
+			      l->end ? "" : ", no end");
 		goto out;
 	}
 	ret = sim_fn_access_ok(fn);

@@ -36,9 +36,9 @@ static int sim_fn_move(struct sim_fn *fn, enum sim_dstate from,
 	if (fn->dstate == from) {
 		fn->dstate = to;
 	} else if (fn->dstate != to) {
-		pci_err(fn->pdev, "snapvf_sim: cannot go %s -> %s from state %s\n",
-			sim_dstate_name(from), sim_dstate_name(to),
-			sim_dstate_name(fn->dstate));
+		sim_fn_err_rl(fn, "snapvf_sim: cannot go %s -> %s from state %s\n",
+			      sim_dstate_name(from), sim_dstate_name(to),
+			      sim_dstate_name(fn->dstate));
 		ret = -EINVAL;
 	}
 	mutex_unlock(&fn->lock);
@@ -68,8 +68,8 @@ static int sim_op_quiesce(struct svf_aux_fn *afn)
 	delay = fn->quiesce_delay_ms;
 	mutex_unlock(&fn->lock);
 	if (delay) {
-		pci_info(fn->pdev, "snapvf_sim: injected quiesce delay %u ms\n",
-			 delay);
+		sim_fn_info_rl(fn, "snapvf_sim: injected quiesce delay %u ms\n",
+			       delay);
 		ret = sim_fn_delay(afn, delay);
 		if (ret)
 			return ret;
@@ -198,7 +198,7 @@ static int sim_op_log_start(struct svf_aux_fn *afn,
 
 	if (!nnodes || !page_size || !*page_size ||
 	    !is_power_of_2(*page_size)) {
-		pci_err(fn->pdev, "snapvf_sim: DMA logging: bad ranges or page size\n");
+		sim_fn_err_rl(fn, "snapvf_sim: DMA logging: bad ranges or page size\n");
 		return -EINVAL;
 	}
 	mutex_lock(&fn->lock);

@@ -58,11 +58,11 @@ int sim_save_start(struct sim_fn *fn, u32 flags)
 	u32 npages = fn->state_size >> SIM_PAGE_SHIFT;
 
 	if (fn->save || fn->load) {
-		pci_err(fn->pdev, "snapvf_sim: save: a save or load session is open\n");
+		sim_fn_err_rl(fn, "snapvf_sim: save: a save or load session is open\n");
 		return -EBUSY;
 	}
 	if (!(flags & SVF_AUX_SAVE_PRECOPY) && fn->dstate != SIM_STOP) {
-		pci_err(fn->pdev, "snapvf_sim: save without pre-copy needs a stopped device\n");
+		sim_fn_err_rl(fn, "snapvf_sim: save without pre-copy needs a stopped device\n");
 		return -EINVAL;
 	}
 	s = kvzalloc(sizeof(*s), GFP_KERNEL);
@@ -113,12 +113,13 @@ int sim_save_round(struct sim_fn *fn, bool final)
 	int ret;
 
 	if (!s || s->broken || s->final) {
-		pci_err(fn->pdev, "snapvf_sim: save round: no open session or final round done\n");
+		sim_fn_err_rl(fn, "snapvf_sim: save round: no open session or final round done\n");
 		return -EINVAL;
 	}
 	if (final && fn->dstate != SIM_STOP) {
-		pci_err(fn->pdev, "snapvf_sim: final save round needs a stopped device (state %s)\n",
-			sim_dstate_name(fn->dstate));
+		sim_fn_err_rl(fn,
+			      "snapvf_sim: final save round needs a stopped device (state %s)\n",
+			      sim_dstate_name(fn->dstate));
 		return -EINVAL;
 	}
 	ret = sim_fn_access_ok(fn);
@@ -188,7 +189,7 @@ static bool sim_save_next(struct sim_fn *fn, struct sim_save *s)
 		s->hdr_due = false;
 	} else if (s->due_count) {
 		i = find_next_bit(s->due, s->npages, s->cursor);
-		if (WARN_ON(i >= s->npages))
+		if (WARN_ON_ONCE(i >= s->npages))
 			return false;
 		sim_save_page(fn, s, i);
 	} else if (s->regs_due) {

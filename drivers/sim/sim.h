@@ -36,6 +36,20 @@
 #define SIM_DEFAULT_STATE	SZ_1M
 #define SIM_MAX_DELAY_MS	60000
 
+/*
+ * Log policy (Documentation/driver-api/parent.rst, "Kernel log
+ * messages"): a parent op runs whenever the consumer calls it, which is
+ * as often as the VMM behind the consumer likes (state arcs, data_fd
+ * reads and writes, DMA logging), and the parent cannot tell one session
+ * from the next.  Messages on those paths are rate-limited per site.
+ * Injected faults log once per arming (the knob disarms itself); the
+ * sysfs knobs, probe and remove are admin paths and log plainly.
+ */
+#define sim_fn_err_rl(fn, fmt, ...)					\
+	dev_err_ratelimited(&(fn)->pdev->dev, fmt, ##__VA_ARGS__)
+#define sim_fn_info_rl(fn, fmt, ...)					\
+	dev_info_ratelimited(&(fn)->pdev->dev, fmt, ##__VA_ARGS__)
+
 struct sim_mgr {
 	struct pci_dev *pdev;
 	struct mutex lock;		/* fns, sfs, add/remove */

@@ -159,6 +159,11 @@ static int svf_pci_load_stage(struct svf_mig *mig, u16 type, const void *data,
 {
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 
+	/*
+	 * Log policy: once per session.  The layer rejects the stream on
+	 * this refusal and the session's file fails for good after it; only
+	 * a new RESUMING arc can bring us here again.
+	 */
 	if (type != SVF_PCI_REC_STATE) {
 		pci_err(sdev->core.pdev, "migration stream: unknown record type 0x%x\n",
 			type);
@@ -195,8 +200,10 @@ static void svf_pci_mig_reset(struct svf_mig *mig)
 
 	svf_pci_save_end(mig);
 	svf_pci_load_abort(mig);
+	/* VFIO_DEVICE_RESET and arcs to RUNNING repeat at will: rate-limited. */
 	if (svf_aux_fn_reset(sdev->fn) && !READ_ONCE(sdev->withdrawn))
-		pci_warn(sdev->core.pdev, "parent failed to reset the function's state\n");
+		dev_warn_ratelimited(&sdev->core.pdev->dev,
+				     "parent failed to reset the function's state\n");
 }
 
 static const struct svf_mig_ops svf_pci_mig_ops = {
