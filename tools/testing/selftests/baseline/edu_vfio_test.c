@@ -302,6 +302,7 @@ TEST(group_without_container_has_no_device)
 	ASSERT_GE(group, 0);
 	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
 	EXPECT_EQ(-1, dev);
+	EXPECT_EQ(EINVAL, errno);	/* vfio_df_group_open(): no IOMMU */
 	if (dev >= 0)
 		close(dev);
 	close(group);

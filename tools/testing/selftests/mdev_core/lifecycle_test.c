@@ -96,7 +96,8 @@ TEST(bad_uuids)
 	EXPECT_EQ(VT_CAPACITY - 1, svf_mdev_available(VT_PARENT, VT_SMALL));
 	EXPECT_EQ(1, svf_mdev_available(VT_PARENT, VT_BIG));
 	ASSERT_EQ(0, svf_mdev_remove(uuid));
-	EXPECT_NE(0, svf_mdev_remove(uuid));
+	/* Gone: its "remove" attribute with it. */
+	EXPECT_EQ(-ENOENT, svf_mdev_remove(uuid));
 	EXPECT_EQ(VT_CAPACITY, svf_mdev_available(VT_PARENT, VT_SMALL));
 }
 

@@ -159,7 +159,8 @@ TEST_F(fsm, data_fd_rules)
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->v, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	EXPECT_EQ(-1, pread(fd, buf, sizeof(buf), 0));
 	EXPECT_EQ(ESPIPE, errno);
-	EXPECT_EQ(-1, write(fd, buf, sizeof(buf)));
+	EXPECT_EQ(-1, write(fd, buf, sizeof(buf)));	/* a read-only file */
+	EXPECT_EQ(EBADF, errno);
 	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &a, &b));
 	EXPECT_LT(1024 * 1024 - 1, a);
 	EXPECT_EQ(0, b);
@@ -177,7 +178,7 @@ TEST_F(fsm, data_fd_rules)
 	EXPECT_EQ(4096, b);
 	/* PRE_COPY -> STOP_COPY keeps the same fd, then EOF. */
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->v, VFIO_DEVICE_STATE_STOP_COPY, NULL));
-	EXPECT_EQ(-1, svf_vfio_precopy_info(fd, &a, &b) == 0 ? 0 : -1);
+	EXPECT_EQ(-EINVAL, svf_vfio_precopy_info(fd, &a, &b));
 	EXPECT_LT(4096, svf_mig_copy(fd, -1, 0, MT_IO));
 	EXPECT_EQ(0, read(fd, buf, sizeof(buf)));
 	/* Leaving the state that created it kills the fd. */

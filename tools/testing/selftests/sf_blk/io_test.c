@@ -213,12 +213,16 @@ TEST_F(inst, bad_region_access)
 	uint64_t v = 0;
 	uint8_t big[16];
 
-	/* Unaligned and oversized BAR accesses, offset past the BAR. */
-	EXPECT_GT(0, pread(self->b.v.device, &v, 4, self->b.bar_off + 1));
-	EXPECT_GT(0, pread(self->b.v.device, big, 16, self->b.bar_off));
-	EXPECT_GT(0, pread(self->b.v.device, &v, 4, self->b.bar_off + 0x100000));
+	/* Unaligned and oversized BAR accesses, offset past the BAR: EINVAL. */
+	EXPECT_EQ(-1, pread(self->b.v.device, &v, 4, self->b.bar_off + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(self->b.v.device, big, 16, self->b.bar_off));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(self->b.v.device, &v, 4, self->b.bar_off + 0x100000));
+	EXPECT_EQ(EINVAL, errno);
 	/* A region index that does not exist. */
-	EXPECT_GT(0, pread(self->b.v.device, &v, 4, 15ULL << 40));
+	EXPECT_EQ(-1, pread(self->b.v.device, &v, 4, 15ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
 	/* The device still works. */
 	EXPECT_EQ(0, write_range(&self->b, self->buf, 0, 8, 1));
 }

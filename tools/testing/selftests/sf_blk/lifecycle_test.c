@@ -60,11 +60,13 @@ TEST(available_instances)
 	}
 	EXPECT_EQ(0, svf_mdev_available(SF_DEV(1), SF_TYPE_1Q));
 	EXPECT_EQ(0, svf_mdev_available(SF_DEV(1), SF_TYPE_4Q));
+	/* No instance left: EUSERS, as the stock mdev core's own count. */
 	sf_uuid(u, TAG + 1, a1);
-	EXPECT_NE(0, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, u));
+	EXPECT_EQ(-EUSERS, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, u));
 	EXPECT_FALSE(svf_mdev_exists(u));
 	sf_uuid(u, TAG + 1, a1 + 1);
-	EXPECT_NE(0, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, u));
+	EXPECT_EQ(-EUSERS, svf_mdev_create(SF_DEV(1), SF_TYPE_4Q, u));
+	EXPECT_FALSE(svf_mdev_exists(u));
 	/* The other SF is not affected. */
 	EXPECT_GT(svf_mdev_available(SF_DEV(0), SF_TYPE_1Q), 0);
 	for (i = 0; i < a1; i++) {

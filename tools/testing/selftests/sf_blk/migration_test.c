@@ -455,9 +455,12 @@ TEST(reject_other_type)
 	lseek(fd, 0, SEEK_SET);
 	n = svf_mig_copy(fd, stream, 0, 1 << 20);
 	close(stream);
-	/* The incompatible stream is refused at the latest on leaving RESUMING. */
-	if (n >= 0)
-		EXPECT_NE(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
+	/*
+	 * The type is part of the stream's compat id: the header is refused
+	 * (EINVAL), and leaving RESUMING fails the same way afterwards.
+	 */
+	EXPECT_EQ(-EINVAL, n);
+	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
 	close(fd);
 	vblk_close(&b);
 	vblk_close(&a);
@@ -596,7 +599,7 @@ TEST(reject_other_description)
 	memcpy(sa + 8, sb + 8, 8);
 	reseal_header(sa);
 	EXPECT_EQ(-EINVAL, resume_from(&b, sa, na));
-	EXPECT_NE(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&b, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
 	memcpy(sa, sig, HDR_LEN);
@@ -610,7 +613,7 @@ TEST(reject_other_description)
 	sa[rec + VMDEV_DESC_ID] ^= 0x01;
 	reseal_record(sa, rec);
 	EXPECT_EQ(-EINVAL, resume_from(&c, sa, na));
-	EXPECT_NE(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&c, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
 

@@ -40,8 +40,11 @@ sf_create 8 $SF_T1 "$u4"
 holder "$u4" "$tmp/h2"
 hp=$!
 sleep 1
-rmmod snapvf_sf 2>/dev/null; rc=$?
-sf_check "rmmod snapvf_sf refused while an instance is open" test $rc -ne 0
+# Refused for the reason asked about (kmod: "Module snapvf_sf is in use").
+in_use() { test "$1" -ne 0 && printf '%s\n' "$2" | grep -q 'snapvf_sf is in use'; }
+err=$(rmmod snapvf_sf 2>&1); rc=$?
+sf_check "rmmod snapvf_sf refused while an instance is open (rc $rc: $err)" \
+	in_use "$rc" "$err"
 kill $hp; wait $hp
 svf_modunload snapvf_sf; rc=$?
 sf_check "rmmod snapvf_sf with a live closed instance (rc $rc), instance gone" \
