@@ -30,7 +30,7 @@ struct sim_save {
 	bool hdr_due, regs_due, end_due;
 	bool initial;		/* current round is round 0 */
 	bool final;		/* the final round was started */
-	bool broken;		/* a fault ended the session */
+	int error;		/* a fault ended the session: its errno */
 	u64 records;		/* records produced so far */
 	u64 pos;		/* stream bytes returned so far */
 	u32 last_dirty;		/* pages found changed at the last round */
@@ -112,7 +112,10 @@ int sim_save_round(struct sim_fn *fn, bool final)
 	struct sim_save *s = fn->save;
 	int ret;
 
-	if (!s || s->broken || s->final) {
+	/* A session a fault ended fails as the fault did; it logged already. */
+	if (s && s->error)
+		return s->error;
+	if (!s || s->final) {
 		sim_fn_err_rl(fn, "snapvf_sim: save round: no open session or final round done\n");
 		return -EINVAL;
 	}
@@ -215,7 +218,7 @@ static int sim_save_fault(struct sim_fn *fn, struct sim_save *s, size_t *len)
 		pci_warn(fn->pdev, "snapvf_sim: injected surprise removal at save byte %llu\n",
 			 s->pos);
 		fn->surprise_save_at = -1;
-		s->broken = true;
+		s->error = -ENODEV;
 		sim_fn_surprise(fn, 0);
 		return -ENODEV;
 	}
@@ -223,7 +226,7 @@ static int sim_save_fault(struct sim_fn *fn, struct sim_save *s, size_t *len)
 		pci_err(fn->pdev, "snapvf_sim: injected save failure at byte %llu\n",
 			s->pos);
 		fn->fail_save_at = -1;
-		s->broken = true;
+		s->error = -EIO;
 		return -EIO;
 	}
 	if (fn->surprise_save_at >= 0)
@@ -239,8 +242,14 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 	size_t done = 0, n;
 	int ret;
 
-	if (!s || s->broken)
+	if (!s)
 		return -EINVAL;
+	/*
+	 * The fault may have cut this call short (the bytes before it were
+	 * returned): every later call reports the fault itself, not EINVAL.
+	 */
+	if (s->error)
+		return s->error;
 	ret = sim_fn_access_ok(fn);
 	if (ret)
 		return ret;
