@@ -181,7 +181,7 @@ TEST(create_remove_stress)
 TEST(remove_while_open)
 {
 	struct svf_mdev_remover r;
-	struct svf_vfio v;
+	struct svf_vfio v, o;
 	char uuid[40], other[40];
 	int req;
 	uint32_t val = 0;
@@ -202,14 +202,10 @@ TEST(remove_while_open)
 	EXPECT_EQ(0, r.done);
 	EXPECT_EQ(VT_CAPACITY - 2, svf_mdev_available(VT_PARENT, VT_SMALL));
 	/* Another instance is unaffected meanwhile. */
-	{
-		struct svf_vfio o;
-
-		ASSERT_EQ(0, svf_vfio_open(&o, other));
-		EXPECT_EQ(4, reg_io(&o, VFIO_PCI_CONFIG_REGION_INDEX, 0, &val, 4, 0));
-		EXPECT_EQ(0xbeef1234, val);
-		svf_vfio_close(&o);
-	}
+	ASSERT_EQ(0, svf_vfio_open(&o, other));
+	EXPECT_EQ(4, reg_io(&o, VFIO_PCI_CONFIG_REGION_INDEX, 0, &val, 4, 0));
+	EXPECT_EQ(0xbeef1234, val);
+	svf_vfio_close(&o);
 	svf_vfio_close(&v);
 	EXPECT_EQ(0, svf_mdev_remove_join(&r));
 	EXPECT_EQ(1, r.done);
