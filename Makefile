@@ -61,8 +61,15 @@ modules: check-deps
 	@test -f $(KDIR)/Makefile || { echo "make: no kernel build directory $(KDIR) for KVER=$(KVER); run 'make deps' or set KDIR="; exit 1; }
 	$(LOCK) $(KBUILD) modules
 
+# kbuild reruns an external module's modpost only when the module itself
+# changed, not when the symbols it imports (KBUILD_EXTRA_SYMBOLS) did: a
+# test module would keep the CRCs of our modules' previous build and fail
+# to load ("disagrees about version of symbol").  A newer Module.symvers
+# of ours removes the test modules' symbol dump, which reruns modpost.
 test-modules: modules
 	@if [ -f $(TEST_MODULES)/Kbuild ]; then \
+		if [ $(TOP)/Module.symvers -nt $(TEST_MODULES)/Module.symvers ]; then \
+			rm -f $(TEST_MODULES)/Module.symvers; fi; \
 		$(LOCK) $(MAKE) -C $(KDIR) M=$(TEST_MODULES) W=1 \
 			KBUILD_EXTRA_SYMBOLS=$(TOP)/Module.symvers modules; fi
 
