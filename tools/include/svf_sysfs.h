@@ -197,24 +197,71 @@ static SVF_UNUSED int svf_has_vfio_dev(const char *bdf)
 }
 
 /*
- * svf_pci_probed() - is @bdf bound to @drv with its probe finished?
+ * svf_pci_settle() - wait for a probe of @bdf by @drv in flight to end
  *
- * The driver core creates dev/driver *before* it calls probe(), and an
- * asynchronous attach (a parent publishing a function, which makes
- * snapvf_pci attach it from a work item) may be in the middle of it, so
- * the link alone does not mean the device is usable.  For a vfio driver
- * the user-visible end of probe is the vfio device's registration, shown
- * as <dev>/vfio-dev/vfioN (the vfio core adds it with or without the
- * device cdev); the group's /dev/vfio/N exists from then on.
+ * Return: 1 if @bdf is then bound to @drv (the probe succeeded), else 0.
+ *
+ * Nothing in sysfs tells when a probe returned.  The driver core creates
+ * <dev>/driver before it calls probe(), and a vfio driver's probe shows
+ * <dev>/vfio-dev/vfioN and the group's /dev/vfio/N while it is still
+ * running: the 6.12 vfio core adds the vfio device (vfio_device_add()) and
+ * only then puts it on its group's device list, the list
+ * VFIO_GROUP_GET_DEVICE_FD searches (-ENODEV until then; __vfio_register_dev()
+ * in drivers/vfio/vfio_main.c), and snapvf_pci's probe pairs the function
+ * with its parent after that.  An asynchronous attach (a parent publishing
+ * a function makes snapvf_pci attach it from a work item) may be anywhere
+ * in there when a test looks.
+ *
+ * The driver core holds the device lock across probe(), and so does a
+ * write to @drv's "bind": the write waits for a probe in flight and then
+ * fails with -EBUSY if the function is bound, i.e. that probe succeeded.
+ * Had it failed meanwhile, the write probes once more itself, which is
+ * what a caller waiting for @drv wants anyway.  Where @drv no longer
+ * matches @bdf (driver_override changed since) the write takes no lock;
+ * then the vfio device's presence is all there is to go by.
+ *
+ * Blocks for as long as a probe or a remove of @bdf runs: not for use
+ * while this process holds a device fd of @bdf that a pending unbind waits
+ * for.
+ */
+static SVF_UNUSED int svf_pci_settle(const char *bdf, const char *drv)
+{
+	char p[PATH_MAX];
+	int ret;
+
+	if (!drv || !svf_pci_is_bound(bdf, drv))
+		return 0;
+	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/bind", drv);
+	ret = svf_sysfs_write(p, bdf);
+	if (!svf_pci_is_bound(bdf, drv))
+		return 0;
+	if (!ret || ret == -EBUSY)
+		return 1;
+	return !svf_pci_is_vfio_driver(drv) || svf_has_vfio_dev(bdf);
+}
+
+/*
+ * svf_pci_probed() - is @bdf bound to @drv with its probe finished?
+ * (see svf_pci_settle(); this waits for a probe in flight)
+ *
+ * A vfio driver's device must be registered (<dev>/vfio-dev/vfioN) before
+ * the probe is waited for, so that a poll loop does not keep the device
+ * lock busy early in the probe.
  */
 static SVF_UNUSED int svf_pci_probed(const char *bdf, const char *drv)
 {
 	if (!svf_pci_is_bound(bdf, drv))
 		return 0;
-	return !svf_pci_is_vfio_driver(drv) || svf_has_vfio_dev(bdf);
+	if (svf_pci_is_vfio_driver(drv) && !svf_has_vfio_dev(bdf))
+		return 0;
+	return svf_pci_settle(bdf, drv);
 }
 
-/* svf_pci_unbind() - unbind @bdf from its driver, if any */
+/*
+ * svf_pci_unbind() - unbind @bdf from whatever driver it has, if any.
+ * Also from a driver that attached it by itself a moment ago: to give a
+ * function to a driver, use svf_pci_bind().
+ */
 static SVF_UNUSED int svf_pci_unbind(const char *bdf)
 {
 	if (!svf_pci_is_bound(bdf, NULL))
@@ -238,27 +285,40 @@ static SVF_UNUSED int svf_pci_wait_driver(const char *bdf, const char *drv,
 }
 
 /*
- * svf_pci_bind() - give @bdf to @drv as an admin does: unbind,
- * driver_override, then the driver's "bind".  A driver that attached the
- * function by itself meanwhile (-EBUSY, already bound to @drv) is success.
+ * svf_pci_bind() - give @bdf to @drv as an admin does: release it from
+ * another driver, set driver_override, write the driver's "bind", and
+ * return once the probe finished (svf_pci_probed()).
+ *
+ * Never unbinds @drv itself: a driver may attach the function by itself
+ * at any moment (snapvf_pci does, from a work item, when a parent
+ * publishes it), so "is it bound to @drv?  no: unbind, bind" could
+ * release a device that @drv attached between the check and the unbind
+ * (silently: the driver just sees a remove).  Another driver is released
+ * through its own "unbind", which acts only if the function is still
+ * bound to that driver.  A bind that finds the function bound to @drv
+ * (-EBUSY) waited for that probe to end (svf_pci_settle()): success.
  */
 static SVF_UNUSED int svf_pci_bind(const char *bdf, const char *drv)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], cur[64];
 	int ret;
 
-	if (svf_pci_is_bound(bdf, drv))
-		return svf_pci_wait_driver(bdf, drv, 5000);
-	ret = svf_pci_unbind(bdf);
-	if (!ret)
-		ret = svf_pci_attr(bdf, "driver_override", drv);
+	svf_vfio_driver_of(bdf, cur, sizeof(cur));
+	if (cur[0] && strcmp(cur, drv)) {
+		snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/unbind", cur);
+		ret = svf_sysfs_write(p, bdf);
+		/* -ENODEV: no longer bound to it */
+		if (ret && ret != -ENODEV)
+			return ret;
+	}
+	ret = svf_pci_attr(bdf, "driver_override", drv);
 	if (ret)
 		return ret;
 	snprintf(p, sizeof(p), "/sys/bus/pci/drivers/%s/bind", drv);
 	ret = svf_sysfs_write(p, bdf);
 	if (ret == -EBUSY && svf_pci_is_bound(bdf, drv))
-		ret = svf_pci_wait_driver(bdf, drv, 5000);
-	return ret;
+		ret = 0;
+	return ret ? ret : svf_pci_wait_driver(bdf, drv, 5000);
 }
 
 /* svf_fn_id() - fn-id of include/snapvf/aux.h, ~0 for a bad address */

@@ -61,6 +61,8 @@ struct vfio_device_feature_mig_data_size {
  * @group_id: IOMMU group number
  * @name: device name as VFIO knows it (PCI address or mdev uuid)
  * @info: VFIO_DEVICE_GET_INFO result
+ * @failed: after svf_vfio_open() failed, the step that did (for a log
+ *	message), else NULL
  */
 struct svf_vfio {
 	int container;
@@ -69,6 +71,7 @@ struct svf_vfio {
 	int group_id;
 	char name[64];
 	struct vfio_device_info info;
+	const char *failed;
 };
 
 static inline int svf_err(void)
@@ -165,7 +168,8 @@ static SVF_UNUSED int svf_vfio_driver_of(const char *dev, char *out, size_t len)
  * The container gets the type1 IOMMU.  A group holding several devices
  * works as long as the others are bound to a vfio driver or unbound.
  *
- * Return: 0 or -errno (everything opened so far is closed again).
+ * Return: 0 or -errno (everything opened so far is closed again; @v->failed
+ * names the step that failed).
  */
 static SVF_UNUSED int svf_vfio_open(struct svf_vfio *v, const char *dev)
 {
@@ -175,39 +179,50 @@ static SVF_UNUSED int svf_vfio_open(struct svf_vfio *v, const char *dev)
 
 	memset(v, 0, sizeof(*v));
 	v->container = v->group = v->device = -1;
+	v->failed = "sysfs device";
 	ret = svf_vfio_sysfs_path(dev, path, sizeof(path));
 	if (ret)
 		return ret;
 	base = strrchr(path, '/');
 	svf_strlcpy(v->name, base + 1, sizeof(v->name));
+	v->failed = "iommu_group link";
 	v->group_id = svf_vfio_group_of(path);
 	if (v->group_id < 0)
 		return v->group_id;
 
+	v->failed = "open /dev/vfio/vfio";
 	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (v->container < 0)
 		return svf_err();
 	snprintf(path, sizeof(path), "/dev/vfio/%d", v->group_id);
+	v->failed = "open /dev/vfio/<group>";
 	v->group = open(path, O_RDWR | O_CLOEXEC);
 	if (v->group < 0)
 		goto fail;
+	v->failed = "VFIO_GROUP_GET_STATUS";
 	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &gs))
 		goto fail;
 	if (!(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		v->failed = "group not viable";
 		errno = EBUSY;
 		goto fail;
 	}
+	v->failed = "VFIO_GROUP_SET_CONTAINER";
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
 		goto fail;
+	v->failed = "VFIO_SET_IOMMU";
 	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) &&
 	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
 		goto fail;
+	v->failed = "VFIO_GROUP_GET_DEVICE_FD";
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->name);
 	if (v->device < 0)
 		goto fail;
+	v->failed = "VFIO_DEVICE_GET_INFO";
 	v->info.argsz = sizeof(v->info);
 	if (ioctl(v->device, VFIO_DEVICE_GET_INFO, &v->info))
 		goto fail;
+	v->failed = NULL;
 	return 0;
 fail:
 	ret = svf_err();

@@ -115,7 +115,8 @@ FIXTURE_SETUP(pf)
 	svf_strlcpy(self->bdf, fns[0], sizeof(self->bdf));
 	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
 	lt_snapshot(&self->snap);
-	ASSERT_EQ(0, svf_vfio_open(&self->v, self->bdf));
+	ASSERT_EQ(0, svf_vfio_open(&self->v, self->bdf))
+		TH_LOG("%s failed", self->v.failed);
 	ASSERT_EQ(0, hl_irq_arm(&self->v, &self->irqs, variant->mode));
 	self->req = hl_irq_req(&self->irqs);
 	ASSERT_LE(0, self->req);
@@ -188,7 +189,8 @@ static void pf_next_user(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
 	EXPECT_EQ(0, pf_parent_logging(self->bdf))
 		TH_LOG("the parent still logs DMA for the previous user");
-	ASSERT_EQ(0, svf_vfio_open(&v2, self->bdf));
+	ASSERT_EQ(0, svf_vfio_open(&v2, self->bdf))
+		TH_LOG("%s failed", v2.failed);
 	ASSERT_EQ(0, hl_irq_arm(&v2, &q2, variant->mode));
 	hl_expect_silent(_metadata, &self->irqs, LT_PENDING_MS, &v2, &q2);
 	if (variant->held == HELD_LOG) {
