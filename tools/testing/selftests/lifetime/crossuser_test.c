@@ -236,25 +236,6 @@ struct pf_a {
 	int efd[NIRQ];
 };
 
-/* Publish @bdf (if the simulator does not yet) and bind it to snapvf_pci. */
-static int pf_publish_and_bind(const char *bdf)
-{
-	char d[PATH_MAX];
-	int ret;
-
-	snprintf(d, sizeof(d), SVF_AUX_DEVICES "/snapvf_sim.vfio_pci.%u",
-		 svf_fn_id(bdf));
-	if (!svf_exists(d)) {
-		ret = lt_sim_ctl("new_function", bdf);
-		if (ret)
-			return ret;
-	}
-	ret = svf_pci_attr(bdf, "driver_override", SNAP_DRV);
-	if (!ret && !svf_pci_is_bound(bdf, SNAP_DRV))
-		ret = svf_pci_bind(bdf, SNAP_DRV);
-	return ret ? ret : svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
-}
-
 static int pf_knob(const char *bdf, const char *knob, char *out, size_t len)
 {
 	char p[PATH_MAX];
@@ -354,8 +335,8 @@ FIXTURE_SETUP(pf)
 	ASSERT_EQ(2, svf_find_pci(0x1af4, 0x1110, fns, 4));
 	svf_strlcpy(self->bdf, fns[0], sizeof(self->bdf));
 	svf_strlcpy(self->dst, fns[1], sizeof(self->dst));
-	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
-	ASSERT_EQ(0, pf_publish_and_bind(self->dst));
+	ASSERT_EQ(0, lt_pf_publish_and_bind(self->bdf));
+	ASSERT_EQ(0, lt_pf_publish_and_bind(self->dst));
 	/* The reset state's config header, before any user. */
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->bdf));
 	ASSERT_EQ(sizeof(self->cfg_ref),

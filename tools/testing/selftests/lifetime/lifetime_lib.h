@@ -411,6 +411,29 @@ static SVF_UNUSED int lt_sim_ctl(const char *file, const char *val)
 	return ret ? ret : svf_sysfs_write(p, val);
 }
 
+/*
+ * lt_pf_publish_and_bind() - have the simulator publish @bdf as a SNAP
+ * function (unless it already does) and bind it to snapvf_pci, waiting
+ * for the probe to end.  0 or -errno.
+ */
+static SVF_UNUSED int lt_pf_publish_and_bind(const char *bdf)
+{
+	char d[PATH_MAX];
+	int ret;
+
+	snprintf(d, sizeof(d), SVF_AUX_DEVICES "/snapvf_sim.vfio_pci.%u",
+		 svf_fn_id(bdf));
+	if (!svf_exists(d)) {
+		ret = lt_sim_ctl("new_function", bdf);
+		if (ret)
+			return ret;
+	}
+	ret = svf_pci_attr(bdf, "driver_override", "snapvf_pci");
+	if (!ret && !svf_pci_is_bound(bdf, "snapvf_pci"))
+		ret = svf_pci_bind(bdf, "snapvf_pci");
+	return ret ? ret : svf_pci_wait_driver(bdf, "snapvf_pci", 5000);
+}
+
 /* ------------------------------------------------ assertions */
 
 #ifdef __KSELFTEST_HARNESS_H

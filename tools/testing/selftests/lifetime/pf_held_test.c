@@ -72,24 +72,6 @@ static void pf_aux_path(const char *bdf, const char *file, char *out,
 		 svf_fn_id(bdf), file);
 }
 
-/* Publish @bdf (if the simulator does not yet) and bind it to snapvf_pci. */
-static int pf_publish_and_bind(const char *bdf)
-{
-	char d[PATH_MAX];
-	int ret;
-
-	pf_aux_path(bdf, "", d, sizeof(d));
-	if (!svf_exists(d)) {
-		ret = lt_sim_ctl("new_function", bdf);
-		if (ret)
-			return ret;
-	}
-	ret = svf_pci_attr(bdf, "driver_override", SNAP_DRV);
-	if (!ret && !svf_pci_is_bound(bdf, SNAP_DRV))
-		ret = svf_pci_bind(bdf, SNAP_DRV);
-	return ret ? ret : svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
-}
-
 /* The parent's "logging" flag of the function (stats), or -errno. */
 static int pf_parent_logging(const char *bdf)
 {
@@ -113,7 +95,7 @@ FIXTURE_SETUP(pf)
 	ASSERT_EQ(0, lt_load(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(0x1af4, 0x1110, fns, 4), 1);
 	svf_strlcpy(self->bdf, fns[0], sizeof(self->bdf));
-	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
+	ASSERT_EQ(0, lt_pf_publish_and_bind(self->bdf));
 	lt_snapshot(&self->snap);
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->bdf))
 		TH_LOG("%s failed", self->v.failed);
@@ -186,7 +168,7 @@ static void pf_next_user(struct __test_metadata *_metadata,
 	hl_irq_drain(&self->irqs);
 	EXPECT_EQ(0, hl_irq_fired_within(&self->irqs, LT_PENDING_MS));
 	ASSERT_EQ(0, lt_load(SNAP_DRV));
-	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
+	ASSERT_EQ(0, lt_pf_publish_and_bind(self->bdf));
 	EXPECT_EQ(0, pf_parent_logging(self->bdf))
 		TH_LOG("the parent still logs DMA for the previous user");
 	ASSERT_EQ(0, svf_vfio_open(&v2, self->bdf))

@@ -61,25 +61,6 @@ FIXTURE_VARIANT_ADD(pf, resuming) {
 	.saving = 0,
 };
 
-/* Publish @bdf (if the simulator does not yet) and bind it to snapvf_pci. */
-static int pf_publish_and_bind(const char *bdf)
-{
-	char d[PATH_MAX];
-	int ret;
-
-	snprintf(d, sizeof(d), SVF_AUX_DEVICES "/snapvf_sim.vfio_pci.%u",
-		 svf_fn_id(bdf));
-	if (!svf_exists(d)) {
-		ret = lt_sim_ctl("new_function", bdf);
-		if (ret)
-			return ret;
-	}
-	ret = svf_pci_attr(bdf, "driver_override", SNAP_DRV);
-	if (!ret && !svf_pci_is_bound(bdf, SNAP_DRV))
-		ret = svf_pci_bind(bdf, SNAP_DRV);
-	return ret ? ret : svf_pci_wait_driver(bdf, SNAP_DRV, 5000);
-}
-
 FIXTURE_SETUP(pf)
 {
 	char fns[4][SVF_BDF_LEN];
@@ -90,7 +71,7 @@ FIXTURE_SETUP(pf)
 	ASSERT_EQ(0, lt_load(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(0x1af4, 0x1110, fns, 4), 1);
 	svf_strlcpy(self->bdf, fns[0], sizeof(self->bdf));
-	ASSERT_EQ(0, pf_publish_and_bind(self->bdf));
+	ASSERT_EQ(0, lt_pf_publish_and_bind(self->bdf));
 	lt_snapshot(&self->snap);
 	ASSERT_EQ(0, lt_hold(&self->v, self->bdf, variant->state,
 			     variant->saving, &self->fd));
