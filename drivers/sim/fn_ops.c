@@ -273,8 +273,15 @@ static void sim_fn_clear_bar(struct sim_fn *fn)
  * device runs, DMA logging is off.  Injected faults and state_size are the
  * administrator's knobs and stay.  snapvf_pci calls it on every open (and
  * the migration layer on close and VFIO_DEVICE_RESET), so the reset state
- * is what each new user of the function finds.  -EIO, with the registers
- * reset but BAR2 untouched, when the function's memory decoding is off.
+ * is what each new user of the function finds.
+ *
+ * With the function's memory decoding off (its user turned it off) the
+ * simulator cannot reach BAR0/BAR2: the registers and sessions are reset,
+ * the BARs are left as they are and the reset succeeds, as a function
+ * reset does whatever the command register says.  The user's own data stays
+ * with that user: the next open clears the BARs, because snapvf_pci
+ * resets after vfio_pci_core_enable() turned decoding back on.  A
+ * function gone from the bus is -ENODEV.
  */
 static int sim_op_reset(struct svf_aux_fn *afn)
 {
@@ -293,6 +300,8 @@ static int sim_op_reset(struct svf_aux_fn *afn)
 			writel(0, fn->regs_bar + SIM_IVSHMEM_INTRMASK);
 			writel(0, fn->regs_bar + SIM_IVSHMEM_INTRSTATUS);
 		}
+	} else if (ret == -EIO) {
+		ret = 0;	/* decoding off: the BARs wait for the next open */
 	}
 	mutex_unlock(&fn->lock);
 	return ret;
