@@ -350,10 +350,9 @@ static void svf_dirty_clip_fn(void *opaque, u64 iova, u64 len)
  * @fn: called for each run of dirty bytes inside the window
  * @opaque: passed to @fn
  *
- * The layer's log_read_and_clear uses it with iova_bitmap_set(), and
- * SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT with a kernel bitmap (kernels
- * built without CONFIG_IOMMUFD_DRIVER have a stub iova_bitmap, see
- * Documentation/driver-api/migration.rst).  @fn runs under the tracking
+ * The layer's log_read_and_clear uses it with iova_bitmap_set(); a driver
+ * may use it to read its own device's log (the test device's dirty_report
+ * attribute does).  @fn runs under the tracking
  * mutex: it may sleep but must not touch user memory or call back into
  * the tracker.
  *
@@ -392,71 +391,18 @@ out:
 }
 EXPORT_SYMBOL_GPL(svf_dirty_read_and_clear);
 
-/*
- * Whether the started ranges cover [iova, last] without a gap; the ranges
- * are sorted and do not overlap.  dirty->lock held.
- */
-static bool svf_dirty_covers(struct svf_dirty_tracker *t, u64 iova, u64 last)
-{
-	u32 i;
-
-	for (i = svf_dirty_first(t, iova); i < t->nr; i++) {
-		struct svf_dirty_range *r = &t->ranges[i];
-
-		if (r->start > iova)
-			return false;
-		if (r->last >= last)
-			return true;
-		iova = r->last + 1;
-	}
-	return false;
-}
-
-/**
- * svf_dirty_window() - check a report window against the active tracker
- * @mig: engine
- * @iova: window start
- * @last: last byte of the window
- * @pgshift: set to the tracking page shift
- *
- * Context: process context; takes the tracking mutex.
- * Return: 0 when logging is on and its ranges cover the whole window,
- * -EINVAL otherwise.
- */
-int svf_dirty_window(struct svf_mig *mig, u64 iova, u64 last,
-		     unsigned int *pgshift)
-{
-	struct svf_dirty *d = mig->dirty;
-	struct svf_dirty_tracker *t;
-	int ret = -EINVAL;
-
-	mutex_lock(&d->lock);
-	t = rcu_dereference_protected(d->tracker, lockdep_is_held(&d->lock));
-	if (t && svf_dirty_covers(t, iova, last)) {
-		*pgshift = t->pgshift;
-		ret = 0;
-	}
-	mutex_unlock(&d->lock);
-	return ret;
-}
-
 static void svf_dirty_to_bitmap(void *opaque, u64 iova, u64 len)
 {
 	iova_bitmap_set(opaque, iova, len);
 }
 
 /*
- * Without CONFIG_IOMMUFD_DRIVER the vfio core fails the standard report
- * before calling this, and iova_bitmap_set() is a stub that would drop
- * what was cleared: refuse rather than lose dirty bits should a later
- * core call it anyway.  SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT
- * (dirty_report.c) is the report path there.
+ * Reached only on kernels with a real iova_bitmap: svf_mig_init() installs
+ * svf_mig_log_ops only where SVF_HAVE_IOVA_BITMAP (compat.h).
  */
 static int svf_dirty_report(struct vfio_device *vdev, unsigned long iova,
 			    unsigned long length, struct iova_bitmap *dirty)
 {
-	if (!SVF_HAVE_IOVA_BITMAP)
-		return -EOPNOTSUPP;
 	return svf_dirty_read_and_clear(svf_mig_from_vdev(vdev), iova, length,
 					svf_dirty_to_bitmap, dirty);
 }
@@ -464,7 +410,8 @@ static int svf_dirty_report(struct vfio_device *vdev, unsigned long iova,
 /*
  * svf_mig_log_ops: vfio_log_ops of every engine with SVF_MIG_CAP_DIRTY_LOG
  *
- * svf_mig_init() stores it in vfio_device.log_ops.  START accepts up to
+ * svf_mig_init() stores it in vfio_device.log_ops where the kernel can
+ * report DMA dirty pages (SVF_HAVE_IOVA_BITMAP).  START accepts up to
  * dirty_max_ranges non-empty ranges (more: -E2BIG), a page size that is a
  * power of two (smaller than 4 KiB is raised to 4 KiB and reported back),
  * and fails with -EBUSY while logging is already on.  STOP always succeeds.
@@ -474,4 +421,3 @@ const struct vfio_log_ops svf_mig_log_ops = {
 	.log_stop = svf_dirty_stop,
 	.log_read_and_clear = svf_dirty_report,
 };
-EXPORT_SYMBOL_GPL(svf_mig_log_ops);

@@ -76,7 +76,8 @@ static int svf_mig_check_config(const struct svf_mig_config *cfg)
  * @vdev: the device, not yet registered with vfio
  * @cfg: hooks, capabilities and stream identity (copied)
  *
- * Sets @vdev->mig_ops, @vdev->log_ops (when SVF_MIG_CAP_DIRTY_LOG) and
+ * Sets @vdev->mig_ops, @vdev->log_ops (when SVF_MIG_CAP_DIRTY_LOG and the
+ * kernel can report DMA dirty pages, see SVF_HAVE_IOVA_BITMAP) and
  * @vdev->migration_flags, and records @mig so that the layer finds it
  * from @vdev (svf_mig_from_vdev()).  Call it before vfio_register_*_dev(),
  * e.g. from vfio_device_ops.init, and pair it with svf_mig_uninit().
@@ -103,12 +104,22 @@ int svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 	mig->cfg = *cfg;
 	if (!mig->cfg.chunk_size)
 		mig->cfg.chunk_size = SVF_MIG_CHUNK_DEFAULT;
+	/*
+	 * DMA logging is offered only where the vfio core can report it
+	 * (SVF_HAVE_IOVA_BITMAP).  Elsewhere a VMM would start logging and
+	 * then fail at its first report; without log_ops it finds
+	 * DMA_LOGGING_* absent (-ENOTTY) and uses its IOMMU container's
+	 * dirty tracking instead.  svf_dirty_mark() ignores an engine
+	 * without a tracker.
+	 */
+	if (!SVF_HAVE_IOVA_BITMAP)
+		mig->cfg.caps &= ~SVF_MIG_CAP_DIRTY_LOG;
 	mig->state = VFIO_DEVICE_STATE_RUNNING;
 	mig->anchor = svf_mig_anchor_alloc(mig);
 	if (!mig->anchor)
 		return -ENOMEM;
 
-	if (cfg->caps & SVF_MIG_CAP_DIRTY_LOG) {
+	if (mig->cfg.caps & SVF_MIG_CAP_DIRTY_LOG) {
 		ret = svf_dirty_init(mig);
 		if (ret)
 			goto err_anchor;
@@ -129,7 +140,7 @@ int svf_mig_init(struct svf_mig *mig, struct vfio_device *vdev,
 		flags |= VFIO_MIGRATION_PRE_COPY;
 	vdev->migration_flags = flags;
 	vdev->mig_ops = &svf_mig_vfio_ops;
-	if (cfg->caps & SVF_MIG_CAP_DIRTY_LOG)
+	if (mig->cfg.caps & SVF_MIG_CAP_DIRTY_LOG)
 		vdev->log_ops = &svf_mig_log_ops;
 	return 0;
 

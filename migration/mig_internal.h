@@ -201,12 +201,8 @@ void svf_mig_file_disconnect(struct svf_mig_file *f);
 void svf_dirty_destroy(struct svf_mig *mig);
 void svf_dirty_close(struct svf_mig *mig);
 int svf_dirty_init(struct svf_mig *mig);
-int svf_dirty_window(struct svf_mig *mig, u64 iova, u64 last,
-		     unsigned int *pgshift);
 
-/* ---- dirty_report.c */
-
-int svf_dirty_feature_report(struct svf_mig *mig, u32 flags,
-			     void __user *arg, size_t argsz);
+/* vfio_log_ops of every engine with SVF_MIG_CAP_DIRTY_LOG (dirty.c) */
+extern const struct vfio_log_ops svf_mig_log_ops;
 
 #endif /* _SVF_MIG_INTERNAL_H */

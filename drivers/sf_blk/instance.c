@@ -217,12 +217,9 @@ static const struct vfio_device_ops svf_sf_vfio_ops = {
 	.request = vmdev_request,
 	.dma_unmap = vmdev_dma_unmap,
 	/*
-	 * The vfio core answers the standard migration and DMA logging
-	 * features; the rest (SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT, the
-	 * dirty report that works without CONFIG_IOMMUFD_DRIVER) goes to the
-	 * shared layer, which returns -ENOTTY for anything else.
+	 * No .device_feature: the vfio core answers the standard migration
+	 * and DMA logging features and -ENOTTY for the rest.
 	 */
-	.device_feature = svf_mig_device_feature,
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,
 	.attach_ioas = vfio_iommufd_emulated_attach_ioas,

@@ -32,14 +32,17 @@
 #endif
 
 /*
- * The vfio core's VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT builds the user
- * bitmap with iova_bitmap, which is compiled only with
- * CONFIG_IOMMUFD_DRIVER (selected by IOMMUFD and by some variant drivers).
- * Without it the iova_bitmap functions are stubs and the core fails every
- * report with -EOPNOTSUPP before a driver is called: Debian 12's 6.12
- * kernel is built that way.  DMA_LOGGING_START/STOP are unaffected.  The
- * layer then offers SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT
- * (include/uapi/snapvf.h), which does not use iova_bitmap.
+ * Whether the running kernel can report DMA dirty pages.  The vfio core's
+ * VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT builds the user bitmap with
+ * iova_bitmap, which is compiled only with CONFIG_IOMMUFD_DRIVER (selected
+ * by IOMMUFD and by some variant drivers).  Without it the iova_bitmap
+ * functions are stubs and the core fails every report with -EOPNOTSUPP
+ * before a driver is called, although START and STOP work: Debian's 6.12
+ * kernels are built that way.  A device that offered DMA logging there
+ * would make QEMU choose device dirty tracking and then fail migration at
+ * its first report, so snapvf devices offer DMA logging (vfio_log_ops)
+ * only where this is true.  Elsewhere the VMM finds DMA_LOGGING_*
+ * absent (-ENOTTY) and uses its IOMMU container's dirty tracking.
  */
 #define SVF_HAVE_IOVA_BITMAP	IS_ENABLED(CONFIG_IOMMUFD_DRIVER)
 

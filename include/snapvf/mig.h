@@ -26,7 +26,6 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/vfio.h>
-#include <uapi/snapvf.h>
 
 struct vfio_pci_core_device;
 struct vm_area_struct;
@@ -344,7 +343,6 @@ static inline struct vfio_device *svf_mig_vdev(struct svf_mig *mig)
 }
 
 extern const struct vfio_migration_ops svf_mig_vfio_ops;
-extern const struct vfio_log_ops svf_mig_log_ops;
 
 /* ------------------------------------------------------------------ */
 /* Dirty tracking                                                      */
@@ -363,17 +361,5 @@ typedef void (*svf_dirty_fn)(void *opaque, u64 iova, u64 len);
 
 int svf_dirty_read_and_clear(struct svf_mig *mig, u64 iova, u64 length,
 			     svf_dirty_fn fn, void *opaque);
-
-/* ------------------------------------------------------------------ */
-/* Vendor device features (include/uapi/snapvf.h)                      */
-/* ------------------------------------------------------------------ */
-
-/*
- * Call from vfio_device_ops.device_feature before the driver's own
- * features; -ENOTTY means "not one of the layer's features".  See the
- * kernel-doc in migration/feature.c.
- */
-int svf_mig_device_feature(struct vfio_device *vdev, u32 flags,
-			   void __user *arg, size_t argsz);
 
 #endif /* _SNAPVF_MIG_H */

@@ -26,4 +26,24 @@
 #define TEST_F_TIMEOUT(fixture_name, test_name, timeout) \
 	__TEST_F_IMPL(fixture_name, test_name, -1, (timeout) * (SVF_TIMEOUT_SCALE))
 
+/*
+ * SVF_NEED_DMA_LOG(v): for a test of DMA logging on the opened device @v
+ * (struct svf_vfio *; needs svf_vfio.h).  snapvf devices offer DMA logging
+ * exactly where the kernel can report it (svf_kernel_dma_log()).  Where
+ * it cannot, assert that @v does not offer it (-ENOTTY, so a VMM falls back
+ * to its container's tracking) and skip the rest of the test, saying why;
+ * where it can, assert that @v offers it.
+ */
+#define SVF_NEED_DMA_LOG(v) do {					\
+	int __svf_k = svf_kernel_dma_log();				\
+									\
+	ASSERT_LE(0, __svf_k) TH_LOG("running kernel's config not found"); \
+	if (!__svf_k) {							\
+		ASSERT_EQ(-ENOTTY, svf_vfio_dma_log_probe(v));		\
+		SKIP(return, "kernel without CONFIG_IOMMUFD_DRIVER: "	\
+		     "no DMA logging offered (checked: ENOTTY)");	\
+	}								\
+	ASSERT_EQ(0, svf_vfio_dma_log_probe(v));			\
+} while (0)
+
 #endif /* _SVF_HARNESS_H */

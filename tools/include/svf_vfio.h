@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vfio.h>
@@ -691,6 +692,53 @@ static SVF_UNUSED uint32_t svf_crc32c(uint32_t crc, const void *data,
 }
 
 /* ------------------------------------------------------------ DMA logging */
+
+/**
+ * svf_kernel_dma_log() - can the running kernel report DMA dirty pages?
+ *
+ * The vfio core's DMA_LOGGING_REPORT needs iova_bitmap, built only with
+ * CONFIG_IOMMUFD_DRIVER; without it snapvf devices offer no DMA logging
+ * (include/snapvf/compat.h, SVF_HAVE_IOVA_BITMAP).  Decided here from the
+ * running kernel's own config, independently of our modules.
+ *
+ * Return: 1 if it can, 0 if not, -ENOENT if the config cannot be found.
+ */
+static SVF_UNUSED int svf_kernel_dma_log(void)
+{
+	static const char *const fmt[] = {
+		"/boot/config-%s", "/lib/modules/%s/build/.config",
+	};
+	static int known = -1;
+	char path[300], line[256];
+	struct utsname u;
+	unsigned int i;
+	FILE *f = NULL;
+
+	if (known >= 0)
+		return known;
+	if (uname(&u))
+		return -errno;
+	for (i = 0; i < 2 && !f; i++) {
+		snprintf(path, sizeof(path), fmt[i], u.release);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return -ENOENT;
+	known = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "CONFIG_IOMMUFD_DRIVER=y\n"))
+			known = 1;
+	fclose(f);
+	return known;
+}
+
+/* PROBE of VFIO_DEVICE_FEATURE_DMA_LOGGING_START: 0 if offered, or -errno. */
+static SVF_UNUSED int svf_vfio_dma_log_probe(struct svf_vfio *v)
+{
+	return svf_vfio_feature(v, VFIO_DEVICE_FEATURE_PROBE |
+				VFIO_DEVICE_FEATURE_SET |
+				VFIO_DEVICE_FEATURE_DMA_LOGGING_START, NULL, 0);
+}
 
 /**
  * svf_vfio_dma_log_start() - VFIO_DEVICE_FEATURE_DMA_LOGGING_START, one range

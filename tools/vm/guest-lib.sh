@@ -7,6 +7,7 @@
 #                                       tree modules it depends on first)
 #   svf_modunload NAME...               unload, in the order given
 #   svf_ko NAME                         print the path of the tree's NAME.ko
+#   svf_kernel_dma_log                  can the kernel report DMA dirty pages?
 #
 # Module files are looked up in the layer directories of $SVF_TOP and in
 # tools/testing/modules.  Every failure prints one line naming the module.
@@ -22,6 +23,20 @@ svf_ko() {
 	done
 	echo "svf_ko: no module $name.ko in the tree (not built?)" >&2
 	return 1
+}
+
+# svf_kernel_dma_log: success if the running kernel can report DMA dirty
+# pages (CONFIG_IOMMUFD_DRIVER); snapvf devices offer DMA logging exactly
+# then (include/snapvf/compat.h).  Status 2 if its config is not found.
+svf_kernel_dma_log() {
+	local c
+	for c in "/boot/config-$(uname -r)" "/lib/modules/$(uname -r)/build/.config"; do
+		[ -r "$c" ] || continue
+		grep -qx 'CONFIG_IOMMUFD_DRIVER=y' "$c"
+		return
+	done
+	echo "svf_kernel_dma_log: the running kernel's config is not found" >&2
+	return 2
 }
 
 svf_modloaded() {

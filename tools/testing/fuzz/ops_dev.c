@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * svf-fuzz: generic device surfaces - info ioctls, SET_IRQS, RESET,
- * VFIO_DEVICE_FEATURE (incl. DMA logging and snapvf's vendor features),
+ * VFIO_DEVICE_FEATURE (incl. DMA logging and unknown feature numbers),
  * region reads/writes, mmap and closing/reopening the device fd.
  *
  * Arguments start from what the device reported at open time (fz_dev.ri,
@@ -10,7 +10,6 @@
  * every edge of a region.
  */
 #include <signal.h>
-#include <snapvf.h>
 
 #include "fuzz.h"
 
@@ -267,8 +266,7 @@ static const uint32_t feat_ids[] = {
 	VFIO_DEVICE_FEATURE_MIGRATION, VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
 	VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
 	VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
-	SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT, SVF_DEVICE_FEATURE_BASE,
-	SVF_DEVICE_FEATURE_BASE + 0xff, 0, 1, 2, 3, 4, 5, 10, 11, 0xffff,
+	0xf500, 0xf508, 0xf5ff, 0, 1, 2, 3, 4, 5, 10, 11, 0xffff,
 };
 
 /*
@@ -295,14 +293,12 @@ static void op_feature_raw(struct fz_dev *d, struct fz_rng *r)
 		flags |= 1u << (16 + fz_below(r, 16));
 	if ((id == VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE ||
 	     id == VFIO_DEVICE_FEATURE_DMA_LOGGING_START ||
-	     id == VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT ||
-	     id == SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT) &&
+	     id == VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT) &&
 	    !(flags & VFIO_DEVICE_FEATURE_PROBE))
 		flags &= ~VFIO_DEVICE_FEATURE_SET;	/* structured ops do these */
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = fz_chance(r, 70) ? 0 : fz_next(r);
-	if (id == VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT ||
-	    id == SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT)
+	if (id == VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)
 		flags &= ~VFIO_DEVICE_FEATURE_GET;	/* payload has a pointer */
 	f->flags = id | flags;
 	f->argsz = fz_argsz(r, sizeof(*f), sizeof(*f) + fz_below(r, 65));
@@ -352,40 +348,29 @@ static uint64_t fz_page_size(struct fz_rng *r)
 }
 
 /*
- * A report that succeeded must have obeyed its rules.  The vendor report
- * (include/uapi/snapvf.h): page size a power of two and at least the
- * tracking page size, window aligned, not empty, not wrapping, bitmap
- * large enough.  The standard one is the vfio core's: a power-of-two page
- * size of at least 4 KiB and a window that does not wrap; iova_bitmap
- * takes any window and page size beyond that (a finer page than the
- * tracker's over-reports, which the uAPI allows).
+ * A report that succeeded must have obeyed the vfio core's rules: a
+ * power-of-two page size of at least 4 KiB and a window that does not
+ * wrap; iova_bitmap takes any window and page size beyond that (a finer
+ * page than the tracker's over-reports, which the uAPI allows).  And it
+ * can only have succeeded where the kernel can report at all.
  */
-static void check_report(struct fz_dev *d, const struct svf_dma_logging_report *rep,
-			 bool vendor, bool short_bitmap)
+static void check_report(const struct vfio_device_feature_dma_logging_report *rep)
 {
 	uint64_t ps = rep->page_size, end;
 	const char *why = NULL;
 
-	if (!ps || (ps & (ps - 1))) {
+	if (svf_kernel_dma_log() != 1)
+		why = "the kernel cannot report DMA dirty pages";
+	else if (!ps || (ps & (ps - 1)))
 		why = "page size not a power of two";
-	} else if (!vendor) {
-		if (ps < 4096)
-			why = "page size below 4 KiB";
-		else if (__builtin_add_overflow(rep->iova, rep->length, &end))
-			why = "window wraps";
-	} else if (d->log_pgsize && ps < d->log_pgsize)
-		why = "page size below the tracking page size";
-	else if (rep->iova % ps || rep->length % ps || !rep->length)
-		why = "window not aligned or empty";
-	else if (__builtin_add_overflow(rep->iova, rep->length - 1, &end))
+	else if (ps < 4096)
+		why = "page size below 4 KiB";
+	else if (__builtin_add_overflow(rep->iova, rep->length, &end))
 		why = "window wraps";
-	else if (short_bitmap)
-		why = "bitmap one u64 short of the window";
 	if (why)
-		fz_bug("%s DMA logging report accepted: %s (iova %#llx length %#llx page %#llx)",
-		       vendor ? "vendor" : "standard", why,
-		       (unsigned long long)rep->iova, (unsigned long long)rep->length,
-		       (unsigned long long)ps);
+		fz_bug("DMA logging report accepted: %s (iova %#llx length %#llx page %#llx)",
+		       why, (unsigned long long)rep->iova,
+		       (unsigned long long)rep->length, (unsigned long long)ps);
 }
 
 static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
@@ -410,19 +395,22 @@ static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 		c.ranges = fz_chance(r, 95) ? (uintptr_t)rg : fz_magic64(r);
 		if (!svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_SET |
 				      VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-				      &c, sizeof(c)))
+				      &c, sizeof(c))) {
 			d->log_pgsize = c.page_size;	/* what the device tracks at */
+			if (svf_kernel_dma_log() != 1)
+				fz_bug("DMA logging started on a kernel that cannot report it");
+		}
 		break;
 	}
 	case 1:
 		svf_vfio_dma_log_stop(d->v);
 		break;
 	default: {
-		struct svf_dma_logging_report rep;
+		struct vfio_device_feature_dma_logging_report rep;
 		uint64_t *bm, bits;
 		size_t maplen = 0, bytes;
 		void *base = NULL;
-		bool vendor = fz_chance(r, 50), short_bm;
+		bool short_bm;
 		int ret;
 
 		rep.page_size = fz_page_size(r);
@@ -442,11 +430,10 @@ static void op_dma_log(struct fz_dev *d, struct fz_rng *r)
 		bm = guarded_bitmap(bytes ? bytes : 8, &base, &maplen);
 		rep.bitmap = fz_chance(r, 95) ? (uintptr_t)bm : fz_magic64(r);
 		ret = svf_vfio_feature(d->v, VFIO_DEVICE_FEATURE_GET |
-				       (vendor ? SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT :
-					VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT),
+				       VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
 				       &rep, sizeof(rep));
 		if (!ret)
-			check_report(d, &rep, vendor, short_bm && rep.bitmap == (uintptr_t)bm);
+			check_report(&rep);
 		if (bm)
 			munmap(base, maplen);
 		break;

@@ -2,15 +2,14 @@
 #
 # Included by every test group's and benchmark's Makefile after it sets
 # TEST_GEN_PROGS.  Gives the kselftest harness headers (extracted from
-# linux-source-6.12 by scripts/deps.sh), tools/include and the uAPI
-# header include/uapi/snapvf.h.
+# linux-source-6.12 by scripts/deps.sh) and tools/include.
 
 SVF_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../../..)
 KSFT_INC := $(SVF_TOP)/build/kernel-tools/tools/testing/selftests
 
 CC ?= gcc
 CFLAGS += -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -D_GNU_SOURCE \
-	  -I$(KSFT_INC) -I$(SVF_TOP)/tools/include -I$(SVF_TOP)/include/uapi
+	  -I$(KSFT_INC) -I$(SVF_TOP)/tools/include
 # -Wclobbered (from -Wextra) fires inside the 6.12 harness's own TEST_F
 # wrapper, on its `child` local around setjmp(), depending on how gcc inlines
 # each test; the warning is about the harness, not our tests.

@@ -24,9 +24,6 @@
  *   dirty_report write "IOVA LEN", then read "iova len" lines
  *   dma_write   write "IOVA LEN": vfio_dma_rw() a pattern, mark dirty
  *
- * VFIO_DEVICE_FEATURE: the layer's vendor features through
- * svf_mig_device_feature() (SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT).
- *
  * Record types: META (size check) and PAGES ([le64 offset][page data]).
  *
  * Locking: dev->lock protects the state, the buffers, the send/staged
@@ -616,16 +613,6 @@ static void mt_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 }
 
-/*
- * The layer's vendor features (SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT);
- * the test device has no features of its own.
- */
-static int mt_device_feature(struct vfio_device *vdev, u32 flags,
-			     void __user *arg, size_t argsz)
-{
-	return svf_mig_device_feature(vdev, flags, arg, argsz);
-}
-
 static const struct vfio_device_ops mt_vfio_ops = {
 	.name = MT_NAME,
 	.init = mt_vinit,
@@ -635,7 +622,6 @@ static const struct vfio_device_ops mt_vfio_ops = {
 	.read = mt_read,
 	.write = mt_write,
 	.dma_unmap = mt_dma_unmap,
-	.device_feature = mt_device_feature,
 	.bind_iommufd = vfio_iommufd_emulated_bind,
 	.unbind_iommufd = vfio_iommufd_emulated_unbind,
 	.attach_ioas = vfio_iommufd_emulated_attach_ioas,

@@ -16,8 +16,9 @@
  *    the device (the last holder); nothing signals them afterwards, also
  *    not the next user of the device, and closing them is clean;
  *  - a DMA-logging session ends with the close: the next user's REPORT
- *    fails (-EINVAL: not started; -EOPNOTSUPP for the standard report on
- *    kernels without iova_bitmap) and its START succeeds.
+ *    fails (-EINVAL: not started) and its START succeeds.  Only where the
+ *    kernel can report DMA dirty pages; elsewhere devices offer no DMA
+ *    logging (SVF_NEED_DMA_LOG).
  */
 #ifndef _SVF_HELD_LIB_H
 #define _SVF_HELD_LIB_H
@@ -27,7 +28,6 @@
 #include <sys/mman.h>
 
 #include "lifetime_lib.h"
-#include "snapvf.h"
 
 /* DMA-logging window of the held sessions. */
 #define HL_DIRTY_IOVA	0x100000000ull
@@ -334,23 +334,6 @@ static SVF_UNUSED int hl_log_start(struct svf_vfio *v)
 {
 	return svf_vfio_dma_log_start(v, HL_DIRTY_IOVA, HL_DIRTY_LEN,
 				      HL_DIRTY_PAGE);
-}
-
-/* SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT of the held window (@probe: PROBE) */
-static SVF_UNUSED int hl_log_vendor_report(struct svf_vfio *v, int probe)
-{
-	uint64_t bitmap[(HL_DIRTY_LEN / HL_DIRTY_PAGE + 63) / 64] = { 0 };
-	struct svf_dma_logging_report r = {
-		.iova = HL_DIRTY_IOVA, .length = HL_DIRTY_LEN,
-		.page_size = HL_DIRTY_PAGE, .bitmap = (uintptr_t)bitmap,
-	};
-	uint32_t flags = VFIO_DEVICE_FEATURE_GET |
-			 SVF_DEVICE_FEATURE_DMA_LOGGING_REPORT;
-
-	if (probe)
-		return svf_vfio_feature(v, flags | VFIO_DEVICE_FEATURE_PROBE,
-					NULL, 0);
-	return svf_vfio_feature(v, flags, &r, sizeof(r));
 }
 
 /* The standard VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT of the window. */
