@@ -41,6 +41,51 @@ int sim_fn_access_ok(struct sim_fn *fn)
 	return 0;
 }
 
+/**
+ * sim_fn_state_begin() - reach the function's BARs for a save or load step
+ * @fn: the function (fn->lock held)
+ * @cmd: set to the command register to put back with sim_fn_state_end()
+ *
+ * For the save and load ops only, which the consumer calls with the
+ * function's memory access excluded (struct svf_aux_fn_ops): like a device
+ * manager reaching the device through its own path, the simulator does
+ * not depend on what the function's user did to its command register, and
+ * turns memory decoding on for the step.  A function out of D0 is refused;
+ * it does not happen while the simulator manages it (ivshmem-plain has no
+ * power management capability, and the simulator holds a runtime-PM
+ * reference).
+ *
+ * Return: 0, -ENODEV if the function is gone from the bus, -EIO if it is
+ * not in D0.
+ */
+int sim_fn_state_begin(struct sim_fn *fn, u16 *cmd)
+{
+	if (pci_dev_is_disconnected(fn->pdev))
+		return -ENODEV;
+	if (fn->pdev->current_state != PCI_D0) {
+		dev_err_ratelimited(&fn->pdev->dev,
+				    "snapvf_sim: function in D%d, device state not accessible\n",
+				    fn->pdev->current_state);
+		return -EIO;
+	}
+	pci_read_config_word(fn->pdev, PCI_COMMAND, cmd);
+	if (!(*cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(fn->pdev, PCI_COMMAND,
+				      *cmd | PCI_COMMAND_MEMORY);
+	return 0;
+}
+
+/**
+ * sim_fn_state_end() - put back what sim_fn_state_begin() changed
+ * @fn: the function (fn->lock held)
+ * @cmd: the command register sim_fn_state_begin() returned
+ */
+void sim_fn_state_end(struct sim_fn *fn, u16 cmd)
+{
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(fn->pdev, PCI_COMMAND, cmd);
+}
+
 static void sim_fn_free(struct sim_fn *fn)
 {
 	sim_save_free(fn);

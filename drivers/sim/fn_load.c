@@ -197,6 +197,7 @@ int sim_load_chunk(struct sim_fn *fn, const void *buf, size_t len)
 int sim_load_commit(struct sim_fn *fn)
 {
 	struct sim_load *l = fn->load;
+	u16 cmd;
 	u32 i;
 	int ret;
 
@@ -210,7 +211,7 @@ int sim_load_commit(struct sim_fn *fn)
 			      l->end ? "" : ", no end");
 		goto out;
 	}
-	ret = sim_fn_access_ok(fn);
+	ret = sim_fn_state_begin(fn, &cmd);
 	if (ret)
 		goto out;
 	for (i = 0; i < l->npages; i++) {
@@ -218,6 +219,7 @@ int sim_load_commit(struct sim_fn *fn)
 			    SIM_PAGE_SIZE);
 		cond_resched();
 	}
+	sim_fn_state_end(fn, cmd);
 	fn->regs = l->regs;
 	fn->loads++;
 out:

@@ -110,6 +110,7 @@ static u32 sim_save_scan(struct sim_fn *fn, struct sim_save *s)
 int sim_save_round(struct sim_fn *fn, bool final)
 {
 	struct sim_save *s = fn->save;
+	u16 cmd;
 	int ret;
 
 	/* A session a fault ended fails as the fault did; it logged already. */
@@ -125,10 +126,11 @@ int sim_save_round(struct sim_fn *fn, bool final)
 			      sim_dstate_name(fn->dstate));
 		return -EINVAL;
 	}
-	ret = sim_fn_access_ok(fn);
+	ret = sim_fn_state_begin(fn, &cmd);
 	if (ret)
 		return ret;
 	s->last_dirty = sim_save_scan(fn, s);
+	sim_fn_state_end(fn, cmd);
 	fn->last_round_pages = s->last_dirty;
 	fn->rounds++;
 	s->cursor = 0;
@@ -240,6 +242,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 {
 	struct sim_save *s = fn->save;
 	size_t done = 0, n;
+	u16 cmd;
 	int ret;
 
 	if (!s)
@@ -250,7 +253,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 	 */
 	if (s->error)
 		return s->error;
-	ret = sim_fn_access_ok(fn);
+	ret = sim_fn_state_begin(fn, &cmd);
 	if (ret)
 		return ret;
 	while (done < len) {
@@ -258,8 +261,10 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 			break;
 		n = min_t(size_t, len - done, s->rec_len - s->rec_off);
 		ret = sim_save_fault(fn, s, &n);
-		if (ret)
+		if (ret) {
+			sim_fn_state_end(fn, cmd);
 			return done ? done : ret;
+		}
 		if (!n)
 			continue;
 		memcpy(buf + done, s->rec + s->rec_off, n);
@@ -267,6 +272,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 		s->pos += n;
 		done += n;
 	}
+	sim_fn_state_end(fn, cmd);
 	return done;
 }
 

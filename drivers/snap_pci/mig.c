@@ -10,15 +10,25 @@
  * load_commit() only after the end record, so a rejected stream never
  * reaches the parent's commit.
  *
- * DMA logging, when the parent announces SVF_AUX_F_DIRTY_TRACKING, goes
- * straight to the parent (its ops have the vfio_log_ops shape).
+ * DMA logging, when the parent announces SVF_AUX_F_DIRTY_TRACKING and the
+ * kernel can report it (SVF_HAVE_IOVA_BITMAP, compat.h), goes straight to
+ * the parent (its ops have the vfio_log_ops shape).
  *
  * Locking: the layer calls every hook with its state lock held, one at a
  * time per device, never after svf_mig_withdraw(); the session flags in
- * &struct svf_pci_dev need no other lock.  After the parent withdrew,
+ * &struct svf_pci_dev need no other lock.  The hooks that reach the
+ * parent's device state (save_begin, save, pending, load_begin,
+ * load_stage, load_commit) also hold vfio_pci_core's memory_lock for
+ * write around the parent call (svf_pci_mem_lock()), so the parent may
+ * turn the function's memory decoding on for it whatever the user left
+ * (struct svf_aux_fn_ops).  Order: state lock, then memory_lock; nothing
+ * takes them the other way round (reset_done() runs under memory_lock but
+ * only try-locks the state lock, svf_mig_reset()).  The reset hook does
+ * not take memory_lock: the layer may run it from reset_done().  After the parent withdrew,
  * every wrapper returns -ENODEV, which the layer turns into ERROR.
  */
 #include <linux/vfio.h>
+#include <snapvf/compat.h>
 
 #include "snap_pci.h"
 
@@ -34,6 +44,19 @@ static struct svf_pci_dev *svf_pci_from_mig(struct svf_mig *mig)
 static struct svf_aux_fn *svf_pci_fn(struct svf_mig *mig)
 {
 	return svf_pci_from_mig(mig)->fn;
+}
+
+/* Exclude the user's BAR accesses, mmap faults and command writes. */
+static void svf_pci_mem_lock(struct svf_pci_dev *sdev)
+	__acquires(&sdev->core.memory_lock)
+{
+	down_write(&sdev->core.memory_lock);
+}
+
+static void svf_pci_mem_unlock(struct svf_pci_dev *sdev)
+	__releases(&sdev->core.memory_lock)
+{
+	up_write(&sdev->core.memory_lock);
 }
 
 static int svf_pci_quiesce(struct svf_mig *mig)
@@ -65,7 +88,9 @@ static int svf_pci_save_begin(struct svf_mig *mig, bool precopy)
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	int ret;
 
+	svf_pci_mem_lock(sdev);
 	ret = svf_aux_fn_save_start(sdev->fn, precopy ? SVF_AUX_SAVE_PRECOPY : 0);
+	svf_pci_mem_unlock(sdev);
 	if (ret)
 		return ret;
 	sdev->saving = true;
@@ -88,13 +113,17 @@ static int svf_pci_save(struct svf_mig *mig, bool final,
 	ssize_t n;
 	int ret;
 
+	svf_pci_mem_lock(sdev);
 	if (final && !sdev->final_started) {
 		ret = svf_aux_fn_save_round(sdev->fn, true);
-		if (ret)
+		if (ret) {
+			svf_pci_mem_unlock(sdev);
 			return ret;
+		}
 		sdev->final_started = true;
 	}
 	n = svf_aux_fn_save_chunk(sdev->fn, chunk->buf, chunk->size);
+	svf_pci_mem_unlock(sdev);
 	if (n < 0)
 		return n;
 	chunk->len = n;
@@ -125,15 +154,20 @@ static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	struct svf_aux_pending p;
 
+	int ret;
+
 	memset(out, 0, sizeof(*out));
-	if (svf_aux_fn_save_pending(sdev->fn, &p))
-		return;		/* gone or failing: no estimate */
-	if (sdev->saving && !sdev->final_started &&
+	svf_pci_mem_lock(sdev);
+	ret = svf_aux_fn_save_pending(sdev->fn, &p);
+	if (!ret && sdev->saving && !sdev->final_started &&
 	    (!p.initial || !p.round_bytes)) {
-		if (svf_aux_fn_save_round(sdev->fn, false) ||
-		    svf_aux_fn_save_pending(sdev->fn, &p))
-			return;
+		ret = svf_aux_fn_save_round(sdev->fn, false);
+		if (!ret)
+			ret = svf_aux_fn_save_pending(sdev->fn, &p);
 	}
+	svf_pci_mem_unlock(sdev);
+	if (ret)
+		return;		/* gone or failing: no estimate */
 	if (p.initial) {
 		out->initial = p.round_bytes;
 		out->dirty = p.dirty_bytes;
@@ -148,7 +182,9 @@ static int svf_pci_load_begin(struct svf_mig *mig)
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	int ret;
 
+	svf_pci_mem_lock(sdev);
 	ret = svf_aux_fn_load_start(sdev->fn);
+	svf_pci_mem_unlock(sdev);
 	if (!ret)
 		sdev->loading = true;
 	return ret;
@@ -158,6 +194,7 @@ static int svf_pci_load_stage(struct svf_mig *mig, u16 type, const void *data,
 			      size_t len)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
+	int ret;
 
 	/*
 	 * Log policy: once per session.  The layer rejects the stream on
@@ -169,7 +206,10 @@ static int svf_pci_load_stage(struct svf_mig *mig, u16 type, const void *data,
 			type);
 		return -EINVAL;
 	}
-	return svf_aux_fn_load_chunk(sdev->fn, data, len);
+	svf_pci_mem_lock(sdev);
+	ret = svf_aux_fn_load_chunk(sdev->fn, data, len);
+	svf_pci_mem_unlock(sdev);
+	return ret;
 }
 
 static int svf_pci_load_commit(struct svf_mig *mig)
@@ -177,7 +217,9 @@ static int svf_pci_load_commit(struct svf_mig *mig)
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	int ret;
 
+	svf_pci_mem_lock(sdev);
 	ret = svf_aux_fn_load_commit(sdev->fn);
+	svf_pci_mem_unlock(sdev);
 	/* The parent ends the session either way. */
 	sdev->loading = false;
 	return ret;
@@ -294,7 +336,8 @@ int svf_pci_mig_init(struct svf_pci_dev *sdev)
 	ret = svf_mig_init(&sdev->mig, &sdev->core.vdev, &cfg);
 	if (ret)
 		return ret;
-	if (fn->features & SVF_AUX_F_DIRTY_TRACKING)
+	/* Not where the core cannot report: see SVF_HAVE_IOVA_BITMAP. */
+	if ((fn->features & SVF_AUX_F_DIRTY_TRACKING) && SVF_HAVE_IOVA_BITMAP)
 		sdev->core.vdev.log_ops = &svf_pci_log_ops;
 	sdev->migratable = true;
 	return 0;

@@ -196,6 +196,18 @@ struct svf_aux_fn;
  * Device states, as VFIO names them: RUNNING --quiesce--> RUNNING_P2P
  * --suspend--> STOP; resume and unquiesce go back.
  *
+ * Saving and loading do not depend on what the function's user did to
+ * it: the consumer calls @save_start, @save_round, @save_chunk,
+ * @save_pending, @load_start, @load_chunk and @load_commit with the
+ * function's memory access excluded (vfio_pci_core's memory_lock held for
+ * write, as the core itself holds it to change the command register or
+ * the power state), so a parent that reaches the device state through the
+ * function's BARs may turn memory decoding on for the call and must put
+ * the command register back before returning.  A parent with its own path
+ * to the device state (a device manager's commands) needs neither.
+ * @reset is called without that exclusion (also from under the core's
+ * own reset, which holds memory_lock) and must not depend on decoding.
+ *
  * @quiesce: stop initiating DMA and peer-to-peer traffic; the device keeps
  *	responding to accesses (RUNNING -> RUNNING_P2P).  %SVF_AUX_F_P2P.
  * @unquiesce: undo @quiesce (RUNNING_P2P -> RUNNING).

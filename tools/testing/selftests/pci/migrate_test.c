@@ -5,8 +5,12 @@
  * between rounds, P2P arcs, the size estimate, the simulated registers,
  * and rejected streams (incompatible, corrupt, truncated) leaving the
  * destination unchanged and reusable.  Destination state must equal the
- * source's byte for byte.
+ * source's byte for byte, also when the user turned memory decoding and
+ * bus mastering off on both functions (as QEMU's reset does before the
+ * guest's firmware runs).
  */
+#include <linux/pci_regs.h>
+
 #include "mig_lib.h"
 #include "svf_harness.h"
 
@@ -120,6 +124,64 @@ TEST_F(mig, pre_copy)
 		       (unsigned long long)st.stop_bytes);
 	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
 	EXPECT_TRUE(same_state(&self->va, &self->vb, self->size));
+}
+
+static int set_command(struct svf_vfio *v, uint16_t cmd)
+{
+	return svf_vfio_write(v, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND,
+			      &cmd, 2) == 2 ? 0 : -EIO;
+}
+
+/* The function's own command register (vfio virtualizes the user's view). */
+static int hw_command(const char *bdf, uint16_t *cmd)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, cmd, 2, PCI_COMMAND);
+	close(fd);
+	return n == 2 ? 0 : -EIO;
+}
+
+/*
+ * Memory decoding and bus mastering off on both sides: pre-copy,
+ * stop-copy and the load still carry the state (the parent reaches it
+ * whatever the user did), and both command registers are as the user
+ * left them afterwards.
+ */
+TEST_F(mig, decoding_off)
+{
+	void *ref = state_snapshot(&self->va, self->size), *got;
+	uint16_t cmd = 0xffff;
+	uint8_t byte;
+
+	ASSERT_NE(NULL, ref);
+	ASSERT_EQ(0, set_command(&self->va, 0));
+	ASSERT_EQ(0, set_command(&self->vb, 0));
+	ASSERT_EQ(0, hw_command(self->a, &cmd));
+	ASSERT_EQ(0, cmd & PCI_COMMAND_MEMORY) TH_LOG("decoding still on");
+	EXPECT_EQ(-EIO, svf_vfio_read(&self->va, STATE_BAR, 0, &byte, 1))
+		TH_LOG("the user's own BAR access must fail with decoding off");
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 2, NULL, NULL, NULL));
+	EXPECT_GE(self->buf.len, self->size);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	ASSERT_EQ(0, hw_command(self->a, &cmd));
+	EXPECT_EQ(0, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+		TH_LOG("source's command register 0x%x", cmd);
+	ASSERT_EQ(0, hw_command(self->b, &cmd));
+	EXPECT_EQ(0, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+		TH_LOG("destination's command register 0x%x", cmd);
+	ASSERT_EQ(0, set_command(&self->vb, PCI_COMMAND_MEMORY));
+	got = state_snapshot(&self->vb, self->size);
+	ASSERT_NE(NULL, got);
+	EXPECT_EQ(0, memcmp(ref, got, self->size)) TH_LOG("destination differs");
+	free(ref);
+	free(got);
 }
 
 /* PRE_COPY info: all initial at first, nothing left after a full read. */
