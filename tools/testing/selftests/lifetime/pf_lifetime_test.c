@@ -21,10 +21,16 @@
  *    working;
  *  - a cut-off data_fd answers ENODEV, also after the device is reopened
  *    and a new session runs; closing it is clean; module reference counts
- *    return to where they were and every module unloads.
+ *    return to where they were and every module unloads;
+ *  - a withdrawal racing a VMM thread that keeps using the data_fd,
+ *    VFIO_DEVICE_RESET and the migration state completes at once, and
+ *    every call the thread starts after it answers ENODEV (the state
+ *    reads ERROR, as withdraw_test documents).
  *
  * Each case ends by unloading all snapvf modules; the next one loads them.
  */
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "svf_harness.h"
@@ -160,6 +166,89 @@ TEST_F_TIMEOUT(pf, withdraw_while_open, LT_TIMEOUT)
 
 	ASSERT_EQ(0, lt_sim_ctl_path("del_function", del, sizeof(del)));
 	pf_withdraw_open(_metadata, self, variant, del, self->bdf);
+	EXPECT_EQ(0, lt_rmmod(SNAP_DRV));
+	lt_finish(_metadata, &self->fd, &self->snap);
+}
+
+/* A VMM thread that keeps going while the function is withdrawn. */
+struct pf_racer {
+	struct svf_vfio *v;
+	int fd, saving;
+	int withdrawn;		/* set once the withdrawal returned */
+	int stop;
+	long before, after;	/* calls started before / after it */
+	long bad;		/* calls after it that broke the contract */
+	long last_bad;		/* the last such result */
+};
+
+static void pf_race_one(struct pf_racer *r, int i, int after)
+{
+	uint32_t st;
+	long ret;
+
+	switch (i % 3) {
+	case 0:
+		ret = r->saving ? lt_fd_read(r->fd, 64) : lt_fd_write(r->fd, 64);
+		break;
+	case 1:
+		ret = ioctl(r->v->device, VFIO_DEVICE_RESET) ? -errno : 0;
+		break;
+	default:
+		ret = svf_vfio_mig_get(r->v, &st);
+		/* Withdrawn: GET succeeds with ERROR (encoded as ENODEV here). */
+		if (!ret && st == VFIO_DEVICE_STATE_ERROR)
+			ret = -ENODEV;
+		break;
+	}
+	if (after && ret != -ENODEV) {
+		r->bad++;
+		r->last_bad = ret;
+	}
+}
+
+static void *pf_race(void *arg)
+{
+	struct pf_racer *r = arg;
+	int i, after;
+
+	for (i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); i++) {
+		after = __atomic_load_n(&r->withdrawn, __ATOMIC_ACQUIRE);
+		pf_race_one(r, i, after);
+		if (after)
+			r->after++;
+		else
+			r->before++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pf, withdraw_racing_vmm, LT_TIMEOUT)
+{
+	struct pf_racer r = {
+		.v = &self->v, .fd = self->fd, .saving = variant->saving,
+	};
+	char del[PATH_MAX];
+	pthread_t t;
+	double secs;
+
+	ASSERT_EQ(0, lt_sim_ctl_path("del_function", del, sizeof(del)));
+	ASSERT_EQ(0, pthread_create(&t, NULL, pf_race, &r));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, lt_prompt(del, self->bdf, &secs));
+	__atomic_store_n(&r.withdrawn, 1, __ATOMIC_RELEASE);
+	usleep(100 * 1000);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	EXPECT_LT(0, r.before) TH_LOG("the thread never ran before the withdrawal");
+	EXPECT_LT(0, r.after) TH_LOG("the thread never ran after the withdrawal");
+	EXPECT_EQ(0, r.bad) TH_LOG("%ld of %ld calls after the withdrawal gave neither ENODEV nor state ERROR (last %ld)",
+				   r.bad, r.after, r.last_bad);
+	TH_LOG("withdrawal in %.3f s; %ld calls before, %ld after", secs,
+	       r.before, r.after);
+	lt_expect_cut(_metadata, self->fd, variant->saving);
+	pf_close_dev(self);
+	EXPECT_EQ(0, svf_pci_wait_driver(self->bdf, NULL, LT_PROMPT_MS))
+		TH_LOG("withdrawn function still bound after the close");
 	EXPECT_EQ(0, lt_rmmod(SNAP_DRV));
 	lt_finish(_metadata, &self->fd, &self->snap);
 }
