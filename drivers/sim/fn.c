@@ -242,9 +242,8 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 	}
 	fn->afn = svf_aux_fn_add(&mgr->pdev->dev, &info, &sim_fn_ops, fn);
 	if (IS_ERR(fn->afn)) {
+		/* svf_aux_fn_add() logged why: one line per bad input. */
 		ret = PTR_ERR(fn->afn);
-		dev_err(&mgr->pdev->dev, "snapvf_sim: cannot publish %s: %d\n",
-			pci_name(pdev), ret);
 		sim_fn_free(fn);
 		return ret;
 	}

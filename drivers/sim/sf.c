@@ -194,8 +194,8 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 
 	sf->asf = svf_aux_sf_add(dev, &info, &sim_sf_ops, sf);
 	if (IS_ERR(sf->asf)) {
+		/* svf_aux_sf_add() logged why: one line per bad input. */
 		ret = PTR_ERR(sf->asf);
-		dev_err(dev, "snapvf_sim: cannot publish SF %u: %d\n", id, ret);
 		sim_sf_free(sf);
 		return ret;
 	}

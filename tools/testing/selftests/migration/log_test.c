@@ -39,7 +39,7 @@ FIXTURE_SETUP(log)
 	self->before = mt_checksum(1);
 	self->commits = mt_counter(1, "commit");
 	ASSERT_LE(0, self->commits);
-	self->kmsg = kmsg_open();
+	self->kmsg = svf_kmsg_open();
 	ASSERT_LE(0, self->kmsg);
 }
 
@@ -57,7 +57,7 @@ static int stream_lines(struct __test_metadata *_metadata,
 {
 	int warnings, lines;
 
-	lines = kmsg_count(self->kmsg, "migration stream", &warnings);
+	lines = svf_kmsg_count(self->kmsg, "migration stream", &warnings);
 	EXPECT_EQ(0, warnings);
 	return lines;
 }
@@ -112,7 +112,7 @@ TEST_F(log, truncated_commit_retried_once_per_session)
 	EXPECT_EQ(REPEAT, fails) TH_LOG("every commit fails with EINVAL");
 	ASSERT_EQ(0, svf_vfio_mig_get(&self->dst, &st));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, st);
-	EXPECT_EQ(1, kmsg_count(self->kmsg, "migration stream truncated", NULL));
+	EXPECT_EQ(1, svf_kmsg_count(self->kmsg, "migration stream truncated", NULL));
 	close(fd);
 	expect_unchanged(_metadata, self);
 	ASSERT_EQ(0, svf_vfio_reset(&self->dst));

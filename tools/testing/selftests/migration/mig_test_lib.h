@@ -7,6 +7,7 @@
 #ifndef _MIG_TEST_LIB_H
 #define _MIG_TEST_LIB_H
 
+#include "svf_kmsg.h"
 #include <stdarg.h>
 #include "svf_sysfs.h"	/* sysfs I/O; includes svf_vfio.h */
 
@@ -149,41 +150,6 @@ static SVF_UNUSED int mt_load(struct svf_vfio *v, const char *buf, size_t len,
 		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
 	close(fd);
 	return ret;
-}
-
-/* Kernel log capture: open at the end, later count matching new lines. */
-static SVF_UNUSED int kmsg_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Lines since kmsg_open() containing @needle; also counts warnings. */
-static SVF_UNUSED int kmsg_count(int fd, const char *needle, int *warnings)
-{
-	char rec[2048];
-	int count = 0;
-	ssize_t n;
-
-	if (warnings)
-		*warnings = 0;
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (strstr(rec, needle))
-			count++;
-		if (warnings && (strstr(rec, "WARNING") || strstr(rec, "BUG") ||
-				 strstr(rec, "Oops")))
-			(*warnings)++;
-	}
-	return count;
 }
 
 #endif /* _MIG_TEST_LIB_H */

@@ -63,7 +63,7 @@ FIXTURE_SETUP(stream)
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 	self->len = mt_save(&self->src, &self->s);
 	ASSERT_LT(STATE_SIZE, self->len);
-	self->kmsg = kmsg_open();
+	self->kmsg = svf_kmsg_open();
 	ASSERT_LE(0, self->kmsg);
 }
 
@@ -84,12 +84,12 @@ static void expect_rejected(struct __test_metadata *_metadata,
 	long commits = mt_counter(1, "commit");
 	int warnings, lines, ret;
 
-	kmsg_count(self->kmsg, "", NULL);	/* drain */
+	svf_kmsg_count(self->kmsg, "", NULL);	/* drain */
 	ret = mt_load(&self->dst, s, len, MT_IO);
 	EXPECT_EQ(-EINVAL, ret) TH_LOG("%s: load returned %d", what, ret);
 	EXPECT_EQ(before, mt_checksum(1)) TH_LOG("%s: destination changed", what);
 	EXPECT_EQ(commits, mt_counter(1, "commit")) TH_LOG("%s: committed", what);
-	lines = kmsg_count(self->kmsg, "migration stream", &warnings);
+	lines = svf_kmsg_count(self->kmsg, "migration stream", &warnings);
 	EXPECT_EQ(1, lines) TH_LOG("%s: %d log lines", what, lines);
 	EXPECT_EQ(0, warnings) TH_LOG("%s", what);
 	ASSERT_EQ(0, svf_vfio_reset(&self->dst));

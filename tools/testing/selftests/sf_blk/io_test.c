@@ -4,11 +4,14 @@
  * driver (tools/vblk): write/read/verify, GET_ID, FLUSH, MSI-X, multiple
  * queues, error statuses, malformed rings (outside mapped memory, loops,
  * runaway avail index) and recovery by reset, with a neighbour instance
- * that must stay unaffected.
+ * that must stay unaffected; a guest repeating a broken ring gets its log
+ * lines rate-limited.
  */
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "svf_harness.h"
+#include "svf_kmsg.h"
 #include "sf_test.h"
 #include "../../../vblk/vblk.h"
 
@@ -198,6 +201,43 @@ TEST_F(inst, bad_rings_recover)
 	}
 	vblk_close(&o);
 	EXPECT_EQ(0, svf_mdev_remove(other));
+}
+
+/*
+ * A guest can break its ring, reset and break it again at will: every
+ * break logs at most through the kernel's rate limit (printk_ratelimit
+ * defaults: 10 lines per 5 s), not a line each.  The earlier cases may
+ * have used up the current burst, so the flood starts after a full
+ * interval and must log at least once.
+ */
+TEST_F(inst, broken_ring_flood_ratelimited)
+{
+	const int rounds = 200;
+	struct timespec t0, t1;
+	int kmsg, i, lines, broke = 0;
+	double secs;
+
+	sleep(6);
+	kmsg = svf_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < rounds; i++) {
+		struct vring_avail *av = (void *)(self->b.mem + self->b.q[0].avail);
+
+		av->idx = self->b.q[0].avail_idx + 1000;
+		ASSERT_EQ(0, vblk_kick(&self->b, 0));
+		broke += !!(vblk_status(&self->b) & VIRTIO_CONFIG_S_NEEDS_RESET);
+		ASSERT_EQ(0, vblk_init_driver(&self->b, 1));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	lines = svf_kmsg_count(kmsg, "snapvf_sf:", NULL);
+	close(kmsg);
+	EXPECT_EQ(rounds, broke) TH_LOG("every round must break the ring");
+	EXPECT_LE(1, lines) TH_LOG("a broken ring must be logged");
+	EXPECT_GE(10 * ((int)(secs / 5) + 1), lines)
+		TH_LOG("%d lines for %d broken rings in %.1f s", lines, rounds, secs);
+	TH_LOG("%d broken rings in %.1f s: %d log lines", rounds, secs, lines);
 }
 
 TEST_F(inst, device_reset_keeps_data)
