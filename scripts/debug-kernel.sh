@@ -29,16 +29,8 @@ tarball=${SVF_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 recipe=1
 
 die() { echo "debug-kernel: $*" >&2; exit 1; }
+. "$top/scripts/cache-lib.sh"
 
-cache_root() {
-	if [ -n "${SVF_CACHE:-}" ]; then
-		echo "$SVF_CACHE"
-	elif mkdir -p /var/cache/snapvf 2>/dev/null && [ -w /var/cache/snapvf ]; then
-		echo /var/cache/snapvf
-	else
-		echo "${XDG_CACHE_HOME:-$HOME/.cache}/snapvf"
-	fi
-}
 
 [ -f "$tarball" ] || die "linux-source-6.12 is not installed ($tarball missing): run 'make deps' as root"
 [ -f "$frag" ] || die "config fragment $frag missing"
@@ -54,7 +46,7 @@ tgt_upstream=${tgt_upstream%%-*}
 
 hash=$( { echo "recipe=$recipe"; cat "$frag"; } | sha256sum | cut -c1-12)
 key="$srcver-$hash"
-root=$(cache_root)
+root=$(svf_cache_root)
 dir="$root/debug-kernel/$srcver"
 obj="$dir/obj"
 stamp="$dir/complete"

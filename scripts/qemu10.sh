@@ -53,17 +53,8 @@ min_major=10
 recipe=1
 
 die() { echo "qemu10: $*" >&2; exit 1; }
+. "$(dirname "$0")/cache-lib.sh"
 
-# The cache root to write to (as debug-kernel.sh).
-cache_root() {
-	if [ -n "${SVF_CACHE:-}" ]; then
-		echo "$SVF_CACHE"
-	elif mkdir -p /var/cache/snapvf 2>/dev/null && [ -w /var/cache/snapvf ]; then
-		echo /var/cache/snapvf
-	else
-		echo "${XDG_CACHE_HOME:-$HOME/.cache}/snapvf"
-	fi
-}
 
 # The cache roots to read from: inside a test guest the root file system
 # is read-only, so "writable" cannot pick it there.
@@ -352,7 +343,7 @@ fetch() {
 install() {
 	local refresh=$1 root d
 	[ "$(id -u)" = 0 ] || die "fetching QEMU $min_major needs root: run 'make deps' as root"
-	root=$(cache_root)
+	root=$(svf_cache_root)
 	mkdir -p "$root" || die "cannot create the cache directory $root"
 	exec 9>"$root/.qemu10.lock"
 	flock 9
