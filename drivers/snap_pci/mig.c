@@ -48,13 +48,11 @@ static struct svf_aux_fn *svf_pci_fn(struct svf_mig *mig)
 
 /* Exclude the user's BAR accesses, mmap faults and command writes. */
 static void svf_pci_mem_lock(struct svf_pci_dev *sdev)
-	__acquires(&sdev->core.memory_lock)
 {
 	down_write(&sdev->core.memory_lock);
 }
 
 static void svf_pci_mem_unlock(struct svf_pci_dev *sdev)
-	__releases(&sdev->core.memory_lock)
 {
 	up_write(&sdev->core.memory_lock);
 }
