@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+"""QEMU 10 migrates a SNAP PF (snapvf_pci) from function A to function B.
+
+main("file"): the source migrates to a file (file: URI), a destination
+started with -incoming defer loads it with migrate-incoming.
+main("live"): the destination waits with -incoming unix:..., the source
+migrates to it.
+
+Both VMs: TCG, -m 128, -nodefaults, -S, -device vfio-pci,host=...,
+enable-migration=on (the target kernel cannot report DMA dirty pages, so
+the device offers no DMA logging and QEMU uses the type1 container's dirty
+tracking).  Every open of a SNAP PF resets it, so A's state is put in
+through the source VM after QEMU opened A: qtest programs BAR2 and turns
+memory decoding on in the VM's config space, writes a 1 MiB pattern into
+BAR2 and reads it back; the simulator's scratch register is set through
+its knob.  The simulator's state_hash (BAR2 state bytes and registers) of
+A then must be B's after the destination ran (cont), read while the
+destination still holds B.  QEMU's figures from query-migrate are printed;
+the default downtime limit stays.
+"""
+import os
+import time
+
+import q10lib as q
+
+CHECKS = [
+    "source QEMU 10 realized A with enable-migration=on, no migration blocker",
+    "A's state filled through the source VM (1 MiB BAR2 pattern, scratch)",
+    "migration completed",
+    "destination loaded the migration",
+    "destination runs after cont",
+    "B's device state equals A's (state_hash, scratch; BAR2 bytes via the VM)",
+    "both QEMUs quit cleanly",
+]
+SCRATCH = "0x5eed0000c0ffee01"
+
+
+def knob_when_decoding(bdf, name, secs=20):
+    """A knob that needs memory decoding, retried while the VM turns it on."""
+    deadline = time.time() + secs
+    while True:
+        v = q.pf_knob(bdf, name)
+        if not v.startswith("<") or time.time() > deadline:
+            return v
+        time.sleep(0.5)
+
+
+def bar2_via_vm(vm, size, secs=20):
+    """B's BAR2 as the running VM sees it (its firmware places the BAR)."""
+    deadline = time.time() + secs
+    data, where = None, "(BAR2 never mapped)"
+    while time.time() < deadline:
+        addr = q.bar_addr(vm, q.SLOT, 2)
+        if addr is not None:
+            data = vm.mem_read(addr, size)
+            where = f"at {addr:#x}"
+            if data and any(data):
+                break
+        time.sleep(0.5)
+    return data, where
+
+
+def main(flow):
+    tap = q.Tap(1 + len(CHECKS))
+    qemu = q.qemu10_or_bail()
+    fns, why = q.pf_setup()
+    ok = not why
+    if ok:
+        a, b = fns
+        sizes = [q.pf_knob(x, "state_size") for x in (a, b)]
+        ok = sizes[0] == sizes[1] == str(1 << 20)
+        why = f"state_size A {sizes[0]}, B {sizes[1]} (both must be 1 MiB)"
+    if not tap.ok(ok, f"A and B on snapvf_pci, state_size 1 MiB ({flow} flow)", why):
+        tap.rest(CHECKS, "no functions")
+        return tap.done()
+    tap.diag(f"A={a} B={b} qemu={qemu}")
+    mig_file = f"{q.TMP}/pf.mig"
+    sock = f"{q.TMP}/pf-mig.sock"
+    for p in (mig_file, sock):
+        if os.path.exists(p):
+            os.unlink(p)
+    dev = "vfio-pci,host=%s,id=dev0,addr=%#x,enable-migration=on"
+    src = q.Qemu(qemu, "pf-src", dev % (a, q.SLOT), qtest=True)
+    dst = None
+    try:
+        blockers = (src.ret("query-migrate") or {}).get("blocked-reasons", [])
+        if not tap.ok(src.alive() and src.qt and not blockers and
+                      src.ret("qom-get", path="/machine/peripheral/dev0",
+                              property="enable-migration") == "on",
+                      CHECKS[0], f"blocked-reasons {blockers}\n{src.errors()[-1500:]}"):
+            tap.rest(CHECKS[1:], "no source VM")
+            return tap.done()
+
+        # BAR2 at BAR2_GPA (64-bit BAR: 0x18, 0x1c), memory decoding on.
+        pattern = q.pf_pattern(1 << 20, 7 if flow == "file" else 8)
+        src.cfg_write(q.SLOT, 0x18, 4, q.BAR2_GPA)
+        src.cfg_write(q.SLOT, 0x1c, 4, 0)
+        src.cfg_write(q.SLOT, 0x04, 2, 0x0002)
+        t0 = time.time()
+        wr = src.mem_write(q.BAR2_GPA, pattern)
+        back = src.mem_read(q.BAR2_GPA, len(pattern))
+        secs = time.time() - t0
+        q.wr(f"{q.fn_aux(a)}/sim/scratch", SCRATCH)
+        hash_a = knob_when_decoding(a, "state_hash", 2)
+        scratch_a = q.pf_knob(a, "scratch")
+        if not tap.ok(wr == "OK" and back == pattern and not hash_a.startswith("<") and
+                      int(scratch_a, 16) == int(SCRATCH, 16), CHECKS[1],
+                      f"qtest write {wr}, read back {'equal' if back == pattern else 'DIFFERENT'}"
+                      f" ({secs:.1f} s); A state_hash {hash_a} scratch {scratch_a}"):
+            tap.rest(CHECKS[2:], "A's state could not be filled")
+            return tap.done()
+
+        if flow == "file":
+            done, mig, diag = q.migrate(src, f"file:{mig_file}")
+            if os.path.exists(mig_file):
+                diag.append(f"migration file: {os.path.getsize(mig_file)} bytes")
+        else:
+            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True,
+                         extra=["-incoming", f"unix:{sock}"])
+            done, mig, diag = q.migrate(src, f"unix:{sock}")
+        if not tap.ok(done, f"{CHECKS[2]} ({flow}, {q.limits()}: downtime {mig.get('downtime')} ms, "
+                      f"total {mig.get('total-time')} ms, vfio "
+                      f"{(mig.get('vfio') or {}).get('transferred')} B)",
+                      "\n".join(diag + [f"source output: {src.errors()[-1500:]}"])):
+            tap.rest(CHECKS[3:], f"migration {mig.get('status')}")
+            return tap.done()
+
+        if flow == "file":
+            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True,
+                         extra=["-incoming", "defer"])
+            r = dst.cmd("migrate-incoming", uri=f"file:{mig_file}")
+            if "error" in r:
+                tap.diag(f"migrate-incoming: {r['error'].get('desc')}")
+        ok, diag = q.wait_incoming(dst)
+        if not tap.ok(ok, CHECKS[3], f"{diag}\n{dst.errors()[-1500:]}"):
+            tap.rest(CHECKS[4:], "destination did not load")
+            return tap.done()
+        r = dst.cmd("cont")
+        time.sleep(1)
+        st = dst.status()
+        tap.ok(st == "running", f"{CHECKS[4]} (status {st})", f"cont: {r}")
+        # Read while the destination holds B: its close resets B.
+        hash_b = knob_when_decoding(b, "state_hash")
+        scratch_b = q.pf_knob(b, "scratch")
+        back_b, where = bar2_via_vm(dst, len(pattern))
+        tap.ok(hash_b == hash_a and scratch_b == scratch_a and back_b == pattern,
+               CHECKS[5], f"A state_hash {hash_a} scratch {scratch_a}\n"
+               f"B state_hash {hash_b} scratch {scratch_b}\n"
+               f"B's BAR2 read through the running destination VM {where}: "
+               f"{'equal' if back_b == pattern else 'DIFFERENT'} to the pattern")
+    finally:
+        rcs = [x.quit() for x in (src, dst) if x]
+    errs = [l for x in (src, dst) if x for l in x.unexpected()]
+    tap.ok(rcs == [0, 0] and not errs, f"{CHECKS[6]} (exit {rcs})",
+           "\n".join(errs[-20:]))
+    return tap.done()

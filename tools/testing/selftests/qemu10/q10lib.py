@@ -1,0 +1,486 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers of the qemu10 tests: QEMU 10 as the VMM migrates snapvf devices.
+
+TAP output, QEMU 10 processes with QMP (and qtest) over unix sockets, the
+migration flows (to a file, live over a unix socket) with QEMU's own
+figures, and the setup of both device kinds: SNAP PFs (snapvf_pci on the
+simulator's ivshmem-plain functions) and SF mdevs (snapvf_sf).
+
+Environment: SVF_Q10_TIMEOUT (seconds a migration may take, default 120,
+times SVF_TIMEOUT_SCALE),
+SVF_Q10_DOWNTIME_MS (sets downtime-limit before migrating: for manual
+runs only; the group keeps QEMU's default of 300 ms).
+"""
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+TOP = os.environ["SVF_TOP"]
+TMP = "/tmp/svf-q10"
+MIG_TIMEOUT = float(os.environ.get("SVF_Q10_TIMEOUT", "120")) * \
+    int(os.environ.get("SVF_TIMEOUT_SCALE", "1"))
+DOWNTIME_MS = os.environ.get("SVF_Q10_DOWNTIME_MS")
+AUX = "/sys/bus/auxiliary/devices"
+SF_TYPE = "snapvf_sf.blk-1q-64MiB"
+# Where the source VM's BAR2 of the PF is put (guest physical, below the
+# q35 MMCONFIG window's end and above 128 MiB of RAM), and its slot.
+BAR2_GPA = 0xc0000000
+SLOT = 4
+
+
+class Tap:
+    """TAP 13 with a plan, one line per result, diagnostics as comments."""
+
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        print("TAP version 13")
+        print(f"1..{plan}", flush=True)
+
+    def ok(self, cond, name, diag=""):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}")
+        for line in str(diag).splitlines():
+            print(f"# {line}")
+        sys.stdout.flush()
+        return cond
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print(f"# {line}")
+        sys.stdout.flush()
+
+    def rest(self, names, why):
+        """Fail every remaining check, each saying why it could not run."""
+        for name in names:
+            self.ok(False, f"{name}: not reached ({why})")
+
+    def done(self):
+        return 1 if self.failed else 0
+
+
+def bail(msg):
+    print(f"Bail out! {msg}", flush=True)
+    sys.exit(1)
+
+
+def qemu10_or_bail():
+    """The QEMU 10 wrapper (scripts/qemu10.sh path); missing is a failure."""
+    r = subprocess.run([f"{TOP}/scripts/qemu10.sh", "path"],
+                       capture_output=True, text=True, check=False)
+    path = r.stdout.strip()
+    if r.returncode or not path or not os.access(path, os.X_OK):
+        why = r.stderr.strip() or "scripts/qemu10.sh path failed"
+        bail(f"QEMU 10 missing ({why}): run 'make deps' as root")
+    return path
+
+
+def sh(cmd):
+    """Run CMD in bash with tools/vm/guest-lib.sh sourced."""
+    full = f'. "{TOP}/tools/vm/guest-lib.sh" && {cmd}'
+    return subprocess.run(["bash", "-c", full], capture_output=True,
+                          text=True, check=False)
+
+
+def rd(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def wr(path, val):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(val)
+
+
+def modload(*names):
+    for m in names:
+        r = sh(f"svf_modload {m}")
+        if r.returncode:
+            bail(f"cannot load {m}: {(r.stderr + r.stdout).strip()}")
+
+
+def sim_mgr():
+    for d in sorted(os.listdir("/sys/bus/pci/devices")):
+        p = f"/sys/bus/pci/devices/{d}/snapvf_sim"
+        if os.path.isdir(p):
+            return p
+    bail("no snapvf_sim manager (pci-testdev in vm.conf, snapvf_sim loaded?)")
+    return None
+
+
+# ---- SNAP PF -------------------------------------------------------------
+
+def ivshmem_functions():
+    out = []
+    for d in sorted(os.listdir("/sys/bus/pci/devices")):
+        base = f"/sys/bus/pci/devices/{d}"
+        if rd(f"{base}/vendor") == "0x1af4" and rd(f"{base}/device") == "0x1110":
+            out.append(d)
+    return out
+
+
+def fn_aux(bdf):
+    """The simulator's aux device directory of PCI function BDF."""
+    dom, bus, rest = bdf.split(":")
+    dev, fn = rest.split(".")
+    fid = int(dom, 16) << 16 | int(bus, 16) << 8 | int(dev, 16) << 3 | int(fn)
+    return f"{AUX}/snapvf_sim.vfio_pci.{fid}"
+
+
+def driver(bdf):
+    link = f"/sys/bus/pci/devices/{bdf}/driver"
+    return os.path.basename(os.readlink(link)) if os.path.exists(link) else ""
+
+
+def pf_setup():
+    """Two SNAP PFs A and B on snapvf_pci; returns ([A, B], why-not or "")."""
+    modload("snapvf_sim", "snapvf_pci")
+    fns = ivshmem_functions()
+    if len(fns) < 2:
+        return fns, f"need two ivshmem-plain functions, found {len(fns)}"
+    mgr = sim_mgr()
+    for bdf in fns[:2]:
+        if not os.path.exists(fn_aux(bdf)):
+            wr(f"{mgr}/new_function", bdf)
+        if driver(bdf) != "snapvf_pci":
+            if driver(bdf):
+                wr(f"/sys/bus/pci/devices/{bdf}/driver/unbind", bdf)
+            wr(f"/sys/bus/pci/devices/{bdf}/driver_override", "snapvf_pci")
+            try:
+                wr("/sys/bus/pci/drivers/snapvf_pci/bind", bdf)
+            except OSError as e:
+                return fns, f"bind {bdf} to snapvf_pci: {e}"
+        if driver(bdf) != "snapvf_pci":
+            return fns, f"{bdf} is on '{driver(bdf)}', not snapvf_pci"
+    return fns[:2], ""
+
+
+def pf_knob(bdf, name):
+    try:
+        return rd(f"{fn_aux(bdf)}/sim/{name}")
+    except OSError as e:
+        return f"<{name}: {e.strerror}>"
+
+
+def pf_pattern(size, seed):
+    """SIZE bytes of a pattern from SEED (64-bit words of an LCG)."""
+    out = bytearray(size)
+    x = seed * 0x9e3779b97f4a7c15 & (2**64 - 1)
+    for i in range(0, size, 8):
+        x = (x * 6364136223846793005 + 1442695040888963407) & (2**64 - 1)
+        out[i:i + 8] = x.to_bytes(8, "little")
+    return bytes(out)
+
+
+# ---- SF mdev -------------------------------------------------------------
+
+def sf_uuid(a, b):
+    return "%08x-7e7e-4d4d-9a9a-%012x" % (a, b)
+
+
+def sf_setup(uuids):
+    """SF 0 of the simulator, served by snapvf_sf, with the mdevs UUIDS."""
+    modload("snapvf_sim", "snapvf_sf")
+    sf = f"{AUX}/snapvf_sim.sf.0"
+    if not os.path.exists(sf):
+        wr(f"{sim_mgr()}/new_sf", "0 1M 4 256 4")
+    types = f"{sf}/mdev_supported_types/{SF_TYPE}"
+    if not os.path.isdir(types):
+        return f"{types} missing (is snapvf_sf serving SF 0?)"
+    for u in uuids:
+        if os.path.exists(f"/sys/bus/mdev/devices/{u}"):
+            continue
+        try:
+            wr(f"{types}/create", u)
+        except OSError as e:
+            return f"create mdev {u} of {SF_TYPE}: {e}"
+    return ""
+
+
+def sf_remove(uuids):
+    errs = []
+    for u in uuids:
+        try:
+            wr(f"/sys/bus/mdev/devices/{u}/remove", "1")
+        except OSError as e:
+            errs.append(f"{u}: {e}")
+    return "; ".join(errs)
+
+
+def vblk(*args):
+    r = subprocess.run([f"{TOP}/tools/vblk/svf-vblk", *args],
+                       capture_output=True, text=True, check=False, timeout=120)
+    return r.returncode == 0, (r.stdout + r.stderr).strip()
+
+
+# ---- QEMU 10 -------------------------------------------------------------
+
+TRACE = re.compile(r"^(\d+@[\d.]+:)?vfio_\w+\s")
+# What QEMU 10 prints for these devices on the target kernel and is not a
+# failure: no device dirty tracking (enable-migration=on uses the
+# container's), and a BAR mapped into the VM cannot be DMA-mapped for
+# peer-to-peer by type1 (the VM's view of the BAR works); an mdev has no
+# error IRQ for QEMU's error recovery.
+KNOWN = [r"VFIO device doesn't support device and IOMMU dirty tracking",
+         r"Could not enable error recovery for the device",
+         r"warning: vfio_container_dma_map\(.*\) = -14 \(Bad address\)",
+         r"PCI peer-to-peer transactions on BARs are not supported"]
+
+
+class Qemu:
+    """A QEMU 10 process with QMP (and optionally qtest) on unix sockets."""
+
+    def __init__(self, binary, name, device, extra=(), qtest=False):
+        os.makedirs(TMP, exist_ok=True)
+        self.name = name
+        self.qmp_path = f"{TMP}/{name}.qmp"
+        self.qtest_path = f"{TMP}/{name}.qtest" if qtest else None
+        self.log_path = f"{TMP}/{name}.log"
+        for p in (self.qmp_path, self.qtest_path):
+            if p and os.path.exists(p):
+                os.unlink(p)
+        args = [binary, "-machine", "q35", "-accel", "tcg", "-m", "128",
+                "-nodefaults", "-no-user-config", "-display", "none",
+                "-serial", "none", "-monitor", "none", "-S",
+                "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+                # vfio's view of pending device data, for the figures
+                "-trace", "enable=vfio_state_pending*",
+                "-trace", "enable=vfio_migration_state_notifier",
+                "-device", device, *extra]
+        if qtest:
+            args += ["-qtest", f"unix:{self.qtest_path},server=on,wait=off",
+                     "-qtest-log", "/dev/null"]
+        self.cmdline = " ".join(args)
+        self.log = open(self.log_path, "w", encoding="utf-8")
+        self.proc = subprocess.Popen(args, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.events = []
+        self.qmp = self._connect(self.qmp_path)
+        if self.qmp:
+            self.qmp.readline()     # greeting
+            self.cmd("qmp_capabilities")
+        self.qt = self._connect(self.qtest_path) if qtest and self.qmp else None
+
+    def _connect(self, path):
+        deadline = time.time() + 60
+        while time.time() < deadline and self.proc.poll() is None:
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect(path)
+                return s.makefile("rw", encoding="utf-8")
+            except OSError:
+                s.close()
+                time.sleep(0.2)
+        return None
+
+    def alive(self):
+        return self.qmp is not None and self.proc.poll() is None
+
+    def cmd(self, name, **args):
+        """One QMP command; its reply ({"return": ...} or {"error": ...})."""
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        try:
+            self.qmp.write(json.dumps(msg) + "\n")
+            self.qmp.flush()
+            while True:
+                line = self.qmp.readline()
+                if not line:
+                    return {"error": {"desc": "QMP connection closed"}}
+                r = json.loads(line)
+                if "event" in r:
+                    self.events.append(r)
+                    continue
+                return r
+        except (OSError, ValueError, AttributeError) as e:
+            return {"error": {"desc": f"QMP: {e}"}}
+
+    def ret(self, name, **args):
+        return self.cmd(name, **args).get("return")
+
+    def qtest(self, line):
+        self.qt.write(line + "\n")
+        self.qt.flush()
+        while True:
+            r = self.qt.readline().strip()
+            if not r.startswith("IRQ"):
+                return r
+
+    def cfg_write(self, slot, off, size, val):
+        self.qtest(f"outl 0xcf8 {0x80000000 | slot << 11 | (off & ~3):#x}")
+        port = 0xcfc + (off & 3)
+        self.qtest(f"out{'bwl'[size // 2]} {port:#x} {val:#x}")
+
+    def cfg_read(self, slot, off, size):
+        self.qtest(f"outl 0xcf8 {0x80000000 | slot << 11 | (off & ~3):#x}")
+        port = 0xcfc + (off & 3)
+        r = self.qtest(f"in{'bwl'[size // 2]} {port:#x}")
+        return int(r.split()[1], 16) if r.startswith("OK ") else None
+
+    def mem_write(self, gpa, data):
+        for off in range(0, len(data), 65536):
+            chunk = data[off:off + 65536]
+            r = self.qtest(f"b64write {gpa + off:#x} {len(chunk):#x} "
+                           f"{base64.b64encode(chunk).decode()}")
+            if r != "OK":
+                return r
+        return "OK"
+
+    def mem_read(self, gpa, size):
+        out = b""
+        for off in range(0, size, 65536):
+            n = min(65536, size - off)
+            r = self.qtest(f"b64read {gpa + off:#x} {n:#x}")
+            if not r.startswith("OK "):
+                return None
+            out += base64.b64decode(r[3:])
+        return out
+
+    def status(self):
+        r = self.ret("query-status")
+        return r.get("status") if isinstance(r, dict) else None
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def errors(self):
+        """QEMU's output without the trace lines."""
+        return "\n".join(l for l in self.output().splitlines()
+                         if not TRACE.match(l))
+
+    def unexpected(self):
+        """QEMU's output lines that are neither traces nor known warnings."""
+        return [f"{self.name}: {l}" for l in self.errors().splitlines()
+                if l.strip() and not any(re.search(k, l) for k in KNOWN)]
+
+    def quit(self, timeout=30):
+        """quit over QMP; returns QEMU's exit status (None: it was killed)."""
+        if self.proc.poll() is None:
+            if self.qmp:
+                self.cmd("quit")
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def last_pending(q):
+    """The last vfio_state_pending_{estimate,exact} trace lines of Q."""
+    out = {}
+    for line in q.output().splitlines():
+        m = re.search(r"(vfio_state_pending_(?:estimate|exact))\s+(.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return [f"{k}: {v}" for k, v in sorted(out.items())]
+
+
+def figures(mig):
+    """QEMU's own figures from a query-migrate reply, one per line."""
+    ram = mig.get("ram", {}) or {}
+    vfio = mig.get("vfio", {}) or {}
+    lines = [f"status: {mig.get('status')}"]
+    for k in ("total-time", "setup-time", "downtime", "expected-downtime"):
+        if k in mig:
+            lines.append(f"{k}: {mig[k]} ms")
+    if ram:
+        lines.append("ram: transferred %s, remaining %s, total %s, duplicate %s, "
+                     "normal %s, dirty-sync-count %s, mbps %s, "
+                     "dirty-pages-rate %s" % tuple(
+                         ram.get(k) for k in ("transferred", "remaining", "total",
+                                              "duplicate", "normal",
+                                              "dirty-sync-count", "mbps",
+                                              "dirty-pages-rate")))
+    lines.append(f"vfio: transferred {vfio.get('transferred')}" if vfio
+                 else "vfio: (not reported)")
+    if mig.get("error-desc"):
+        lines.append(f"error-desc: {mig['error-desc']}")
+    return lines
+
+
+def limits():
+    """How the migration checks are named: QEMU's defaults, or what is set."""
+    return (f"downtime-limit {DOWNTIME_MS} ms (SVF_Q10_DOWNTIME_MS)" if DOWNTIME_MS
+            else "QEMU's defaults")
+
+
+def bar_addr(q, slot, bar):
+    """The VM's address of BAR (query-pci), or None if unmapped."""
+    for bus in q.ret("query-pci") or []:
+        for d in bus.get("devices", []):
+            if d.get("slot") == slot:
+                for r in d.get("regions", []):
+                    if r.get("bar") == bar and r.get("address") not in (None, 0, -1) \
+                            and r["address"] < 2**63:
+                        return r["address"]
+    return None
+
+
+def migrate(src, uri, timeout=MIG_TIMEOUT):
+    """migrate SRC to URI and wait; returns (completed, last reply, diag)."""
+    diag = []
+    params = src.ret("query-migrate-parameters") or {}
+    diag.append(f"downtime-limit {params.get('downtime-limit')} ms, "
+                f"max-bandwidth {params.get('max-bandwidth')} B/s "
+                f"(QEMU's defaults unless SVF_Q10_DOWNTIME_MS)")
+    if DOWNTIME_MS:
+        r = src.cmd("migrate-set-parameters", **{"downtime-limit": int(DOWNTIME_MS)})
+        diag.append(f"SVF_Q10_DOWNTIME_MS: downtime-limit {DOWNTIME_MS} ms: {r}")
+    r = src.cmd("migrate", uri=uri)
+    if "error" in r:
+        return False, {}, diag + [f"migrate {uri}: {r['error'].get('desc')}"]
+    t0 = time.time()
+    mig = {}
+    while time.time() - t0 < timeout:
+        mig = src.ret("query-migrate") or {}
+        if mig.get("status") in ("completed", "failed", "cancelled"):
+            break
+        if not src.alive():
+            diag.append("source QEMU exited while migrating")
+            break
+        time.sleep(0.5)
+    secs = time.time() - t0
+    done = mig.get("status") == "completed"
+    if not done:
+        diag.append(f"not completed after {secs:.1f} s (limit {timeout:.0f} s)")
+        diag += figures(mig)
+        diag += last_pending(src)
+        if mig.get("status") not in ("failed", "cancelled"):
+            src.cmd("migrate_cancel")
+    else:
+        diag.append(f"completed after {secs:.1f} s (wall clock, polling)")
+        diag += figures(mig)
+    return done, mig, diag
+
+
+def wait_incoming(dst, timeout=MIG_TIMEOUT):
+    """Wait until DST has loaded the incoming migration; (ok, diag)."""
+    t0 = time.time()
+    st, mig = None, {}
+    while time.time() - t0 < timeout and dst.alive():
+        st = dst.status()
+        mig = dst.ret("query-migrate") or {}
+        if st != "inmigrate" and mig.get("status") in ("completed", "failed", None):
+            break
+        time.sleep(0.5)
+    ok = dst.alive() and st not in ("inmigrate", None) and \
+        mig.get("status") == "completed"
+    return ok, (f"destination status {st}, incoming migration "
+                f"{mig.get('status')} after {time.time() - t0:.1f} s")
