@@ -78,7 +78,9 @@ def qemu10_or_bail():
     path = r.stdout.strip()
     if r.returncode or not path or not os.access(path, os.X_OK):
         why = r.stderr.strip() or "scripts/qemu10.sh path failed"
-        bail(f"QEMU 10 missing ({why}): run 'make deps' as root")
+        if "make deps" not in why:
+            why += ": run 'make deps' as root"
+        bail(f"QEMU 10 missing: {why}")
     return path
 
 
@@ -149,16 +151,22 @@ def pf_setup():
     for bdf in fns[:2]:
         if not os.path.exists(fn_aux(bdf)):
             wr(f"{mgr}/new_function", bdf)
-        if driver(bdf) != "snapvf_pci":
-            if driver(bdf):
-                wr(f"/sys/bus/pci/devices/{bdf}/driver/unbind", bdf)
-            wr(f"/sys/bus/pci/devices/{bdf}/driver_override", "snapvf_pci")
+        # snapvf_pci may bind the function by itself once its aux device
+        # appears (probe order does not matter), racing the bind below.
+        err = ""
+        for _ in range(20):
+            if driver(bdf) == "snapvf_pci":
+                break
             try:
+                if driver(bdf):
+                    wr(f"/sys/bus/pci/devices/{bdf}/driver/unbind", bdf)
+                wr(f"/sys/bus/pci/devices/{bdf}/driver_override", "snapvf_pci")
                 wr("/sys/bus/pci/drivers/snapvf_pci/bind", bdf)
             except OSError as e:
-                return fns, f"bind {bdf} to snapvf_pci: {e}"
+                err = f" (last error: {e})"
+            time.sleep(0.25)
         if driver(bdf) != "snapvf_pci":
-            return fns, f"{bdf} is on '{driver(bdf)}', not snapvf_pci"
+            return fns, f"{bdf} is on '{driver(bdf)}', not snapvf_pci{err}"
     return fns[:2], ""
 
 
