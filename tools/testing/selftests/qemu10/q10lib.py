@@ -245,7 +245,7 @@ KNOWN = [r"VFIO device doesn't support device and IOMMU dirty tracking",
 class Qemu:
     """A QEMU 10 process with QMP (and optionally qtest) on unix sockets."""
 
-    def __init__(self, binary, name, device, extra=(), qtest=False):
+    def __init__(self, binary, name, device, extra=(), qtest=False, mem=128):
         os.makedirs(TMP, exist_ok=True)
         self.name = name
         self.qmp_path = f"{TMP}/{name}.qmp"
@@ -254,7 +254,7 @@ class Qemu:
         for p in (self.qmp_path, self.qtest_path):
             if p and os.path.exists(p):
                 os.unlink(p)
-        args = [binary, "-machine", "q35", "-accel", "tcg", "-m", "128",
+        args = [binary, "-machine", "q35", "-accel", "tcg", "-m", str(mem),
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-serial", "none", "-monitor", "none", "-S",
                 "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
