@@ -42,6 +42,22 @@ int sim_fn_access_ok(struct sim_fn *fn)
 }
 
 /**
+ * sim_fn_decoding() - is the function's memory decoding on?
+ * @fn: the function
+ *
+ * Return: true if its command register has memory space enabled.  No log:
+ * for paths where decoding off is normal (a reset after the user turned
+ * it off).
+ */
+bool sim_fn_decoding(struct sim_fn *fn)
+{
+	u16 cmd;
+
+	pci_read_config_word(fn->pdev, PCI_COMMAND, &cmd);
+	return cmd & PCI_COMMAND_MEMORY;
+}
+
+/**
  * sim_fn_state_begin() - reach the function's BARs for a save or load step
  * @fn: the function (fn->lock held)
  * @cmd: set to the command register to put back with sim_fn_state_end()

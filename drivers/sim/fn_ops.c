@@ -293,16 +293,17 @@ static int sim_op_reset(struct svf_aux_fn *afn)
 	memset(&fn->regs, 0, sizeof(fn->regs));
 	fn->dstate = SIM_RUNNING;
 	fn->logging = false;
-	ret = sim_fn_access_ok(fn);
-	if (!ret) {
+	ret = 0;
+	if (pci_dev_is_disconnected(fn->pdev)) {
+		ret = -ENODEV;
+	} else if (sim_fn_decoding(fn)) {
 		sim_fn_clear_bar(fn);
 		if (fn->regs_bar) {
 			writel(0, fn->regs_bar + SIM_IVSHMEM_INTRMASK);
 			writel(0, fn->regs_bar + SIM_IVSHMEM_INTRSTATUS);
 		}
-	} else if (ret == -EIO) {
-		ret = 0;	/* decoding off: the BARs wait for the next open */
 	}
+	/* Decoding off (no log: normal): the BARs wait for the next open. */
 	mutex_unlock(&fn->lock);
 	return ret;
 }

@@ -123,6 +123,7 @@ void sim_fn_del_all(struct sim_mgr *mgr);
 void sim_fn_pci_gone(struct pci_dev *pdev);
 void sim_fn_surprise(struct sim_fn *fn, unsigned int delay_ms);
 int sim_fn_access_ok(struct sim_fn *fn);
+bool sim_fn_decoding(struct sim_fn *fn);
 int sim_fn_state_begin(struct sim_fn *fn, u16 *cmd);
 void sim_fn_state_end(struct sim_fn *fn, u16 cmd);
 
