@@ -28,6 +28,8 @@ struct sim_save {
 	u32 due_count;
 	u32 cursor;		/* next page to look at in @due */
 	bool hdr_due, regs_due, end_due;
+	bool regs_ever;		/* a REGS record was produced ... */
+	struct sim_regs regs_sent;	/* ... with these registers */
 	bool initial;		/* current round is round 0 */
 	bool final;		/* the final round was started */
 	int error;		/* a fault ended the session: its errno */
@@ -135,7 +137,10 @@ int sim_save_round(struct sim_fn *fn, bool final)
 	fn->rounds++;
 	s->cursor = 0;
 	s->initial = false;
-	s->regs_due = true;
+	/* The registers again only if they changed since they were sent. */
+	if (!s->regs_due)
+		s->regs_due = !s->regs_ever ||
+			      memcmp(&s->regs_sent, &fn->regs, sizeof(fn->regs));
 	if (final) {
 		s->final = true;
 		s->end_due = true;
@@ -200,6 +205,8 @@ static bool sim_save_next(struct sim_fn *fn, struct sim_save *s)
 	} else if (s->regs_due) {
 		memcpy(sim_save_rec(s, SIM_REC_REGS, 0), &fn->regs,
 		       sizeof(fn->regs));
+		s->regs_sent = fn->regs;
+		s->regs_ever = true;
 		s->regs_due = false;
 	} else if (s->end_due) {
 		end = sim_save_rec(s, SIM_REC_END, 0);
