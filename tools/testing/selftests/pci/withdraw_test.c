@@ -123,7 +123,8 @@ TEST_F(wd, rmmod_parent_with_fd)
 	double t0 = svf_now();
 
 	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
-	EXPECT_LT(svf_now() - t0, 5.0 * (SVF_TIMEOUT_SCALE)) TH_LOG("a withdrawal must not wait for the VMM");
+	EXPECT_LT(svf_now() - t0, 5.0 * (SVF_TIMEOUT_SCALE))
+		TH_LOG("a withdrawal must not wait for the VMM");
 	expect_dead(_metadata, &self->v, self->efd);
 	ASSERT_EQ(0, svf_modload("snapvf_sim"));
 	expect_reusable(_metadata, self);
