@@ -84,11 +84,7 @@ def main(flow):
         tap.rest(CHECKS, "no functions")
         return tap.done()
     tap.diag(f"A={a} B={b} qemu={qemu}")
-    mig_file = f"{q.TMP}/pf.mig"
-    sock = f"{q.TMP}/pf-mig.sock"
-    for p in (mig_file, sock):
-        if os.path.exists(p):
-            os.unlink(p)
+    mig_file, sock = q.mig_paths("pf")
     dev = "vfio-pci,host=%s,id=dev0,addr=%#x,enable-migration=on"
     src = q.Qemu(qemu, "pf-src", dev % (a, q.SLOT), qtest=True, mem=PF_MEM)
     dst = None

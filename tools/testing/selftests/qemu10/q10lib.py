@@ -441,6 +441,15 @@ def bar_addr(q, slot, bar):
     return None
 
 
+def mig_paths(kind):
+    """The migration file and unix socket of @kind ("pf", "sf"), unlinked."""
+    paths = (f"{TMP}/{kind}.mig", f"{TMP}/{kind}-mig.sock")
+    for p in paths:
+        if os.path.exists(p):
+            os.unlink(p)
+    return paths
+
+
 def migrate(src, uri, timeout=MIG_TIMEOUT):
     """migrate SRC to URI and wait; returns (completed, last reply, diag)."""
     diag = []

@@ -72,11 +72,7 @@ def main(flow):
 
 def run_vms(tap, qemu, flow, u_src, u_dst, vms):
     """CHECKS[1] to CHECKS[4]; the QEMUs started go to VMS."""
-    mig_file = f"{q.TMP}/sf.mig"
-    sock = f"{q.TMP}/sf-mig.sock"
-    for p in (mig_file, sock):
-        if os.path.exists(p):
-            os.unlink(p)
+    mig_file, sock = q.mig_paths("sf")
     dev = "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,id=dev0,addr=%#x,enable-migration=on"
     src = q.Qemu(qemu, "sf-src", dev % (u_src, q.SLOT))
     vms.append(src)
