@@ -314,20 +314,21 @@ static double kind_time[FZ_MAX_KINDS];
 static uint64_t surface_count[FZ_S_NR];
 static uint64_t total_ops;
 
-/* Run one operation; returns the new PCs it reached (0 without KCOV). */
+/* Can @op run here (a mutated program may name a kind its device lacks)? */
+static bool op_runnable(const struct fz_op *op)
+{
+	return op->dev < fz_ndevs && op->kind < fz_nkinds &&
+	       kind_ok(&fz_devs[op->dev], &fz_kinds[op->kind]);
+}
+
+/* Run one runnable operation; returns the new PCs it reached (0 without KCOV). */
 static unsigned int run_op(const struct fz_op *op)
 {
-	const struct fz_kind *k;
-	struct fz_dev *d;
+	const struct fz_kind *k = &fz_kinds[op->kind];
+	struct fz_dev *d = &fz_devs[op->dev];
 	struct fz_rng r;
 	unsigned int fresh;
 
-	if (op->dev >= fz_ndevs || op->kind >= fz_nkinds)
-		return 0;
-	d = &fz_devs[op->dev];
-	k = &fz_kinds[op->kind];
-	if (!kind_ok(d, k))
-		return 0;
 	cur_op = *op;
 	cur_index = total_ops;
 	if (fz_verbose)
@@ -724,8 +725,14 @@ int main(int argc, char **argv)
 			printf("not ok 1 - fuzz: bad --prog\nnot ok 2 - devices work after the run # not reached\n");
 			return 1;
 		}
-		for (i = 0; i < p.n; i++)
+		for (i = 0; i < p.n; i++) {
+			if (!op_runnable(&p.op[i])) {
+				printf("not ok 1 - fuzz: --prog operation %u does not apply to its device\n"
+				       "not ok 2 - devices work after the run # not reached\n", i);
+				return 1;
+			}
 			run_op(&p.op[i]);
+		}
 	}
 	while (!progarg && (shared_ops ? *(volatile uint64_t *)shared_ops < max_ops :
 					  total_ops < max_ops) &&
@@ -740,8 +747,14 @@ int main(int argc, char **argv)
 			for (i = 0; i < p.n; i++)
 				gen_op(&r, &p.op[i]);
 		}
-		for (i = 0; i < p.n && claim_op(max_ops); i++)
+		/* only operations that run take from the budget */
+		for (i = 0; i < p.n; i++) {
+			if (!op_runnable(&p.op[i]))
+				continue;
+			if (!claim_op(max_ops))
+				break;
 			fresh += run_op(&p.op[i]);
+		}
 		if (fresh) {
 			if (ncorpus < CORPUS_MAX)
 				corpus[ncorpus++] = p;

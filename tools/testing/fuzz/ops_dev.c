@@ -610,16 +610,17 @@ static void op_reopen(struct fz_dev *d, struct fz_rng *r)
 	}
 }
 
+/* weights: see "Operation weights" in fuzz.h */
 const struct fz_kind fz_dev_kinds[] = {
-	{ "get_info", FZ_S_IOCTL, op_get_info, 2, false, false },
-	{ "region_info", FZ_S_IOCTL, op_region_info, 5, false, false },
-	{ "irq_info", FZ_S_IOCTL, op_irq_info, 3, false, false },
-	{ "reset", FZ_S_IOCTL, op_reset, 1, false, false },
-	{ "set_irqs", FZ_S_IRQ, op_set_irqs, 8, false, false },
-	{ "feature", FZ_S_FEATURE, op_feature_raw, 8, false, false },
-	{ "dma_log", FZ_S_DMALOG, op_dma_log, 5, false, false },
-	{ "region_rw", FZ_S_REGION, op_region_rw, 16, false, false },
-	{ "mmap", FZ_S_MMAP, op_mmap, 3, false, false },
+	{ "get_info", FZ_S_IOCTL, op_get_info, 8, false, false },
+	{ "region_info", FZ_S_IOCTL, op_region_info, 20, false, false },
+	{ "irq_info", FZ_S_IOCTL, op_irq_info, 12, false, false },
+	{ "reset", FZ_S_IOCTL, op_reset, 4, false, false },
+	{ "set_irqs", FZ_S_IRQ, op_set_irqs, 16, false, false },
+	{ "feature", FZ_S_FEATURE, op_feature_raw, 32, false, false },
+	{ "dma_log", FZ_S_DMALOG, op_dma_log, 12, false, false },
+	{ "region_rw", FZ_S_REGION, op_region_rw, 64, false, false },
+	{ "mmap", FZ_S_MMAP, op_mmap, 12, false, false },
 	{ "reopen", FZ_S_REOPEN, op_reopen, 1, false, false },
 };
 const unsigned int fz_dev_nkinds = sizeof(fz_dev_kinds) / sizeof(fz_dev_kinds[0]);

@@ -542,14 +542,15 @@ static void op_race(struct fz_dev *d, struct fz_rng *r)
 	fz_mig_recover(d);
 }
 
+/* weights: see "Operation weights" in fuzz.h */
 const struct fz_kind fz_mig_kinds[] = {
-	{ "mig_set", FZ_S_MIG, op_mig_set, 16, false, true },
-	{ "mig_query", FZ_S_MIG, op_mig_query, 4, false, true },
-	{ "data_read", FZ_S_DATAFD, op_data_read, 8, false, true },
-	{ "data_write", FZ_S_DATAFD, op_data_write, 6, false, true },
-	{ "precopy_info", FZ_S_DATAFD, op_precopy_info, 4, false, true },
+	{ "mig_set", FZ_S_MIG, op_mig_set, 24, false, true },
+	{ "mig_query", FZ_S_MIG, op_mig_query, 16, false, true },
+	{ "data_read", FZ_S_DATAFD, op_data_read, 32, false, true },
+	{ "data_write", FZ_S_DATAFD, op_data_write, 24, false, true },
+	{ "precopy_info", FZ_S_DATAFD, op_precopy_info, 16, false, true },
 	{ "capture", FZ_S_STREAM, op_capture, 1, false, true },
-	{ "resume", FZ_S_STREAM, op_resume, 3, false, true },
-	{ "race", FZ_S_RACE, op_race, 2, false, true },
+	{ "resume", FZ_S_STREAM, op_resume, 2, false, true },
+	{ "race", FZ_S_RACE, op_race, 1, false, true },
 };
 const unsigned int fz_mig_nkinds = sizeof(fz_mig_kinds) / sizeof(fz_mig_kinds[0]);

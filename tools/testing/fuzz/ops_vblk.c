@@ -394,12 +394,13 @@ static void op_vb_unmap(struct fz_dev *d, struct fz_rng *r)
 	d->vb_ready = false;
 }
 
+/* weights: see "Operation weights" in fuzz.h */
 const struct fz_kind fz_vblk_kinds[] = {
-	{ "vb_io", FZ_S_VBLK, op_vb_io, 12, true, false },
-	{ "vb_chain", FZ_S_VBLK, op_vb_chain, 6, true, false },
+	{ "vb_io", FZ_S_VBLK, op_vb_io, 16, true, false },
+	{ "vb_chain", FZ_S_VBLK, op_vb_chain, 12, true, false },
 	{ "vb_avail", FZ_S_VBLK, op_vb_avail, 2, true, false },
-	{ "vb_notify", FZ_S_VBLK, op_vb_notify, 3, true, false },
-	{ "vb_cfg", FZ_S_VBLK, op_vb_cfg, 3, true, false },
+	{ "vb_notify", FZ_S_VBLK, op_vb_notify, 12, true, false },
+	{ "vb_cfg", FZ_S_VBLK, op_vb_cfg, 12, true, false },
 	{ "vb_race", FZ_S_VBLK, op_vb_race, 1, true, false },
 	{ "vb_unmap", FZ_S_VBLK, op_vb_unmap, 1, true, false },
 };
