@@ -462,8 +462,8 @@ static int svf_mig_data_size(struct vfio_device *vdev, unsigned long *len)
 	if (ret)
 		return ret;
 	/* Framing: stream header, one record header per chunk, end record. */
-	chunks = div_u64(p.stop_copy + mig->cfg.chunk_size - 1,
-			 mig->cfg.chunk_size);
+	chunks = p.stop_copy_records ?:
+		 div_u64(p.stop_copy + mig->cfg.chunk_size - 1, mig->cfg.chunk_size);
 	*len = p.stop_copy + sizeof(struct svf_stream_hdr) +
 	       (chunks + 1) * sizeof(struct svf_stream_rec) +
 	       sizeof(struct svf_stream_end);

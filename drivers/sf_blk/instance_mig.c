@@ -49,6 +49,9 @@
 #define SVF_SF_REC_STATE	(SVF_MIG_REC_DRIVER + 0)
 #define SVF_SF_REC_PAGES	(SVF_MIG_REC_DRIVER + 1)
 #define SVF_SF_PAGE_REC		(sizeof(__le64) + PAGE_SIZE)
+/* chunk size: whole page records only, so a chunk holds this many pages */
+#define SVF_SF_CHUNK		SVF_MIG_CHUNK_DEFAULT
+#define SVF_SF_CHUNK_PAGES	(SVF_SF_CHUNK / SVF_SF_PAGE_REC)
 /*
  * "SFBLK" model, state format 2 (format 1 lacked the library record); the
  * low byte is the type index.
@@ -163,16 +166,18 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
-	u64 bytes;
+	u64 pages;
 
 	mutex_lock(&inst->blk.lock);
-	bytes = (u64)(inst->blk.store.tracking ? inst->blk.store.unsent :
-		      inst->blk.store.nr_pages) * SVF_SF_PAGE_REC;
+	pages = inst->blk.store.tracking ? inst->blk.store.unsent :
+		inst->blk.store.nr_pages;
 	mutex_unlock(&inst->blk.lock);
 	p->initial = 0;
-	p->dirty = bytes;
-	p->stop_copy = bytes + sizeof(struct svf_vblk_state) +
+	p->dirty = pages * SVF_SF_PAGE_REC;
+	p->stop_copy = p->dirty + sizeof(struct svf_vblk_state) +
 		       vmdev_mig_state_size(&inst->vdev);
+	/* chunks of whole page records, then the model's and the library's */
+	p->stop_copy_records = DIV_ROUND_UP_ULL(pages, SVF_SF_CHUNK_PAGES) + 2;
 }
 
 static void svf_sf_drop_staged(struct svf_sf_inst *inst)
@@ -329,6 +334,7 @@ int svf_sf_mig_init(struct svf_sf_inst *inst, unsigned int type)
 		.caps = SVF_MIG_CAP_P2P | SVF_MIG_CAP_PRE_COPY |
 			SVF_MIG_CAP_DIRTY_LOG,
 		.compat_id = SVF_SF_COMPAT | type,
+		.chunk_size = SVF_SF_CHUNK,
 		.priv = inst,
 	};
 	int ret;

@@ -109,6 +109,12 @@ static u32 sim_save_scan(struct sim_fn *fn, struct sim_save *s)
 	return dirty;
 }
 
+/* Would a new round carry the registers (never sent, or changed since)? */
+static bool sim_save_regs_changed(const struct sim_fn *fn, const struct sim_save *s)
+{
+	return !s->regs_ever || memcmp(&s->regs_sent, &fn->regs, sizeof(fn->regs));
+}
+
 int sim_save_round(struct sim_fn *fn, bool final)
 {
 	struct sim_save *s = fn->save;
@@ -139,8 +145,7 @@ int sim_save_round(struct sim_fn *fn, bool final)
 	s->initial = false;
 	/* The registers again only if they changed since they were sent. */
 	if (!s->regs_due)
-		s->regs_due = !s->regs_ever ||
-			      memcmp(&s->regs_sent, &fn->regs, sizeof(fn->regs));
+		s->regs_due = sim_save_regs_changed(fn, s);
 	if (final) {
 		s->final = true;
 		s->end_due = true;
@@ -306,7 +311,13 @@ int sim_save_pending(struct sim_fn *fn, struct svf_aux_pending *p)
 	p->initial = s->initial;
 	p->dirty_bytes = (u64)s->last_dirty * SIM_REC_SIZE;
 	p->stop_copy_bytes = p->round_bytes;
+	/*
+	 * The final round adds what the last scan found changed, the registers
+	 * if they are not due already and changed since sent, and END.
+	 */
 	if (!s->final)
-		p->stop_copy_bytes += ((u64)s->last_dirty + 2) * SIM_REC_SIZE;
+		p->stop_copy_bytes += ((u64)s->last_dirty + 1 +
+				       (!s->regs_due && sim_save_regs_changed(fn, s))) *
+				      SIM_REC_SIZE;
 	return 0;
 }

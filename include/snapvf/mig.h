@@ -184,11 +184,17 @@ struct svf_mig_chunk {
  * @initial: bytes of the first (initial) image not produced yet
  * @dirty: bytes changed since they were produced
  * @stop_copy: bytes a final (STOP_COPY) round would produce now
+ * @stop_copy_records: chunks (each becomes one stream record) that round
+ *	would produce, for a driver that fills chunks partly or changes
+ *	record type between them; 0 lets the layer assume @stop_copy packed
+ *	into full chunks.  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE adds one record
+ *	header per chunk, so an undercount undercounts the stream.
  */
 struct svf_mig_pending {
 	u64 initial;
 	u64 dirty;
 	u64 stop_copy;
+	u64 stop_copy_records;
 };
 
 /**
