@@ -222,6 +222,14 @@ def sf_remove(uuids):
     return "; ".join(errs)
 
 
+def kernel_dma_log():
+    """Can the running kernel report DMA dirty pages (svf_kernel_dma_log)?"""
+    r = sh("svf_kernel_dma_log")
+    if r.returncode not in (0, 1):
+        bail(f"running kernel's config not found: {r.stderr.strip()}")
+    return r.returncode == 0
+
+
 def vblk(*args):
     r = subprocess.run([f"{TOP}/tools/vblk/svf-vblk", *args],
                        capture_output=True, text=True, check=False, timeout=120)
@@ -230,22 +238,24 @@ def vblk(*args):
 
 # ---- QEMU 10 -------------------------------------------------------------
 
-TRACE = re.compile(r"^(\d+@[\d.]+:)?vfio_\w+\s")
+TRACE = re.compile(r"^(\d+@[\d.]+:)?(vfio|iommufd)_\w+\s")
 # What QEMU 10 prints for these devices on the target kernel and is not a
 # failure: no device dirty tracking (enable-migration=on uses the
 # container's), and a BAR mapped into the VM cannot be DMA-mapped for
-# peer-to-peer by type1 (the VM's view of the BAR works); an mdev has no
-# error IRQ for QEMU's error recovery.
+# peer-to-peer by type1 or iommufd (the VM's view of the BAR works); an
+# mdev has no error IRQ for QEMU's error recovery.
 KNOWN = [r"VFIO device doesn't support device and IOMMU dirty tracking",
          r"Could not enable error recovery for the device",
          r"warning: vfio_container_dma_map\(.*\) = -14 \(Bad address\)",
-         r"PCI peer-to-peer transactions on BARs are not supported"]
+         r"PCI peer-to-peer transactions on BARs are not supported",
+         r"warning: IOMMU_IOAS_MAP failed: Bad address, PCI BAR\?"]
 
 
 class Qemu:
     """A QEMU 10 process with QMP (and optionally qtest) on unix sockets."""
 
-    def __init__(self, binary, name, device, extra=(), qtest=False, mem=128):
+    def __init__(self, binary, name, device, extra=(), qtest=False, mem=128,
+                 trace=()):
         os.makedirs(TMP, exist_ok=True)
         self.name = name
         self.qmp_path = f"{TMP}/{name}.qmp"
@@ -261,6 +271,7 @@ class Qemu:
                 # vfio's view of pending device data, for the figures
                 "-trace", "enable=vfio_state_pending*",
                 "-trace", "enable=vfio_migration_state_notifier",
+                *[a for t in trace for a in ("-trace", f"enable={t}")],
                 "-device", device, *extra]
         if qtest:
             args += ["-qtest", f"unix:{self.qtest_path},server=on,wait=off",
@@ -341,6 +352,14 @@ class Qemu:
             if r != "OK":
                 return r
         return "OK"
+
+    def mmio_write(self, gpa, size, val):
+        """A SIZE-byte (1, 2, 4) write to guest physical GPA, as the CPU does."""
+        return self.qtest(f"write{'bwl'[size // 2]} {gpa:#x} {val:#x}")
+
+    def mmio_read(self, gpa, size):
+        r = self.qtest(f"read{'bwl'[size // 2]} {gpa:#x}")
+        return int(r.split()[1], 16) if r.startswith("OK ") else None
 
     def mem_read(self, gpa, size):
         out = b""
@@ -463,6 +482,13 @@ def migrate(src, uri, timeout=MIG_TIMEOUT):
     r = src.cmd("migrate", uri=uri)
     if "error" in r:
         return False, {}, diag + [f"migrate {uri}: {r['error'].get('desc')}"]
+    done, mig, more = migrate_wait(src, timeout)
+    return done, mig, diag + more
+
+
+def migrate_wait(src, timeout=MIG_TIMEOUT):
+    """Wait for SRC's migration to end; returns (completed, last reply, diag)."""
+    diag = []
     t0 = time.time()
     mig = {}
     while time.time() - t0 < timeout:
