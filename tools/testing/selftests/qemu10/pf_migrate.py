@@ -43,11 +43,6 @@ DIRTY = "QEMU started A's dirty tracking and fetched its reports, which name no 
 SCRATCH = "0x5eed0000c0ffee01"
 
 
-# Guest RAM of both VMs (MiB): with the type1 container's dirty tracking
-# a passed-through PF's VM re-sends all of its RAM every round.
-PF_MEM = int(os.environ.get("SVF_Q10_PF_MEM", "16"))
-
-
 def knob_when_decoding(bdf, name, secs=20):
     """A knob that needs memory decoding, retried while the VM turns it on."""
     deadline = time.time() + secs
@@ -114,7 +109,7 @@ def main(flow, backend=None):
     if backend == "iommufd":
         dev += ",iommufd=ifd0"
         extra = ["-object", "iommufd,id=ifd0"]
-    src = q.Qemu(qemu, "pf-src", dev % (a, q.SLOT), extra=extra, qtest=True, mem=PF_MEM,
+    src = q.Qemu(qemu, "pf-src", dev % (a, q.SLOT), extra=extra, qtest=True, mem=q.PF_MEM,
                  trace=trace)
     dst = None
     try:
@@ -128,14 +123,9 @@ def main(flow, backend=None):
             tap.rest(checks[1:], "no source VM")
             return tap.done()
 
-        # BAR2 at BAR2_GPA (64-bit BAR: 0x18, 0x1c), memory decoding on.
         pattern = q.pf_pattern(1 << 20, 7 if flow == "file" else 8)
-        src.cfg_write(q.SLOT, 0x18, 4, q.BAR2_GPA)
-        src.cfg_write(q.SLOT, 0x1c, 4, 0)
-        src.cfg_write(q.SLOT, 0x04, 2, 0x0002)
         t0 = time.time()
-        wr = src.mem_write(q.BAR2_GPA, pattern)
-        back = src.mem_read(q.BAR2_GPA, len(pattern))
+        wr, back = q.pf_fill_bar2(src, pattern)
         secs = time.time() - t0
         q.wr(f"{q.fn_aux(a)}/sim/scratch", SCRATCH)
         hash_a = knob_when_decoding(a, "state_hash", 2)
@@ -147,17 +137,15 @@ def main(flow, backend=None):
             tap.rest(checks[2:], "A's state could not be filled")
             return tap.done()
 
-        # Guest RAM holds data, as a real guest's does (all-zero pages
-        # cost QEMU almost nothing to send, which skews its bandwidth
-        # estimate).
-        fill = src.qtest(f"memset 0x100000 {(PF_MEM - 1) << 20:#x} 0x5a")
-        tap.diag(f"guest RAM {PF_MEM} MiB filled with 0x5a above 1 MiB: {fill}")
+        # Guest RAM holds data, as a real guest's does.
+        fill = q.ram_fill(src, q.PF_MEM)
+        tap.diag(f"guest RAM {q.PF_MEM} MiB filled with 0x5a above 1 MiB: {fill}")
         if flow == "file":
             done, mig, diag = q.migrate(src, f"file:{mig_file}")
             if os.path.exists(mig_file):
                 diag.append(f"migration file: {os.path.getsize(mig_file)} bytes")
         else:
-            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True, mem=PF_MEM,
+            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True, mem=q.PF_MEM,
                          extra=extra + ["-incoming", f"unix:{sock}"])
             done, mig, diag = q.migrate(src, f"unix:{sock}")
         if not tap.ok(done, f"{checks[2]} ({flow}, {q.limits()}: downtime "
@@ -168,7 +156,7 @@ def main(flow, backend=None):
             return tap.done()
 
         if flow == "file":
-            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True, mem=PF_MEM,
+            dst = q.Qemu(qemu, "pf-dst", dev % (b, q.SLOT), qtest=True, mem=q.PF_MEM,
                          extra=extra + ["-incoming", "defer"])
             r = dst.cmd("migrate-incoming", uri=f"file:{mig_file}")
             if "error" in r:

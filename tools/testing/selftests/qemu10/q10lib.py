@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Helpers of the qemu10 tests: QEMU 10 as the VMM migrates snapvf devices.
+"""Helpers of the qemu10 tests and bench: QEMU 10 as the VMM migrates snapvf devices.
 
 TAP output, QEMU 10 processes with QMP (and qtest) over unix sockets, the
 migration flows (to a file, live over a unix socket) with QEMU's own
@@ -9,7 +9,8 @@ simulator's ivshmem-plain functions) and SF mdevs (snapvf_sf).
 Environment: SVF_Q10_TIMEOUT (seconds a migration may take, default 120,
 times SVF_TIMEOUT_SCALE),
 SVF_Q10_DOWNTIME_MS (sets downtime-limit before migrating: for manual
-runs only; the group keeps QEMU's default of 300 ms).
+runs only; the group keeps QEMU's default of 300 ms),
+SVF_Q10_PF_MEM (MiB of RAM of a SNAP PF's VMs, default 16).
 """
 import base64
 import json
@@ -31,6 +32,9 @@ SF_TYPE = "snapvf_sf.blk-1q-64MiB"
 # q35 MMCONFIG window's end and above 128 MiB of RAM), and its slot.
 BAR2_GPA = 0xc0000000
 SLOT = 4
+# Guest RAM of a SNAP PF's VMs (MiB): with the type1 container's dirty
+# tracking a passed-through PF's VM re-sends all of its RAM every round.
+PF_MEM = int(os.environ.get("SVF_Q10_PF_MEM", "16"))
 
 
 class Tap:
@@ -177,6 +181,25 @@ def pf_knob(bdf, name):
         return f"<{name}: {e.strerror}>"
 
 
+def pf_fill_bar2(vm, pattern):
+    """Through VM's qtest: BAR2 of the function at SLOT to BAR2_GPA (64-bit
+    BAR: 0x18, 0x1c), memory decoding on, PATTERN written there and read
+    back.  Returns (qtest's reply to the write, the bytes read back)."""
+    vm.cfg_write(SLOT, 0x18, 4, BAR2_GPA)
+    vm.cfg_write(SLOT, 0x1c, 4, 0)
+    vm.cfg_write(SLOT, 0x04, 2, 0x0002)
+    wrote = vm.mem_write(BAR2_GPA, pattern)
+    return wrote, vm.mem_read(BAR2_GPA, len(pattern))
+
+
+def ram_fill(vm, mem_mib, byte=0x5a):
+    """Fill VM's RAM above 1 MiB with BYTE through qtest; qtest's reply.
+
+    A real guest's RAM holds data: all-zero pages cost QEMU a few bytes
+    each to send, which skews its bandwidth estimate."""
+    return vm.qtest(f"memset 0x100000 {(mem_mib - 1) << 20:#x} {byte:#x}")
+
+
 def pf_pattern(size, seed):
     """SIZE bytes of a pattern from SEED (64-bit words of an LCG)."""
     out = bytearray(size)
@@ -256,6 +279,8 @@ class Qemu:
 
     def __init__(self, binary, name, device, extra=(), qtest=False, mem=128,
                  trace=()):
+        """DEVICE is the -device option's value; None leaves -device out
+        (the same VM without the device, e.g. a benchmark's baseline)."""
         os.makedirs(TMP, exist_ok=True)
         self.name = name
         self.qmp_path = f"{TMP}/{name}.qmp"
@@ -272,7 +297,7 @@ class Qemu:
                 "-trace", "enable=vfio_state_pending*",
                 "-trace", "enable=vfio_migration_state_notifier",
                 *[a for t in trace for a in ("-trace", f"enable={t}")],
-                "-device", device, *extra]
+                *(("-device", device) if device else ()), *extra]
         if qtest:
             args += ["-qtest", f"unix:{self.qtest_path},server=on,wait=off",
                      "-qtest-log", "/dev/null"]

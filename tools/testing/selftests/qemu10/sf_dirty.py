@@ -185,7 +185,7 @@ def run(tap, qemu, backend, u_src, u_dst, vms):
     if not tap.ok(notify, CHECKS[1], diag):
         tap.rest(CHECKS[2:10], "no driver")
         return
-    src.qtest(f"memset 0x100000 {(MEM - 1) << 20:#x} 0x5a")
+    q.ram_fill(src, MEM)
     src.cmd("migrate-set-parameters", **{"max-bandwidth": MAX_BW})
     dst = q.Qemu(qemu, "sfd-dst", dev % (u_dst, q.SLOT),
                  extra=extra + ["-incoming", f"unix:{sock}"], qtest=True, mem=MEM,
