@@ -24,7 +24,6 @@ destination still holds B.  QEMU's figures from query-migrate are printed;
 the default downtime limit stays.
 """
 import os
-import re
 import time
 
 import q10lib as q
@@ -185,7 +184,7 @@ def main(flow, backend=None):
            "\n".join(errs[-20:]))
     if backend:
         out = src.output()
-        pages = [int(m) for m in re.findall(r"vfio_get_dirty_bitmap .*dirty_pages=(\d+)", out)]
+        pages = q.dirty_pages(src)
         tap.ok("vfio_device_dirty_tracking_start" in out and pages and not sum(pages),
                f"{checks[7]} ({len(pages)} reports, {sum(pages)} pages)",
                "\n".join(l for l in out.splitlines() if "dirty_tracking_start" in l))

@@ -434,6 +434,22 @@ class Qemu:
             self.proc.wait()
 
 
+def quit_all(tap, vms, name, want=2):
+    """Quit the QEMUs VMS; one TAP result NAME: WANT of them ran, each
+    exited 0, and none printed more than traces and known warnings."""
+    rcs = [x.quit() for x in vms]
+    errs = [l for x in vms for l in x.unexpected()]
+    return tap.ok(len(rcs) == want and rcs == [0] * want and not errs,
+                  f"{name} (exit {rcs})", "\n".join(errs[-20:]))
+
+
+def dirty_pages(vm, skip=0):
+    """dirty_pages of VM's vfio_get_dirty_bitmap traces after line SKIP of
+    its output: the pages each dirty bitmap QEMU fetched named."""
+    return [int(m.group(1)) for line in vm.output().splitlines()[skip:]
+            for m in [re.search(r"vfio_get_dirty_bitmap .*dirty_pages=(\d+)", line)] if m]
+
+
 def last_pending(q):
     """The last vfio_state_pending_{estimate,exact} trace lines of Q."""
     out = {}

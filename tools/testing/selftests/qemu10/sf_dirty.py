@@ -31,7 +31,6 @@ and the device touch its RAM:
     ring the completion: only a reported page is sent again.
 """
 import os
-import re
 import struct
 import time
 
@@ -120,16 +119,6 @@ def used_idx(vm):
     return struct.unpack("<H", d)[0] if d else None
 
 
-def dirty_lines(vm, skip=0):
-    """dirty_pages of the vfio_get_dirty_bitmap traces after line SKIP."""
-    out = []
-    for line in vm.output().splitlines()[skip:]:
-        m = re.search(r"vfio_get_dirty_bitmap .*dirty_pages=(\d+)", line)
-        if m:
-            out.append(int(m.group(1)))
-    return out
-
-
 def main(backend):
     qemu = q.qemu10_or_bail()
     if not q.kernel_dma_log():
@@ -153,10 +142,7 @@ def main(backend):
     try:
         run(tap, qemu, backend, u_src, u_dst, vms)
     finally:
-        rcs = [x.quit() for x in vms]
-    errs = [l for x in vms for l in x.unexpected()]
-    tap.ok(len(rcs) == 2 and rcs == [0, 0] and not errs,
-           f"{CHECKS[10]} (exit {rcs})", "\n".join(errs[-20:]))
+        q.quit_all(tap, vms, CHECKS[10])
     why = q.sf_remove([u_src, u_dst])
     tap.ok(not why, CHECKS[11], why)
     return tap.done()
@@ -206,7 +192,7 @@ def run(tap, qemu, backend, u_src, u_dst, vms):
                   f"migrate: {r}\n" + "\n".join(q.figures(mig))):
         tap.rest(CHECKS[3:10], "no mid-migration moment")
         return
-    before = dirty_lines(src)
+    before = q.dirty_pages(src)
     mark = len(src.output().splitlines())
     src.mmio_write(notify, 2, 0)
     t0 = time.time()
@@ -227,7 +213,7 @@ def run(tap, qemu, backend, u_src, u_dst, vms):
         tap.rest(CHECKS[5:10], f"migration {mig.get('status')}")
         return
     out = src.output()
-    after = dirty_lines(src, mark)
+    after = q.dirty_pages(src, mark)
     tap.ok("vfio_device_dirty_tracking_start" in out and after,
            f"{CHECKS[5]} ({len(before)} reports before the notify, "
            f"{len(after)} after)",

@@ -59,10 +59,7 @@ def main(flow):
     try:
         run_vms(tap, qemu, flow, u_src, u_dst, vms)
     finally:
-        rcs = [x.quit() for x in vms]
-    errs = [l for x in vms for l in x.unexpected()]
-    tap.ok(len(rcs) == 2 and rcs == [0, 0] and not errs,
-           f"{CHECKS[5]} (exit {rcs})", "\n".join(errs[-20:]))
+        q.quit_all(tap, vms, CHECKS[5])
     ok, out = q.vblk(u_dst, "verify", str(START), str(COUNT), seed)
     tap.ok(ok, f"{CHECKS[6]} (sectors {START}..{START + COUNT - 1})", out)
     why = q.sf_remove([u_src, u_dst])
