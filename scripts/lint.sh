@@ -122,6 +122,45 @@ for s in $(grep -hoE '^struct \w+_ops \{' include/snapvf/*.h 2>/dev/null | awk '
 	fi
 done
 
+# Every exported symbol has a user outside its module (a driver, another
+# library module or a test module), or is listed in scripts/exports-unused
+# with its reason; a listed symbol that gained a user must leave the list.
+# A __name() or _name() behind a name() wrapper macro is used through it.
+echo "lint: exports without a user outside their module"
+module_of() {
+	case "$1" in
+	drivers/*|tools/testing/modules/*) dirname "$1" ;;
+	include/*) echo include ;;
+	*) echo "${1%%/*}" ;;
+	esac
+}
+declare -A unused_ok=()
+while read -r sym reason; do
+	case "$sym" in ''|'#'*) continue ;; esac
+	[ -n "$reason" ] || { echo "    scripts/exports-unused: $sym has no reason"; fail=1; }
+	unused_ok[$sym]=1
+done < scripts/exports-unused
+for f in "${srcs[@]}"; do
+	[[ $f == *.c ]] || continue
+	for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL)?(_NS)?\(\s*\w+' "$f" | sed -E 's/.*\(\s*//'); do
+		mod=$(module_of "$f") users=0
+		for u in "${srcs[@]}"; do
+			[[ $u == *.c ]] && [ "$(module_of "$u")" != "$mod" ] || continue
+			if grep -qwE "$sym|${sym#_}|${sym#__}" "$u"; then
+				users=1
+				break
+			fi
+		done
+		if [ $users = 0 ] && [ -z "${unused_ok[$sym]:-}" ]; then
+			echo "    $sym ($f) has no user outside $mod"
+			fail=1
+		elif [ $users = 1 ] && [ -n "${unused_ok[$sym]:-}" ]; then
+			echo "    $sym has a user now: remove it from scripts/exports-unused"
+			fail=1
+		fi
+	done
+done
+
 echo "lint: test runner (run-tests --self-test, --lint)"
 if ! out=$(tools/testing/run-tests --self-test 2>&1); then
 	echo "$out" | sed 's/^/    /'
