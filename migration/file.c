@@ -71,6 +71,7 @@ static void svf_mig_file_frame(struct svf_mig_file *f, u16 type, size_t len)
 	svf_stream_frame(f->buf, type, f->seq, payload, len);
 	f->pos = 0;
 	f->len = SVF_REC_HDR + len;
+	WRITE_ONCE(f->unread, f->len);
 	if (type == SVF_REC_END)
 		return;
 	f->seq++;
@@ -161,6 +162,7 @@ static ssize_t svf_mig_read(struct file *filp, char __user *ubuf,
 			break;
 		}
 		f->pos += n;
+		WRITE_ONCE(f->unread, f->len - f->pos);
 		done += n;
 	}
 out:
@@ -450,6 +452,7 @@ struct svf_mig_file *svf_mig_file_create(struct svf_mig *mig, bool saving)
 		svf_stream_fill_hdr(mig, f->buf);
 		f->pos = 0;
 		f->len = sizeof(struct svf_stream_hdr);
+		f->unread = f->len;
 	}
 	refcount_inc(&f->anchor->ref);
 	f->filp = anon_inode_getfile("[snapvf_mig]", &svf_mig_fops, f,

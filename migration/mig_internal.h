@@ -162,6 +162,9 @@ void svf_mig_end_sessions(struct svf_mig *mig);
  * @buf_size: allocated size of @buf
  * @pos: saving: read cursor in @buf
  * @len: saving: valid bytes in @buf
+ * @unread: saving: @len - @pos, produced (so no longer in the driver's
+ *	estimate) but not read yet.  Written under @lock with WRITE_ONCE;
+ *	MIG_DATA_SIZE reads it under the state lock only (READ_ONCE)
  * @end_sent: saving: end record produced (EOF after it drains)
  * @seq: saving: records produced
  * @bytes: saving: payload bytes produced
@@ -184,6 +187,7 @@ struct svf_mig_file {
 	size_t buf_size;
 	size_t pos;
 	size_t len;
+	size_t unread;
 	bool end_sent;
 	u32 seq;
 	u64 bytes;

@@ -448,12 +448,19 @@ static int svf_mig_data_size(struct vfio_device *vdev, unsigned long *len)
 {
 	struct svf_mig *mig = svf_mig_from_vdev(vdev);
 	struct svf_mig_pending p = {};
-	u64 chunks;
+	u64 chunks, head;
 	int ret = 0;
 
 	if (!mig)
 		return -ENODEV;
 	svf_mig_lock(mig);
+	/*
+	 * Within a save session the header was produced at its start: it
+	 * and whatever else was produced but not read yet are the file's
+	 * unread bytes.  Without one a save would start with the header.
+	 */
+	head = mig->save_file ? READ_ONCE(mig->save_file->unread) :
+				sizeof(struct svf_stream_hdr);
 	if (mig->withdrawn)
 		ret = -ENODEV;
 	else if (mig->cfg.ops->pending)
@@ -461,11 +468,10 @@ static int svf_mig_data_size(struct vfio_device *vdev, unsigned long *len)
 	svf_mig_unlock(mig);
 	if (ret)
 		return ret;
-	/* Framing: stream header, one record header per chunk, end record. */
+	/* Framing: one record header per chunk, and the end record. */
 	chunks = p.stop_copy_records ?:
 		 div_u64(p.stop_copy + mig->cfg.chunk_size - 1, mig->cfg.chunk_size);
-	*len = p.stop_copy + sizeof(struct svf_stream_hdr) +
-	       (chunks + 1) * sizeof(struct svf_stream_rec) +
+	*len = head + p.stop_copy + (chunks + 1) * sizeof(struct svf_stream_rec) +
 	       sizeof(struct svf_stream_end);
 	return 0;
 }

@@ -312,12 +312,13 @@ int sim_save_pending(struct sim_fn *fn, struct svf_aux_pending *p)
 	p->dirty_bytes = (u64)s->last_dirty * SIM_REC_SIZE;
 	p->stop_copy_bytes = p->round_bytes;
 	/*
-	 * The final round adds what the last scan found changed, the registers
-	 * if they are not due already and changed since sent, and END.
+	 * A final round started now sends what is due (the pages the last
+	 * scan found changed are among them: snapvf_pci starts a new round,
+	 * and so a scan, for an estimate once a round is drained), the
+	 * registers if not due already and changed since sent, and END.
 	 */
 	if (!s->final)
-		p->stop_copy_bytes += ((u64)s->last_dirty + 1 +
-				       (!s->regs_due && sim_save_regs_changed(fn, s))) *
+		p->stop_copy_bytes += (1 + (!s->regs_due && sim_save_regs_changed(fn, s))) *
 				      SIM_REC_SIZE;
 	return 0;
 }

@@ -225,7 +225,9 @@ struct svf_aux_fn;
  *	unsent or changed plus the end of the stream; after a final round no
  *	further round may be started.  Whatever the previous round had not
  *	returned yet stays due and is carried by the new round.
- * @save_chunk: copy up to @len bytes of the current round into @buf.
+ * @save_chunk: copy up to @len bytes of the current round into @buf,
+ *	all @len unless the round ends sooner: each call becomes one stream
+ *	record, and the size estimate counts the records as full ones.
  *	Returns the number of bytes copied, 0 when the round is exhausted, or
  *	a negative errno (the session is then unusable: call @save_end).
  * @save_pending: fill a &struct svf_aux_pending; cheap, no side effect.

@@ -15,8 +15,6 @@
 #include "svf_harness.h"
 
 #define TEST_STATE	(4u << 20)
-/* an estimate may exceed the stream by framing already sent (the header) */
-#define SIZE_SLACK	64
 
 FIXTURE(mig) {
 	char fn[MAX_FNS][32];
@@ -258,10 +256,9 @@ TEST_F(mig, data_size_without_session)
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	ASSERT_GT(mig_buf_fill(&self->buf, fd, 0), 0);
 	close(fd);
-	EXPECT_GE(stopped, self->buf.len) TH_LOG("estimate %llu, stream %zu",
+	EXPECT_EQ(stopped, self->buf.len) TH_LOG("estimate %llu, stream %zu",
 						 (unsigned long long)stopped,
 						 self->buf.len);
-	EXPECT_LE(stopped, self->buf.len + SIZE_SLACK);
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
 }
@@ -270,35 +267,39 @@ TEST_F(mig, data_size_without_session)
  * What a VMM is told the final phase will send, against what it then
  * sends.  QEMU switches over once MIG_DATA_SIZE fits its downtime budget:
  * an estimate below the STOP_COPY stream overruns the downtime, and one
- * far above it keeps QEMU from ever switching over.  Three points of a
- * pre-copy session: nothing read yet; every round read and nothing changed
- * since; every round read and then 64 KiB of state changed.  In each the
- * estimate covers the stream and exceeds it by no more than the framing
- * already sent (SIZE_SLACK: the stream header), and PRECOPY_INFO covers
- * the changed state.
+ * far above it keeps QEMU from ever switching over.  Four points of a
+ * pre-copy session: nothing read yet; 4 KiB read (the rest of a produced
+ * chunk is waiting); every round read and nothing changed since; every
+ * round read and then 64 KiB of state changed.  In each MIG_DATA_SIZE,
+ * asked before and after PRECOPY_INFO (QEMU asks in that order), is
+ * exactly the stream, and PRECOPY_INFO covers the changed state.
  */
 TEST_F(mig, size_matches_stop_copy)
 {
-	static const struct { bool drain; size_t touch; const char *what; } c[] = {
-		{ false, 0, "nothing read" },
-		{ true, 0, "drained, unchanged" },
-		{ true, 64u << 10, "drained, 64 KiB changed" },
+	static const struct { uint64_t read; size_t touch; const char *what; } c[] = {
+		{ 0, 0, "nothing read" },
+		{ 4096, 0, "4 KiB read" },
+		{ ~0ULL, 0, "drained, unchanged" },
+		{ ~0ULL, 64u << 10, "drained, 64 KiB changed" },
 	};
-	uint64_t estimate, initial, dirty;
+	uint64_t estimate, again, initial, dirty;
 	unsigned int i;
 	int64_t sent;
 	int fd;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
-		if (c[i].drain) {
-			ASSERT_LE(0, svf_mig_copy(fd, -1, 0, 1 << 20));
+		if (c[i].read) {
+			ASSERT_LE(0, svf_mig_copy(fd, -1, c[i].read == ~0ULL ? 0 : c[i].read,
+						  1 << 20));
 		}
 		if (c[i].touch) {
 			ASSERT_EQ(0, state_fill(&self->va, 1u << 20, c[i].touch, 40 + i));
 		}
-		ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
 		ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &estimate));
+		ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+		ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &again));
+		EXPECT_EQ(estimate, again) TH_LOG("%s", c[i].what);
 		ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP_COPY, NULL));
 		sent = svf_mig_copy(fd, -1, 0, 1 << 20);
 		close(fd);
@@ -307,8 +308,7 @@ TEST_F(mig, size_matches_stop_copy)
 		ksft_print_msg("%s: MIG_DATA_SIZE %llu, STOP_COPY sent %lld, dirty_bytes %llu\n",
 			       c[i].what, (unsigned long long)estimate, (long long)sent,
 			       (unsigned long long)dirty);
-		EXPECT_GE(estimate, (uint64_t)sent) TH_LOG("%s", c[i].what);
-		EXPECT_LE(estimate, (uint64_t)sent + SIZE_SLACK) TH_LOG("%s", c[i].what);
+		EXPECT_EQ(estimate, (uint64_t)sent) TH_LOG("%s", c[i].what);
 		if (c[i].touch) {
 			EXPECT_GE(dirty, c[i].touch) TH_LOG("%s", c[i].what);
 		}

@@ -447,23 +447,23 @@ TEST(precopy_with_io)
  * What a VMM is told the final phase will send, against what it then
  * sends.  QEMU switches over once MIG_DATA_SIZE fits its downtime budget:
  * an estimate below the STOP_COPY stream overruns the downtime, and one
- * far above it keeps QEMU from ever switching over (what kept QEMU 10
- * from converging on a 300 ms limit).  Three points of a pre-copy session:
- * nothing read yet; every round read and nothing changed since; every
- * round read and then @nblk 4 KiB blocks written.  In each the estimate
- * must cover the stream and exceed it by no more than the framing
- * already sent (SIZE_SLACK: the stream header), and PRECOPY_INFO must cover
- * the written blocks.
+ * far above it keeps QEMU from ever switching over.  Four points of a
+ * pre-copy session: nothing read yet; 4 KiB read (the rest of a produced
+ * chunk waits); every round read and nothing changed since; every round
+ * read and then @nblk 4 KiB blocks written.  In each MIG_DATA_SIZE, asked
+ * before and after PRECOPY_INFO (QEMU asks in that order), must be exactly
+ * the stream, and PRECOPY_INFO must cover the written blocks.
  */
-#define SIZE_SLACK	64
 
 struct size_point {
 	uint64_t estimate;	/* MIG_DATA_SIZE just before STOP_COPY */
+	uint64_t again;		/* the same, after PRECOPY_INFO */
 	uint64_t dirty;		/* PRECOPY_INFO dirty_bytes, same moment */
 	int64_t sent;		/* bytes STOP_COPY then produced */
 };
 
-static int size_point(struct vblk *b, bool drain, int nblk, struct size_point *pt)
+/* @read: bytes read before the estimate, 0 none, ~0 every round */
+static int size_point(struct vblk *b, uint64_t read, int nblk, struct size_point *pt)
 {
 	static uint8_t blk[4096];
 	uint64_t initial;
@@ -473,16 +473,18 @@ static int size_point(struct vblk *b, bool drain, int nblk, struct size_point *p
 	ret = svf_vfio_mig_set(&b->v, VFIO_DEVICE_STATE_PRE_COPY, &stream);
 	if (ret)
 		return ret;
-	n = drain ? svf_mig_copy(stream, -1, 0, 1 << 20) : 0;
+	n = read ? svf_mig_copy(stream, -1, read == ~0ULL ? 0 : read, 1 << 20) : 0;
 	ret = n < 0 ? n : 0;
 	for (i = 0; !ret && i < nblk; i++) {
 		vblk_pattern(blk, sizeof(blk), 64 * i, 11);
 		ret = vblk_rw(b, 0, VIRTIO_BLK_T_OUT, 64 * i, blk, sizeof(blk));
 	}
 	if (!ret)
+		ret = svf_vfio_mig_data_size(&b->v, &pt->estimate);
+	if (!ret)
 		ret = svf_vfio_precopy_info(stream, &initial, &pt->dirty);
 	if (!ret)
-		ret = svf_vfio_mig_data_size(&b->v, &pt->estimate);
+		ret = svf_vfio_mig_data_size(&b->v, &pt->again);
 	if (!ret)
 		ret = svf_vfio_mig_set(&b->v, VFIO_DEVICE_STATE_STOP_COPY, &fd2);
 	if (!ret) {
@@ -500,10 +502,11 @@ static int size_point(struct vblk *b, bool drain, int nblk, struct size_point *p
 
 TEST(size_matches_stop_copy)
 {
-	static const struct { bool drain; int nblk; const char *what; } c[] = {
-		{ false, 0, "nothing read" },
-		{ true, 0, "drained, unchanged" },
-		{ true, 16, "drained, 16 blocks written" },
+	static const struct { uint64_t read; int nblk; const char *what; } c[] = {
+		{ 0, 0, "nothing read" },
+		{ 4096, 0, "4 KiB read" },
+		{ ~0ULL, 0, "drained, unchanged" },
+		{ ~0ULL, 16, "drained, 16 blocks written" },
 	};
 	static uint8_t big[16 * 4096];
 	struct size_point pt;
@@ -522,12 +525,12 @@ TEST(size_matches_stop_copy)
 	}
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		memset(&pt, 0, sizeof(pt));
-		ASSERT_EQ(0, size_point(&a, c[i].drain, c[i].nblk, &pt)) TH_LOG("%s", c[i].what);
+		ASSERT_EQ(0, size_point(&a, c[i].read, c[i].nblk, &pt)) TH_LOG("%s", c[i].what);
 		ksft_print_msg("%s: MIG_DATA_SIZE %llu, STOP_COPY sent %lld, dirty_bytes %llu\n",
 			       c[i].what, (unsigned long long)pt.estimate,
 			       (long long)pt.sent, (unsigned long long)pt.dirty);
-		EXPECT_GE(pt.estimate, (uint64_t)pt.sent) TH_LOG("%s", c[i].what);
-		EXPECT_LE(pt.estimate, (uint64_t)pt.sent + SIZE_SLACK) TH_LOG("%s", c[i].what);
+		EXPECT_EQ(pt.estimate, (uint64_t)pt.sent) TH_LOG("%s", c[i].what);
+		EXPECT_EQ(pt.estimate, pt.again) TH_LOG("%s", c[i].what);
 		if (c[i].nblk) {
 			EXPECT_GE(pt.dirty, c[i].nblk * 4096ULL) TH_LOG("%s", c[i].what);
 		}
