@@ -321,6 +321,44 @@ static bool op_runnable(const struct fz_op *op)
 	       kind_ok(&fz_devs[op->dev], &fz_kinds[op->kind]);
 }
 
+/* Does any operation kind apply to any device? */
+static bool any_runnable(void)
+{
+	struct fz_op op;
+
+	for (op.dev = 0; op.dev < fz_ndevs; op.dev++)
+		for (op.kind = 0; op.kind < fz_nkinds; op.kind++)
+			if (op_runnable(&op))
+				return true;
+	return false;
+}
+
+/* --only K,K: every other kind gets weight 0; an unknown name is an error. */
+static int restrict_kinds(const char *only)
+{
+	bool keep[FZ_MAX_KINDS] = { false };
+	const char *p = only;
+	unsigned int i;
+	size_t l;
+
+	while (*p) {
+		l = strcspn(p, ",");
+		for (i = 0; i < fz_nkinds; i++)
+			if (strlen(fz_kinds[i].name) == l && !strncmp(p, fz_kinds[i].name, l))
+				break;
+		if (i == fz_nkinds) {
+			fprintf(stderr, "svf-fuzz: --only: no operation kind '%.*s'\n", (int)l, p);
+			return -EINVAL;
+		}
+		keep[i] = true;
+		p += l + (p[l] == ',');
+	}
+	for (i = 0; i < fz_nkinds; i++)
+		if (!keep[i])
+			fz_kinds[i].weight = 0;
+	return 0;
+}
+
 /* Run one runnable operation; returns the new PCs it reached (0 without KCOV). */
 static unsigned int run_op(const struct fz_op *op)
 {
@@ -671,16 +709,8 @@ int main(int argc, char **argv)
 	add_kinds(fz_dev_kinds, fz_dev_nkinds);
 	add_kinds(fz_mig_kinds, fz_mig_nkinds);
 	add_kinds(fz_vblk_kinds, fz_vblk_nkinds);
-	if (only) {
-		for (i = 0; i < fz_nkinds; i++) {
-			const char *at = strstr(only, fz_kinds[i].name);
-			size_t l = strlen(fz_kinds[i].name);
-
-			if (!at || (at != only && at[-1] != ',') ||
-			    (at[l] && at[l] != ','))
-				fz_kinds[i].weight = 0;
-		}
-	}
+	if (only && restrict_kinds(only))
+		return 2;
 
 	printf("TAP version 13\n1..2\n");
 	printf("# seed %llu (replay: --seed %llu)\n", (unsigned long long)seed,
@@ -709,6 +739,11 @@ int main(int argc, char **argv)
 		fz_ndevs++;
 	}
 
+	if (!progarg && !any_runnable()) {
+		printf("not ok 1 - fuzz: no operation kind applies to the devices given\n"
+		       "not ok 2 - devices work after the run # not reached\n");
+		return 1;
+	}
 	if (kcov_init() == 0 && kcov_thread_start() == 0)
 		printf("# KCOV: on, coverage-guided (corpus of operation programs)\n");
 	else
@@ -789,6 +824,8 @@ int main(int argc, char **argv)
 	if (fz_bugs)
 		printf("not ok 1 - fuzz: %d results that prove a bug (seed %llu)\n",
 		       fz_bugs, (unsigned long long)seed);
+	else if (!total_ops && max_ops)
+		printf("not ok 1 - fuzz: no operation ran\n");
 	else
 		printf("ok 1 - fuzz: %llu operations, no contract violation\n",
 		       (unsigned long long)total_ops);
