@@ -184,7 +184,7 @@ def main(flow, backend=None):
            "\n".join(errs[-20:]))
     if backend:
         out = src.output()
-        pages = q.dirty_pages(src)
+        pages = q.dirty_pages(out.splitlines())
         tap.ok("vfio_device_dirty_tracking_start" in out and pages and not sum(pages),
                f"{checks[7]} ({len(pages)} reports, {sum(pages)} pages)",
                "\n".join(l for l in out.splitlines() if "dirty_tracking_start" in l))

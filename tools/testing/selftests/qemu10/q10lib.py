@@ -443,10 +443,10 @@ def quit_all(tap, vms, name, want=2):
                   f"{name} (exit {rcs})", "\n".join(errs[-20:]))
 
 
-def dirty_pages(vm, skip=0):
-    """dirty_pages of VM's vfio_get_dirty_bitmap traces after line SKIP of
-    its output: the pages each dirty bitmap QEMU fetched named."""
-    return [int(m.group(1)) for line in vm.output().splitlines()[skip:]
+def dirty_pages(lines):
+    """dirty_pages of the vfio_get_dirty_bitmap traces among LINES (of a
+    QEMU's output): the pages each dirty bitmap QEMU fetched named."""
+    return [int(m.group(1)) for line in lines
             for m in [re.search(r"vfio_get_dirty_bitmap .*dirty_pages=(\d+)", line)] if m]
 
 
