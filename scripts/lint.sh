@@ -102,7 +102,7 @@ done
 documented() {
 	grep -qzP "/\*\*\s*\n\s*\*\s*$1\s*(\(\))?\s*-" "${srcs[@]}"
 }
-for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL)?(_NS)?\(\s*\w+' "${srcs[@]}" 2>/dev/null |
+for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL|_NS|_NS_GPL)?\(\s*\w+' "${srcs[@]}" 2>/dev/null |
 	     sed -E 's/.*\(\s*//' | sort -u); do
 	documented "$sym" && continue
 	documented "${sym#_}" && continue
@@ -134,31 +134,41 @@ module_of() {
 	*) echo "${1%%/*}" ;;
 	esac
 }
-declare -A unused_ok=()
+declare -A unused_ok=() exported=()
 while read -r sym reason; do
 	case "$sym" in ''|'#'*) continue ;; esac
 	[ -n "$reason" ] || { echo "    scripts/exports-unused: $sym has no reason"; fail=1; }
 	unused_ok[$sym]=1
 done < scripts/exports-unused
+declare -A modof=()
+cfiles=()
 for f in "${srcs[@]}"; do
 	[[ $f == *.c ]] || continue
-	for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL)?(_NS)?\(\s*\w+' "$f" | sed -E 's/.*\(\s*//'); do
-		mod=$(module_of "$f") users=0
-		for u in "${srcs[@]}"; do
-			[[ $u == *.c ]] && [ "$(module_of "$u")" != "$mod" ] || continue
-			if grep -qwE "$sym|${sym#_}|${sym#__}" "$u"; then
-				users=1
-				break
-			fi
-		done
+	modof[$f]=$(module_of "$f")
+	cfiles+=("$f")
+done
+for f in "${cfiles[@]}"; do
+	others=()
+	for u in "${cfiles[@]}"; do
+		[ "${modof[$u]}" != "${modof[$f]}" ] && others+=("$u")
+	done
+	for sym in $(grep -hoE 'EXPORT_SYMBOL(_GPL|_NS|_NS_GPL)?\(\s*\w+' "$f" | sed -E 's/.*\(\s*//'); do
+		exported[$sym]=1
+		users=0
+		grep -qwE "$sym|${sym#_}|${sym#__}" "${others[@]}" && users=1
 		if [ $users = 0 ] && [ -z "${unused_ok[$sym]:-}" ]; then
-			echo "    $sym ($f) has no user outside $mod"
+			echo "    $sym ($f) has no user outside ${modof[$f]}"
 			fail=1
 		elif [ $users = 1 ] && [ -n "${unused_ok[$sym]:-}" ]; then
 			echo "    $sym has a user now: remove it from scripts/exports-unused"
 			fail=1
 		fi
 	done
+done
+for sym in "${!unused_ok[@]}"; do
+	[ -n "${exported[$sym]:-}" ] && continue
+	echo "    $sym is listed in scripts/exports-unused but not exported: remove it"
+	fail=1
 done
 
 echo "lint: test runner (run-tests --self-test, --lint)"

@@ -86,6 +86,7 @@ def main(flow, backend=None):
               "QEMU's default refuses it (pci/qemu10_passthrough.py)")
         return 0
     checks = CHECKS + ([DIRTY] if backend else [])
+    checks[0] = checks[0].format(mode=f"enable-migration={'auto' if backend else 'on'}")
     tap = q.Tap(1 + len(checks))
     fns, why = q.pf_setup()
     ok = not why
@@ -116,7 +117,7 @@ def main(flow, backend=None):
         got = src.ret("qom-get", path="/machine/peripheral/dev0",
                       property="enable-migration")
         if not tap.ok(src.alive() and src.qt and not blockers and got == mode,
-                      checks[0].format(mode=f"enable-migration={mode}") +
+                      checks[0] +
                       f" ({backend or 'container'})",
                       f"blocked-reasons {blockers}\n{src.errors()[-1500:]}"):
             tap.rest(checks[1:], "no source VM")
