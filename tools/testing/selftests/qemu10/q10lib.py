@@ -19,6 +19,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 TOP = os.environ["SVF_TOP"]
@@ -278,26 +279,41 @@ class Qemu:
     """A QEMU 10 process with QMP (and optionally qtest) on unix sockets."""
 
     def __init__(self, binary, name, device, extra=(), qtest=False, mem=128,
-                 trace=()):
+                 trace=(), paused=True, console=False, kernel=None, initrd=None,
+                 append=None):
         """DEVICE is the -device option's value; None leaves -device out
-        (the same VM without the device, e.g. a benchmark's baseline)."""
+        (the same VM without the device, e.g. a benchmark's baseline).
+        PAUSED passes -S (the VM starts stopped).  CONSOLE attaches the
+        serial port to a chardev socket (console_send() writes to the
+        guest) with a logfile (console_text() reads what the guest wrote);
+        otherwise there is no serial port.  KERNEL, INITRD, APPEND boot a
+        Linux kernel directly (-kernel, -initrd, -append)."""
         os.makedirs(TMP, exist_ok=True)
         self.name = name
         self.qmp_path = f"{TMP}/{name}.qmp"
         self.qtest_path = f"{TMP}/{name}.qtest" if qtest else None
         self.log_path = f"{TMP}/{name}.log"
-        for p in (self.qmp_path, self.qtest_path):
+        self.con_path = f"{TMP}/{name}.con" if console else None
+        self.con_log = f"{TMP}/{name}.console" if console else None
+        for p in (self.qmp_path, self.qtest_path, self.con_path, self.con_log):
             if p and os.path.exists(p):
                 os.unlink(p)
+        serial = ["-serial", "none"]
+        if console:
+            serial = ["-chardev", f"socket,id=con0,path={self.con_path},server=on,"
+                      f"wait=off,logfile={self.con_log},logappend=off",
+                      "-serial", "chardev:con0"]
+        boot = [a for o, v in (("-kernel", kernel), ("-initrd", initrd),
+                               ("-append", append)) if v for a in (o, v)]
         args = [binary, "-machine", "q35", "-accel", "tcg", "-m", str(mem),
                 "-nodefaults", "-no-user-config", "-display", "none",
-                "-serial", "none", "-monitor", "none", "-S",
+                *serial, "-monitor", "none", *(("-S",) if paused else ()),
                 "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
                 # vfio's view of pending device data, for the figures
                 "-trace", "enable=vfio_state_pending*",
                 "-trace", "enable=vfio_migration_state_notifier",
                 *[a for t in trace for a in ("-trace", f"enable={t}")],
-                *(("-device", device) if device else ()), *extra]
+                *boot, *(("-device", device) if device else ()), *extra]
         if qtest:
             args += ["-qtest", f"unix:{self.qtest_path},server=on,wait=off",
                      "-qtest-log", "/dev/null"]
@@ -311,18 +327,54 @@ class Qemu:
             self.qmp.readline()     # greeting
             self.cmd("qmp_capabilities")
         self.qt = self._connect(self.qtest_path) if qtest and self.qmp else None
+        # The console's client end, drained by a thread so that the guest
+        # never waits for us; what the guest wrote is in the logfile.
+        self.con = self._connect(self.con_path, raw=True) \
+            if console and self.qmp else None
+        if self.con:
+            threading.Thread(target=self._drain, daemon=True).start()
 
-    def _connect(self, path):
+    def _connect(self, path, raw=False):
         deadline = time.time() + 60
         while time.time() < deadline and self.proc.poll() is None:
             s = socket.socket(socket.AF_UNIX)
             try:
                 s.connect(path)
-                return s.makefile("rw", encoding="utf-8")
+                return s if raw else s.makefile("rw", encoding="utf-8")
             except OSError:
                 s.close()
                 time.sleep(0.2)
         return None
+
+    def _drain(self):
+        try:
+            while self.con.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def console_send(self, text):
+        """Write TEXT to the guest's serial port; False if not connected."""
+        try:
+            self.con.sendall(text.encode())
+            return True
+        except (OSError, AttributeError):
+            return False
+
+    def console_text(self):
+        """What the guest wrote to its serial port so far (the logfile)."""
+        try:
+            with open(self.con_log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except (OSError, TypeError):
+            return ""
+
+    def wait_exit(self, timeout):
+        """Wait up to TIMEOUT s for QEMU to exit; its status, None if running."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def alive(self):
         return self.qmp is not None and self.proc.poll() is None
