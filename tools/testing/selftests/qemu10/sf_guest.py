@@ -268,8 +268,20 @@ def tail(vm, n=15):
     return f"{vm.name} console (last {n} lines):\n" + "\n".join(lines[-n:])
 
 
+# On the debug kernel the nested guest reached its first pass 386 s after
+# QEMU started and the test needs about 11 minutes (measured 2026-12-01):
+# it runs there only when asked (SVF_Q10_GUEST_DEBUG=1, see vm.conf).
+DEBUG_FLAG = f"{q.TOP}/build/vm/groups/tools_testing_selftests-qemu10/tmp/q10-guest-debug"
+
+
 def main():
     t_test = time.time()
+    if os.uname().release.endswith("-snapvf-debug") and not on_debug_asked():
+        print("TAP version 13\n1..1")
+        print("ok 1 # SKIP debug kernel: the nested guest needs 386 s to its first pass and "
+              "the test about 11 minutes here; it runs on the target kernel "
+              "(SVF_Q10_GUEST_DEBUG=1 runs it here)")
+        return 0
     tap = q.Tap(2 + len(CHECKS))
     qemu = q.qemu10_or_bail()
     u_src, u_dst = q.sf_uuid(0x54000000, 1), q.sf_uuid(0x54000000, 2)
@@ -287,14 +299,18 @@ def main():
         try:
             run(tap, qemu, kernel, initrd, u_src, u_dst, vms)
         finally:
-            rcs = [x.quit() for x in vms]
-        errs = [l for x in vms for l in x.unexpected()]
-        tap.ok(len(rcs) == 2 and rcs == [0, 0] and not errs, f"{CHECKS[5]} (exit {rcs})",
-               "\n".join(errs[-20:]))
+            q.quit_all(tap, vms, CHECKS[5])
     why = q.sf_remove([u_src, u_dst])
     tap.ok(not why, CHECKS[6], why)
     tap.diag(f"whole test: {time.time() - t_test:.1f} s")
     return tap.done()
+
+
+def on_debug_asked():
+    try:
+        return q.rd(DEBUG_FLAG) == "1"
+    except OSError:
+        return False
 
 
 def run(tap, qemu, kernel, initrd, u_src, u_dst, vms):
