@@ -5,14 +5,19 @@
  * vfio-mdev-core owns config space, the MSI-X BAR, interrupts and guest
  * memory access; this file describes the function to it, routes the
  * register BAR to the virtio-blk model and implements the model's host
- * ops with the vmdev DMA and IRQ helpers.
+ * ops with the vmdev DMA and IRQ helpers and the parent's SF data ops
+ * (svf_aux_sf_read/write/flush): the disk an instance presents is the
+ * SF's, with the SF's capacity, block size and serial, and every
+ * instance of one SF presents the same disk.
  *
  * Lifetime: probe() allocates the instance (vmdev_alloc_device() reserves
  * it on the parent), sets up the model, then registers it with VFIO.
  * remove() unregisters (waiting for the user to close the fd after the
- * request interrupt) and puts the device; release() frees the model's
- * store and then the library state.  No model entry point runs after
- * vmdev_unregister_device() returned, so release needs no lock.
+ * request interrupt) and puts the device; release() frees the model and
+ * then the library state.  No model entry point runs after
+ * vmdev_unregister_device() returned, so release needs no lock.  The SF
+ * (inst->asf) outlives every instance: the SF's aux remove unregisters
+ * the mdev parent, which removes the instances, before it returns.
  */
 #include <linux/module.h>
 #include <linux/virtio_pci.h>
@@ -33,6 +38,28 @@ static int svf_sf_dma_write(void *priv, u64 iova, const void *buf, size_t len)
 	struct svf_sf_inst *inst = priv;
 
 	return vmdev_dma_write(&inst->vdev, iova, buf, len);
+}
+
+static int svf_sf_disk_read(void *priv, u64 off, void *buf, size_t len)
+{
+	struct svf_sf_inst *inst = priv;
+
+	return svf_aux_sf_read(inst->asf, off, buf, len);
+}
+
+static int svf_sf_disk_write(void *priv, u64 off, const void *buf,
+			     size_t len)
+{
+	struct svf_sf_inst *inst = priv;
+
+	return svf_aux_sf_write(inst->asf, off, buf, len);
+}
+
+static int svf_sf_disk_flush(void *priv)
+{
+	struct svf_sf_inst *inst = priv;
+
+	return svf_aux_sf_flush(inst->asf);
 }
 
 static void svf_sf_raise(void *priv, u16 vector)
@@ -68,6 +95,9 @@ static void svf_sf_common_changed(void *priv, const void *image)
 static const struct svf_vblk_host_ops svf_sf_host_ops = {
 	.dma_read = svf_sf_dma_read,
 	.dma_write = svf_sf_dma_write,
+	.disk_read = svf_sf_disk_read,
+	.disk_write = svf_sf_disk_write,
+	.disk_flush = svf_sf_disk_flush,
 	.raise = svf_sf_raise,
 	.common_changed = svf_sf_common_changed,
 };
@@ -103,8 +133,11 @@ static void svf_sf_reset(struct vmdev_device *vdev)
 {
 	struct svf_sf_inst *inst = to_inst(vdev);
 
-	if (inst->blk_ready)
-		svf_vblk_reset(&inst->blk);
+	if (!inst->blk_ready)
+		return;
+	svf_vblk_reset(&inst->blk);
+	/* The parent's per-function state; a withdrawn SF has none left. */
+	svf_aux_sf_reset(inst->asf);
 }
 
 static const struct vmdev_ops svf_sf_vmdev_ops = {
@@ -234,18 +267,26 @@ static int svf_sf_probe(struct mdev_device *mdev)
 	struct svf_sf *sf = container_of(vmdev_mdev_parent(mdev), struct svf_sf,
 					 parent);
 	const struct svf_sf_type *shape = &svf_sf_shapes[ti->driver_data];
+	struct svf_vblk_disk disk = {
+		.capacity = sf->sf->capacity,
+		.block_size = sf->sf->block_size,
+		.serial = sf->sf->serial,
+		.name = dev_name(&mdev->dev),
+	};
 	struct svf_sf_inst *inst;
-	char serial[24];
 	int ret;
 
 	inst = vmdev_alloc_device(struct svf_sf_inst, vdev, mdev,
 				  &svf_sf_vfio_ops, &svf_sf_descs[ti->driver_data]);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
-	snprintf(serial, sizeof(serial), "sf%u-%pUl", sf->sf->sf_id, &mdev->uuid);
+	inst->asf = sf->sf;
 	ret = svf_vblk_init(&inst->blk, shape->queues,
 			    min_t(u32, shape->qsize, sf->sf->max_queue_size),
-			    shape->capacity, serial, &svf_sf_host_ops, inst);
+			    &disk, &svf_sf_host_ops, inst);
+	if (ret)
+		dev_err(&mdev->dev, "the SF's disk (%llu bytes, block size %u) cannot be presented\n",
+			disk.capacity, disk.block_size);
 	if (ret)
 		goto err_put;
 	inst->blk_ready = true;

@@ -5,17 +5,29 @@
  * The layer (snapvf_mig) runs the VFIO v2 state machine, the data_fd and
  * the stream framing, and DMA logging (vmdev_dma_write() reports every
  * device write to guest memory to it).  This file supplies the device
- * hooks and two record types:
+ * hooks and one record type:
  *
- *  - SVF_SF_REC_PAGES: store pages, { __le64 index; u8 data[PAGE_SIZE] }
- *    repeated.  Pre-copy round 0 carries every written page, later rounds
- *    the pages written since they were sent (SVF_VBLK_UNSENT marks).
- *  - SVF_SF_REC_STATE: struct svf_vblk_state, once, in the final round
- *    after the last pages.
+ *  - SVF_SF_REC_STATE: struct svf_vblk_state, once, in the final round.
+ *    It names the disk (capacity, block size, serial) and carries no
+ *    data: the disk is the parent's volume, and the destination's parent
+ *    presents the same volume (another SF attached to it).  A destination
+ *    whose disk differs refuses the stream at commit (-EINVAL, one line).
  *  - VMDEV_MIG_REC_STATE: vfio-mdev-core's own record (config space,
  *    MSI-X table and PBA, MSI pending bits, INTx level), once, LAST in
  *    the final round.
  *
+ * So the stream's size does not depend on what the guest wrote: pre-copy
+ * rounds send nothing, and STOP_COPY sends the two records.  PRE_COPY is
+ * still offered, so a VMM can overlap RAM with the device running.
+ *
+ * Requests in flight: the model completes a request (disk I/O, used ring,
+ * status byte) under its lock, so when quiesce returns every request is
+ * either completed, with its used element in guest RAM and its data on
+ * the volume, or still in the avail ring past last_avail, which the state
+ * record carries.  The destination processes those once it runs; the
+ * source never will (it stays quiesced until reset or a new RUNNING).
+ * Each request is thus executed exactly once, on one side.
+
  * Why the library's record comes last: it is the state a VMM keeps
  * changing until the device stops (config writes, MSI-X table writes
  * while pre-copy runs), so it can only be produced in the final round;
@@ -42,21 +54,17 @@
  * is no inversion.
  */
 #include <linux/slab.h>
-#include <linux/xarray.h>
 
 #include "sf.h"
 
 #define SVF_SF_REC_STATE	(SVF_MIG_REC_DRIVER + 0)
-#define SVF_SF_REC_PAGES	(SVF_MIG_REC_DRIVER + 1)
-#define SVF_SF_PAGE_REC		(sizeof(__le64) + PAGE_SIZE)
-/* chunk size: whole page records only, so a chunk holds this many pages */
-#define SVF_SF_CHUNK		SVF_MIG_CHUNK_DEFAULT
-#define SVF_SF_CHUNK_PAGES	(SVF_SF_CHUNK / SVF_SF_PAGE_REC)
+/* a chunk holds one record: the model's (< 1 KiB) or the library's */
+#define SVF_SF_CHUNK		SZ_64K
 /*
- * "SFBLK" model, state format 2 (format 1 lacked the library record); the
- * low byte is the type index.
+ * "SFBLK" model, state format 3 (format 1 lacked the library record,
+ * format 2 carried the disk's pages); the low byte is the type index.
  */
-#define SVF_SF_COMPAT		0x5346424c4b000200ULL
+#define SVF_SF_COMPAT		0x5346424c4b000300ULL
 
 static struct svf_sf_inst *mig_inst(struct svf_mig *mig)
 {
@@ -90,10 +98,6 @@ static int svf_sf_save_begin(struct svf_mig *mig, bool precopy)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
 
-	mutex_lock(&inst->blk.lock);
-	svf_vblk_store_track(&inst->blk.store, true);
-	mutex_unlock(&inst->blk.lock);
-	inst->save_pos = 0;
 	inst->state_sent = false;
 	inst->lib_sent = false;
 	return 0;
@@ -101,34 +105,6 @@ static int svf_sf_save_begin(struct svf_mig *mig, bool precopy)
 
 static void svf_sf_save_end(struct svf_mig *mig)
 {
-	struct svf_sf_inst *inst = mig_inst(mig);
-
-	mutex_lock(&inst->blk.lock);
-	svf_vblk_store_track(&inst->blk.store, false);
-	mutex_unlock(&inst->blk.lock);
-}
-
-/* Fills @c with unsent pages; returns the number of pages copied. */
-static size_t svf_sf_save_pages(struct svf_sf_inst *inst,
-				struct svf_mig_chunk *c)
-{
-	struct svf_vblk_store *st = &inst->blk.store;
-	size_t n = 0;
-	pgoff_t idx = 0;
-
-	while (c->len + SVF_SF_PAGE_REC <= c->size &&
-	       svf_vblk_store_next_unsent(st, &idx)) {
-		__le64 le = cpu_to_le64(idx);
-
-		memcpy(c->buf + c->len, &le, sizeof(le));
-		memcpy(c->buf + c->len + sizeof(le),
-		       svf_vblk_store_get_page(st, idx), PAGE_SIZE);
-		svf_vblk_store_clear_unsent(st, idx);
-		c->len += SVF_SF_PAGE_REC;
-		n++;
-		idx++;
-	}
-	return n;
 }
 
 static int svf_sf_save(struct svf_mig *mig, bool final,
@@ -138,13 +114,6 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 	int ret;
 
 	c->len = 0;
-	mutex_lock(&inst->blk.lock);
-	if (svf_sf_save_pages(inst, c)) {
-		c->type = SVF_SF_REC_PAGES;
-		mutex_unlock(&inst->blk.lock);
-		return 0;
-	}
-	mutex_unlock(&inst->blk.lock);
 	if (!final || inst->lib_sent)
 		return 0;
 	if (inst->state_sent) {
@@ -163,31 +132,20 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 	return 0;
 }
 
+/* Nothing before the final round; then the model's and the library's. */
 static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
-	u64 pages;
 
-	mutex_lock(&inst->blk.lock);
-	pages = inst->blk.store.tracking ? inst->blk.store.unsent :
-		inst->blk.store.nr_pages;
-	mutex_unlock(&inst->blk.lock);
 	p->initial = 0;
-	p->dirty = pages * SVF_SF_PAGE_REC;
-	p->stop_copy = p->dirty + sizeof(struct svf_vblk_state) +
+	p->dirty = 0;
+	p->stop_copy = sizeof(struct svf_vblk_state) +
 		       vmdev_mig_state_size(&inst->vdev);
-	/* chunks of whole page records, then the model's and the library's */
-	p->stop_copy_records = DIV_ROUND_UP_ULL(pages, SVF_SF_CHUNK_PAGES) + 2;
+	p->stop_copy_records = 2;
 }
 
 static void svf_sf_drop_staged(struct svf_sf_inst *inst)
 {
-	unsigned long idx;
-	void *page;
-
-	xa_for_each(&inst->staged_pages, idx, page)
-		kfree(page);
-	xa_destroy(&inst->staged_pages);
 	kfree(inst->staged);
 	inst->staged = NULL;
 	vmdev_mig_load_abort(&inst->vdev);
@@ -197,34 +155,6 @@ static void svf_sf_drop_staged(struct svf_sf_inst *inst)
 static int svf_sf_load_begin(struct svf_mig *mig)
 {
 	svf_sf_drop_staged(mig_inst(mig));
-	return 0;
-}
-
-static int svf_sf_stage_pages(struct svf_sf_inst *inst, const void *data,
-			      size_t len)
-{
-	u64 npages = inst->blk.store.capacity >> PAGE_SHIFT;
-	void *copy, *old;
-	__le64 le;
-	u64 idx;
-
-	if (len % SVF_SF_PAGE_REC)
-		return -EINVAL;
-	for (; len; data += SVF_SF_PAGE_REC, len -= SVF_SF_PAGE_REC) {
-		memcpy(&le, data, sizeof(le));
-		idx = le64_to_cpu(le);
-		if (idx >= npages)
-			return -EINVAL;
-		copy = kmemdup(data + sizeof(le), PAGE_SIZE, GFP_KERNEL_ACCOUNT);
-		if (!copy)
-			return -ENOMEM;
-		old = xa_store(&inst->staged_pages, idx, copy, GFP_KERNEL_ACCOUNT);
-		if (xa_is_err(old)) {
-			kfree(copy);
-			return xa_err(old);
-		}
-		kfree(old);
-	}
 	return 0;
 }
 
@@ -244,49 +174,39 @@ static int svf_sf_load_stage(struct svf_mig *mig, u16 type, const void *data,
 	}
 	if (inst->lib_staged)
 		return -EINVAL;	/* nothing may follow the library record */
-	switch (type) {
-	case SVF_SF_REC_PAGES:
-		return svf_sf_stage_pages(inst, data, len);
-	case SVF_SF_REC_STATE:
-		if (len != sizeof(*inst->staged) || inst->staged)
-			return -EINVAL;
-		inst->staged = kmemdup(data, len, GFP_KERNEL);
-		return inst->staged ? 0 : -ENOMEM;
-	}
-	return -EINVAL;
+	if (type != SVF_SF_REC_STATE || len != sizeof(*inst->staged) ||
+	    inst->staged)
+		return -EINVAL;
+	inst->staged = kmemdup(data, len, GFP_KERNEL);
+	return inst->staged ? 0 : -ENOMEM;
 }
 
 static int svf_sf_load_commit(struct svf_mig *mig)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
-	unsigned long idx;
-	void *page;
-	int ret;
+	const struct svf_vblk_state *st = inst->staged;
+	struct svf_vblk_dev *blk = &inst->blk;
+	int ret = -EINVAL;
 
-	if (!inst->staged || !inst->lib_staged) {
-		ret = -EINVAL;
-		goto out;
-	}
-	ret = svf_vblk_load(&inst->blk, inst->staged);
-	if (ret)
-		goto out;
-	mutex_lock(&inst->blk.lock);
-	xa_for_each(&inst->staged_pages, idx, page) {
-		ret = svf_vblk_store_put_page(&inst->blk.store, idx, page);
-		if (ret)
-			break;
-	}
-	mutex_unlock(&inst->blk.lock);
-	if (!ret)
-		vmdev_mig_load_commit(&inst->vdev);
-out:
 	/* Once per session: the commit ends the RESUMING session either way. */
-	if (ret)
+	if (!st || !inst->lib_staged) {
 		dev_warn(&inst->vdev.mdev->dev,
-			 "migration stream rejected: %s\n",
-			 !inst->staged ? "no device state record" :
-			 !inst->lib_staged ? "no vfio-mdev-core record" :
-			 "cannot apply state");
+			 "migration stream rejected: no %s record\n",
+			 !st ? "device state" : "vfio-mdev-core");
+	} else if (!svf_vblk_same_disk(blk, st)) {
+		dev_warn(&inst->vdev.mdev->dev,
+			 "migration stream rejected: source disk %.20s (%llu bytes, block %u) is not this instance's %.20s (%llu bytes, block %u)\n",
+			 st->serial, le64_to_cpu(st->capacity),
+			 le32_to_cpu(st->block_size), blk->serial,
+			 blk->capacity, blk->block_size);
+	} else {
+		ret = svf_vblk_load(blk, st);
+		if (ret)
+			dev_warn(&inst->vdev.mdev->dev,
+				 "migration stream rejected: cannot apply state\n");
+		else
+			vmdev_mig_load_commit(&inst->vdev);
+	}
 	svf_sf_drop_staged(inst);
 	return ret;
 }
@@ -339,7 +259,6 @@ int svf_sf_mig_init(struct svf_sf_inst *inst, unsigned int type)
 	};
 	int ret;
 
-	xa_init(&inst->staged_pages);
 	ret = svf_mig_init(&inst->mig, &inst->vdev.vdev, &cfg);
 	if (!ret)
 		inst->mig_ready = true;

@@ -26,22 +26,22 @@
  * capacity is the SF's max_instances counted in queues.
  */
 const struct svf_sf_type svf_sf_shapes[] = {
-	{ .queues = 1, .qsize = 256, .capacity = SZ_64M },
-	{ .queues = 4, .qsize = 256, .capacity = SZ_256M },
+	{ .queues = 1, .qsize = 256 },
+	{ .queues = 4, .qsize = 256 },
 };
 
 const struct vmdev_type_info svf_sf_types[] = {
 	{
-		.name = "1q-64MiB",
-		.pretty_name = "virtio-blk 1 queue 64 MiB",
-		.description = "virtio-blk function: 1 request queue of 256, 64 MiB store",
+		.name = "1q",
+		.pretty_name = "virtio-blk 1 queue",
+		.description = "virtio-blk function on the SF's disk: 1 request queue of 256",
 		.cost = 1,
 		.driver_data = 0,
 	},
 	{
-		.name = "4q-256MiB",
-		.pretty_name = "virtio-blk 4 queues 256 MiB",
-		.description = "virtio-blk function: 4 request queues of 256, 256 MiB store",
+		.name = "4q",
+		.pretty_name = "virtio-blk 4 queues",
+		.description = "virtio-blk function on the SF's disk: 4 request queues of 256",
 		.cost = 4,
 		.driver_data = 1,
 	},

@@ -5,7 +5,8 @@
  * main.c binds the parent's ``<parent>.sf.<id>`` auxiliary devices and
  * registers each SF as a vfio-mdev-core parent (struct svf_sf); instance.c
  * makes every mdev instance a virtio-blk PCI function (struct svf_sf_inst)
- * whose device model lives in virtio_blk.c / vring.c / store.c.
+ * whose device model lives in virtio_blk.c / vring.c / state.c and whose
+ * disk is the SF's, reached through the parent's SF ops.
  */
 #ifndef _SVF_SF_H
 #define _SVF_SF_H
@@ -34,12 +35,13 @@
  * struct svf_sf_type - shape of the instances of one mdev type
  * @queues: request queues
  * @qsize: maximum ring size (clamped to the SF's max_queue_size)
- * @capacity: backing-store bytes
+ *
+ * The disk is not part of the type: it is the SF's (capacity, block size
+ * and serial come from the parent).
  */
 struct svf_sf_type {
 	u16 queues;
 	u16 qsize;
-	u64 capacity;
 };
 
 /**
@@ -59,33 +61,31 @@ struct svf_sf {
 /**
  * struct svf_sf_inst - one instance
  * @vdev: vfio-mdev-core device (first member, see vmdev_alloc_device())
+ * @asf: the SF whose disk the instance presents (outlives the instance)
  * @blk: the virtio-blk model; its lock serialises all model state
  * @blk_ready: @blk was initialised (release() may run on a half-built
  *	instance)
  * @mig: migration engine of @vdev (shared layer)
  * @mig_ready: @mig was initialised
- * @save_pos: next store page index the current save round looks at
  * @state_sent: the final round has emitted the register image
  * @lib_sent: the final round has emitted vfio-mdev-core's record
  * @staged: register image received by a load session, NULL if none
  * @lib_staged: the load session staged vfio-mdev-core's record
- * @staged_pages: store pages received by a load session (index -> page)
  *
  * The save/load fields are only touched from migration hooks, which the
  * layer calls one at a time under its state lock.
  */
 struct svf_sf_inst {
 	struct vmdev_device vdev;
+	struct svf_aux_sf *asf;
 	struct svf_vblk_dev blk;
 	bool blk_ready;
 	struct svf_mig mig;
 	bool mig_ready;
-	pgoff_t save_pos;
 	bool state_sent;
 	bool lib_sent;
 	struct svf_vblk_state *staged;
 	bool lib_staged;
-	struct xarray staged_pages;
 };
 
 static inline struct svf_sf_inst *to_inst(struct vmdev_device *vdev)

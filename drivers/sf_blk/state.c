@@ -2,9 +2,11 @@
 /*
  * snapvf_sf: migration image of the virtio-blk registers and queues.
  *
- * The image is a fixed little-endian structure (struct svf_vblk_state);
- * the store travels separately as page records (see instance_mig.c).
- * Loading validates everything before applying anything.
+ * The image is a fixed little-endian structure (struct svf_vblk_state).
+ * It names the disk (capacity, block size, serial) but carries none of
+ * its data: the disk is the parent's volume, which the destination's
+ * parent presents too.  Loading validates everything before applying
+ * anything.
  */
 #include <linux/kernel.h>
 #include <linux/virtio_config.h>
@@ -27,7 +29,9 @@ void svf_vblk_save(struct svf_vblk_dev *dev, struct svf_vblk_state *st)
 	mutex_lock(&dev->lock);
 	st->host_features = cpu_to_le64(dev->host_features);
 	st->guest_features = cpu_to_le64(dev->guest_features);
-	st->capacity = cpu_to_le64(dev->store.capacity);
+	st->capacity = cpu_to_le64(dev->capacity);
+	st->block_size = cpu_to_le32(dev->block_size);
+	memcpy(st->serial, dev->serial, sizeof(st->serial));
 	st->dfselect = cpu_to_le32(dev->dfselect);
 	st->gfselect = cpu_to_le32(dev->gfselect);
 	st->msix_config = cpu_to_le16(dev->msix_config);
@@ -53,12 +57,27 @@ void svf_vblk_save(struct svf_vblk_dev *dev, struct svf_vblk_state *st)
 	mutex_unlock(&dev->lock);
 }
 
+/**
+ * svf_vblk_same_disk() - does @st name the disk @dev presents?
+ * @dev: device (its disk fields are constant)
+ * @st: image
+ *
+ * Return: true when capacity, block size and serial match.
+ */
+bool svf_vblk_same_disk(const struct svf_vblk_dev *dev,
+			const struct svf_vblk_state *st)
+{
+	return le64_to_cpu(st->capacity) == dev->capacity &&
+	       le32_to_cpu(st->block_size) == dev->block_size &&
+	       !memcmp(st->serial, dev->serial, sizeof(st->serial));
+}
+
 static int vblk_check(struct svf_vblk_dev *dev, const struct svf_vblk_state *st)
 {
 	u16 i;
 
 	if (le16_to_cpu(st->nqueues) != dev->nqueues ||
-	    le64_to_cpu(st->capacity) != dev->store.capacity ||
+	    !svf_vblk_same_disk(dev, st) ||
 	    le64_to_cpu(st->host_features) != dev->host_features)
 		return -EINVAL;
 	if (le64_to_cpu(st->guest_features) & ~dev->host_features)
@@ -74,7 +93,7 @@ static int vblk_check(struct svf_vblk_dev *dev, const struct svf_vblk_state *st)
 
 /**
  * svf_vblk_load() - apply an image saved by svf_vblk_save()
- * @dev: device of the same shape (queues, capacity, features)
+ * @dev: device of the same shape (queues, disk, features)
  * @st: image
  *
  * Return: 0, or -EINVAL (nothing applied) when the image does not fit.

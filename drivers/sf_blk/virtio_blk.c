@@ -156,21 +156,22 @@ static void vblk_reset_locked(struct svf_vblk_dev *dev)
  * @dev: zeroed device structure
  * @nqueues: request queues (1..SVF_VBLK_MAX_QUEUES)
  * @qsize: maximum ring size (power of two, <= SVF_VBLK_MAX_QSIZE)
- * @capacity: store size in bytes, a multiple of PAGE_SIZE
- * @serial: GET_ID string (truncated to 20 bytes)
+ * @disk: the disk it presents (copied)
  * @ops: host callbacks
  * @priv: cookie passed to @ops
  *
  * Return: 0 or -EINVAL.
  */
 int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
-		  u64 capacity, const char *serial,
+		  const struct svf_vblk_disk *disk,
 		  const struct svf_vblk_host_ops *ops, void *priv)
 {
 	u16 i;
 
 	if (!nqueues || nqueues > SVF_VBLK_MAX_QUEUES || !is_power_of_2(qsize) ||
-	    qsize > SVF_VBLK_MAX_QSIZE || !capacity || !PAGE_ALIGNED(capacity))
+	    qsize > SVF_VBLK_MAX_QSIZE || !is_power_of_2(disk->block_size) ||
+	    disk->block_size < SVF_VBLK_SECTOR || disk->block_size > SZ_4K ||
+	    !disk->capacity || disk->capacity % disk->block_size)
 		return -EINVAL;
 	mutex_init(&dev->lock);
 	dev->ops = ops;
@@ -180,8 +181,11 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 	dev->host_features = VBLK_FEATURES;
 	if (nqueues > 1)
 		dev->host_features |= BIT_ULL(VIRTIO_BLK_F_MQ);
-	strscpy_pad(dev->serial, serial, sizeof(dev->serial));
-	svf_vblk_store_init(&dev->store, capacity);
+	memset(dev->serial, 0, sizeof(dev->serial));
+	memcpy(dev->serial, disk->serial, strnlen(disk->serial, sizeof(dev->serial)));
+	strscpy(dev->name, disk->name, sizeof(dev->name));
+	dev->capacity = disk->capacity;
+	dev->block_size = disk->block_size;
 	for (i = 0; i < nqueues; i++)
 		dev->vq[i].max_size = qsize;
 	svf_vblk_reset(dev);
@@ -189,18 +193,17 @@ int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
 }
 
 /**
- * svf_vblk_fini() - free the store; no entry point may run concurrently
+ * svf_vblk_fini() - tear down; no entry point may run concurrently
  * @dev: device
  */
 void svf_vblk_fini(struct svf_vblk_dev *dev)
 {
-	svf_vblk_store_fini(&dev->store);
 	mutex_destroy(&dev->lock);
 }
 
 /**
  * svf_vblk_reset() - function-level reset (registers and queues; the
- *	store keeps its contents, as a disk does)
+ *	disk is the parent's and keeps its contents)
  * @dev: device
  */
 void svf_vblk_reset(struct svf_vblk_dev *dev)
@@ -214,11 +217,11 @@ void svf_vblk_reset(struct svf_vblk_dev *dev)
 static void vblk_devcfg_snapshot(struct svf_vblk_dev *dev, u8 *b)
 {
 	memset(b, 0, SVF_VBLK_DEVCFG_LEN);
-	put_unaligned_le64(dev->store.capacity / SVF_VBLK_SECTOR,
+	put_unaligned_le64(dev->capacity / SVF_VBLK_SECTOR,
 			   b + offsetof(struct virtio_blk_config, capacity));
 	put_unaligned_le32(SVF_VBLK_SEG_MAX,
 			   b + offsetof(struct virtio_blk_config, seg_max));
-	put_unaligned_le32(SVF_VBLK_SECTOR,
+	put_unaligned_le32(dev->block_size,
 			   b + offsetof(struct virtio_blk_config, blk_size));
 	put_unaligned_le16(dev->nqueues,
 			   b + offsetof(struct virtio_blk_config, num_queues));

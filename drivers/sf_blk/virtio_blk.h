@@ -5,9 +5,10 @@
  * The model is self-contained: it knows the virtio 1.x modern PCI register
  * layout of one BAR, split virtqueues and the virtio-blk command set, and
  * talks to the rest of the driver through struct svf_vblk_host_ops only
- * (guest-memory access and interrupt delivery).  The glue in instance.c
- * routes vfio-mdev-core's BAR callbacks here and implements the host ops
- * with vfio-mdev-core's DMA and IRQ helpers.
+ * (guest-memory access, the disk, interrupt delivery).  The glue in
+ * instance.c routes vfio-mdev-core's BAR callbacks here and implements the
+ * host ops with vfio-mdev-core's DMA and IRQ helpers and the parent's SF
+ * data ops: the disk is the parent's volume, the model keeps no data.
  */
 #ifndef _SVF_SF_VIRTIO_BLK_H
 #define _SVF_SF_VIRTIO_BLK_H
@@ -15,7 +16,6 @@
 #include <linux/mutex.h>
 #include <linux/seqlock.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
 #include <linux/virtio_pci.h>
 
 /* Layout of the virtio structures inside the device's register BAR. */
@@ -44,6 +44,13 @@
  *	or a negative errno when any byte is not mapped; may sleep.
  * @dma_write: copy @len bytes from @buf to guest memory at @iova and mark
  *	the pages dirty.  Same return convention; may sleep.
+ * @disk_read: copy @len bytes of the disk at byte @off into @buf; @off and
+ *	@len are multiples of the block size and inside the capacity.
+ *	Returns 0 or a negative errno (the request completes with
+ *	VIRTIO_BLK_S_IOERR); may sleep.
+ * @disk_write: copy @len bytes from @buf to the disk at byte @off; same
+ *	rules.  Visible to every later read once it returned 0.
+ * @disk_flush: make completed writes durable; 0 or a negative errno.
  * @raise: deliver interrupt vector @vector (an MSI-X vector number, or
  *	VIRTIO_MSI_NO_VECTOR when the function has no vector for the
  *	source and INTx is the only way).  Must not sleep on a lock held by
@@ -59,6 +66,9 @@
 struct svf_vblk_host_ops {
 	int (*dma_read)(void *priv, u64 iova, void *buf, size_t len);
 	int (*dma_write)(void *priv, u64 iova, const void *buf, size_t len);
+	int (*disk_read)(void *priv, u64 off, void *buf, size_t len);
+	int (*disk_write)(void *priv, u64 off, const void *buf, size_t len);
+	int (*disk_flush)(void *priv);
 	void (*raise)(void *priv, u16 vector);
 	void (*common_changed)(void *priv, const void *image);
 };
@@ -88,29 +98,6 @@ struct svf_vblk_vq {
 };
 
 /**
- * struct svf_vblk_store - sparse per-instance backing store
- * @pages: page index -> struct page, allocated on first write; unwritten
- *	pages read as zeroes
- * @capacity: size in bytes (a multiple of PAGE_SIZE)
- * @nr_pages: pages currently allocated
- * @unsent: pages carrying SVF_VBLK_UNSENT (written since a migration
- *	session last sent them)
- * @tracking: a migration save session is open: writes mark pages unsent
- *
- * Serialised by the owning device's lock.
- */
-struct svf_vblk_store {
-	struct xarray pages;
-	u64 capacity;
-	unsigned long nr_pages;
-	unsigned long unsent;
-	bool tracking;
-};
-
-/* xarray mark of store pages a migration session still has to send. */
-#define SVF_VBLK_UNSENT		XA_MARK_1
-
-/**
  * struct svf_vblk_dev - state of one virtio-blk function
  * @lock: serialises register writes, queue processing, reset and state
  *	save/load; the host ops are called with it held
@@ -131,8 +118,11 @@ struct svf_vblk_store {
  *	queues are not processed until the driver resets the device
  * @quiesced: migration stopped the device: notifications are left in the
  *	avail ring and processed by svf_vblk_quiesce(dev, false)
- * @serial: VIRTIO_BLK_T_GET_ID answer
- * @store: backing store
+ * @serial: VIRTIO_BLK_T_GET_ID answer (the parent's, NUL padded)
+ * @name: the function's name in kernel messages
+ * @capacity: disk bytes (the parent's), a multiple of @block_size
+ * @block_size: logical block size (the parent's); requests not aligned to
+ *	it complete with VIRTIO_BLK_S_IOERR
  * @vq: the request queues
  * @reqs: completed requests (statistics)
  */
@@ -154,7 +144,9 @@ struct svf_vblk_dev {
 	bool broken;
 	bool quiesced;
 	char serial[20];
-	struct svf_vblk_store store;
+	char name[40];
+	u64 capacity;
+	u32 block_size;
 	struct svf_vblk_vq vq[SVF_VBLK_MAX_QUEUES];
 	u64 reqs;
 };
@@ -187,7 +179,7 @@ struct svf_vblk_vq_state {
  * struct svf_vblk_state - migration image of the registers and queues
  * @host_features: features the device offers
  * @guest_features: features the driver accepted
- * @capacity: disk size in sectors
+ * @capacity: disk size in bytes (the destination's disk must match)
  * @dfselect: device_feature_select
  * @gfselect: driver_feature_select
  * @msix_config: config-change MSI-X vector
@@ -198,7 +190,12 @@ struct svf_vblk_vq_state {
  * @isr: ISR status bits
  * @broken: the device flagged itself broken (NEEDS_RESET)
  * @pad: zero
+ * @block_size: logical block size (must match)
+ * @serial: the disk's serial (must match: the same volume)
  * @vq: the queues
+ *
+ * No disk contents: the disk is the parent's volume, which the
+ * destination's parent presents as well.
  */
 struct svf_vblk_state {
 	__le64 host_features;
@@ -214,11 +211,27 @@ struct svf_vblk_state {
 	u8 isr;
 	u8 broken;
 	u8 pad[6];
+	__le32 block_size;
+	u8 serial[20];
 	struct svf_vblk_vq_state vq[SVF_VBLK_MAX_QUEUES];
 };
 
+/**
+ * struct svf_vblk_disk - what the model presents as its disk
+ * @capacity: bytes, a non-zero multiple of @block_size
+ * @block_size: power of two from 512 to 4096
+ * @serial: GET_ID answer, up to 20 bytes, need not be NUL-terminated
+ * @name: the function's name in kernel messages
+ */
+struct svf_vblk_disk {
+	u64 capacity;
+	u32 block_size;
+	const char *serial;
+	const char *name;
+};
+
 int svf_vblk_init(struct svf_vblk_dev *dev, u16 nqueues, u16 qsize,
-		  u64 capacity, const char *serial,
+		  const struct svf_vblk_disk *disk,
 		  const struct svf_vblk_host_ops *ops, void *priv);
 void svf_vblk_fini(struct svf_vblk_dev *dev);
 void svf_vblk_reset(struct svf_vblk_dev *dev);
@@ -232,23 +245,10 @@ void svf_vblk_fill_cap(u8 cfg_type, u8 bar, u8 *cap, u8 *len);
 
 void svf_vblk_save(struct svf_vblk_dev *dev, struct svf_vblk_state *st);
 int svf_vblk_load(struct svf_vblk_dev *dev, const struct svf_vblk_state *st);
+bool svf_vblk_same_disk(const struct svf_vblk_dev *dev,
+			const struct svf_vblk_state *st);
 
 /* vring.c: split virtqueue processing, called with dev->lock held. */
 void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx);
-
-/* store.c: sparse backing store, called with dev->lock held. */
-void svf_vblk_store_init(struct svf_vblk_store *st, u64 capacity);
-void svf_vblk_store_fini(struct svf_vblk_store *st);
-int svf_vblk_store_to_guest(struct svf_vblk_dev *dev, u64 off, u64 iova,
-			    u32 len);
-int svf_vblk_store_from_guest(struct svf_vblk_dev *dev, u64 off, u64 iova,
-			      u32 len);
-int svf_vblk_store_put_page(struct svf_vblk_store *st, pgoff_t index,
-			    const void *data);
-void *svf_vblk_store_get_page(struct svf_vblk_store *st, pgoff_t index);
-bool svf_vblk_store_next(struct svf_vblk_store *st, pgoff_t *index);
-void svf_vblk_store_track(struct svf_vblk_store *st, bool on);
-bool svf_vblk_store_next_unsent(struct svf_vblk_store *st, pgoff_t *index);
-void svf_vblk_store_clear_unsent(struct svf_vblk_store *st, pgoff_t index);
 
 #endif /* _SVF_SF_VIRTIO_BLK_H */

@@ -11,6 +11,8 @@
  * Every function here runs with dev->lock held (see virtio_blk.h).
  */
 #include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
 #include <linux/virtio_blk.h>
@@ -43,7 +45,7 @@ static void vblk_fail(struct svf_vblk_dev *dev, u16 qidx, const char *why)
 {
 	if (!dev->broken)
 		pr_warn_ratelimited("snapvf_sf: %s: queue %u: %s, device needs reset\n",
-				    dev->serial, qidx, why);
+				    dev->name, qidx, why);
 	dev->broken = true;
 	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	svf_vblk_publish_locked(dev);
@@ -104,12 +106,11 @@ static const char *vblk_walk(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 
 /*
  * Moves @len bytes between the chain's bytes [@pos, @pos + @len) of the
- * given direction and either a kernel buffer (@buf) or the store at
- * @store_off (@buf == NULL).  Readable bytes go to the device, writable
- * bytes come from it.
+ * given direction and the kernel buffer @buf.  Readable bytes go to the
+ * device, writable bytes come from it.
  */
 static int vblk_xfer(struct svf_vblk_dev *dev, struct vblk_chain *c,
-		     bool write, u64 pos, void *buf, u64 store_off, u64 len)
+		     bool write, u64 pos, void *buf, u64 len)
 {
 	u16 i;
 	int ret;
@@ -125,23 +126,67 @@ static int vblk_xfer(struct svf_vblk_dev *dev, struct vblk_chain *c,
 			continue;
 		}
 		n = min_t(u64, s->len - pos, len);
-		if (buf && write)
+		if (write)
 			ret = dev->ops->dma_write(dev->priv, s->addr + pos, buf, n);
-		else if (buf)
-			ret = dev->ops->dma_read(dev->priv, s->addr + pos, buf, n);
-		else if (write)
-			ret = svf_vblk_store_to_guest(dev, store_off, s->addr + pos, n);
 		else
-			ret = svf_vblk_store_from_guest(dev, store_off, s->addr + pos, n);
+			ret = dev->ops->dma_read(dev->priv, s->addr + pos, buf, n);
 		if (ret)
 			return ret;
-		if (buf)
-			buf += n;
-		store_off += n;
+		buf += n;
 		len -= n;
 		pos = 0;
 	}
 	return len ? -EINVAL : 0;
+}
+
+/* Largest piece of a request moved through the bounce buffer at once. */
+#define VBLK_BOUNCE	SZ_64K
+
+/*
+ * Moves @len bytes between the disk at byte @off and the chain's data
+ * (writable bytes from @pos for a read, readable bytes from @pos for a
+ * write), through a bounce buffer.  Returns the virtio-blk status, or
+ * -errno when guest memory is not mapped.  A disk error ends the request
+ * with VIRTIO_BLK_S_IOERR; a write may then have reached the disk in
+ * part, as on any disk.
+ */
+static int vblk_disk_io(struct svf_vblk_dev *dev, struct vblk_chain *c,
+			bool read, u64 pos, u64 off, u64 len)
+{
+	void *bounce;
+	int ret = 0;
+	u64 n;
+
+	if (!len)
+		return VIRTIO_BLK_S_OK;
+	bounce = kvmalloc(min_t(u64, len, VBLK_BOUNCE), GFP_KERNEL_ACCOUNT);
+	if (!bounce)
+		return VIRTIO_BLK_S_IOERR;
+	for (; len && !ret; pos += n, off += n, len -= n) {
+		n = min_t(u64, len, VBLK_BOUNCE);
+		if (read) {
+			if (dev->ops->disk_read(dev->priv, off, bounce, n)) {
+				ret = VIRTIO_BLK_S_IOERR;
+				break;
+			}
+			ret = vblk_xfer(dev, c, true, pos, bounce, n);
+		} else {
+			ret = vblk_xfer(dev, c, false, pos, bounce, n);
+			if (!ret && dev->ops->disk_write(dev->priv, off, bounce, n))
+				ret = VIRTIO_BLK_S_IOERR;
+		}
+	}
+	kvfree(bounce);
+	return ret;
+}
+
+/* A data request's range: whole blocks inside the capacity. */
+static bool vblk_range_ok(struct svf_vblk_dev *dev, u64 off, u64 len)
+{
+	u64 mask = dev->block_size - 1;
+
+	return !(off & mask) && !(len & mask) && off <= dev->capacity &&
+	       len <= dev->capacity - off;
 }
 
 /* Executes one request. Returns the virtio-blk status, or -errno on DMA. */
@@ -155,7 +200,7 @@ static int vblk_exec(struct svf_vblk_dev *dev, struct vblk_chain *c, u32 *writte
 	*written = 0;
 	if (c->rlen < sizeof(hdr) || c->wlen < 1)
 		return VIRTIO_BLK_S_IOERR;
-	ret = vblk_xfer(dev, c, false, 0, &hdr, 0, sizeof(hdr));
+	ret = vblk_xfer(dev, c, false, 0, &hdr, sizeof(hdr));
 	if (ret)
 		return ret;
 	type = le32_to_cpu((__force __le32)hdr.type);
@@ -170,26 +215,23 @@ static int vblk_exec(struct svf_vblk_dev *dev, struct vblk_chain *c, u32 *writte
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 		len = c->wlen - 1;
-		if (len % SVF_VBLK_SECTOR || off > dev->store.capacity ||
-		    len > dev->store.capacity - off)
+		if (!vblk_range_ok(dev, off, len))
 			return VIRTIO_BLK_S_IOERR;
-		ret = vblk_xfer(dev, c, true, 0, NULL, off, len);
-		*written = len;
-		return ret ? ret : VIRTIO_BLK_S_OK;
+		ret = vblk_disk_io(dev, c, true, 0, off, len);
+		if (ret == VIRTIO_BLK_S_OK)
+			*written = len;
+		return ret;
 	case VIRTIO_BLK_T_OUT:
 		len = c->rlen - sizeof(hdr);
-		if (len % SVF_VBLK_SECTOR || off > dev->store.capacity ||
-		    len > dev->store.capacity - off)
+		if (!vblk_range_ok(dev, off, len))
 			return VIRTIO_BLK_S_IOERR;
-		ret = vblk_xfer(dev, c, false, sizeof(hdr), NULL, off, len);
-		return ret == -ENOMEM ? VIRTIO_BLK_S_IOERR :
-		       ret ? ret : VIRTIO_BLK_S_OK;
+		return vblk_disk_io(dev, c, false, sizeof(hdr), off, len);
 	case VIRTIO_BLK_T_FLUSH:
-		/* The store is memory: every completed write is durable. */
-		return VIRTIO_BLK_S_OK;
+		return dev->ops->disk_flush(dev->priv) ? VIRTIO_BLK_S_IOERR :
+		       VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID:
 		len = min_t(u64, c->wlen - 1, VIRTIO_BLK_ID_BYTES);
-		ret = vblk_xfer(dev, c, true, 0, dev->serial, 0, len);
+		ret = vblk_xfer(dev, c, true, 0, dev->serial, len);
 		*written = len;
 		return ret ? ret : VIRTIO_BLK_S_OK;
 	default:
@@ -205,7 +247,7 @@ static int vblk_complete(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 	u64 at;
 	int ret;
 
-	ret = vblk_xfer(dev, c, true, c->wlen - 1, &status, 0, 1);
+	ret = vblk_xfer(dev, c, true, c->wlen - 1, &status, 1);
 	if (ret)
 		return ret;
 	e.id = (__force __virtio32)cpu_to_le32(c->head);

@@ -13,6 +13,7 @@
  * Teardown: manager remove and module unload withdraw everything the
  * manager published before returning, so the module can go at any time.
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -23,6 +24,8 @@
 DEFINE_MUTEX(sim_mgrs_lock);	/* protects sim_mgrs */
 LIST_HEAD(sim_mgrs);
 struct workqueue_struct *sim_wq;	/* surprise removals */
+/* /sys/kernel/debug/snapvf_sim: fault injection and inspection knobs */
+struct dentry *sim_dbg_root;
 
 static int sim_mgr_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -35,6 +38,7 @@ static int sim_mgr_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&mgr->lock);
 	INIT_LIST_HEAD(&mgr->fns);
 	INIT_LIST_HEAD(&mgr->sfs);
+	INIT_LIST_HEAD(&mgr->vols);
 	pci_set_drvdata(pdev, mgr);
 	mutex_lock(&sim_mgrs_lock);
 	list_add_tail(&mgr->node, &sim_mgrs);
@@ -55,6 +59,7 @@ static void sim_mgr_remove(struct pci_dev *pdev)
 	mgr->dying = true;
 	mutex_unlock(&mgr->lock);
 	sim_sf_del_all(mgr);
+	sim_vol_del_all(mgr);
 	sim_fn_del_all(mgr);
 	mutex_destroy(&mgr->lock);
 	kfree(mgr);
@@ -94,6 +99,7 @@ static int __init sim_init(void)
 	sim_wq = alloc_workqueue("snapvf_sim", 0, 0);
 	if (!sim_wq)
 		return -ENOMEM;
+	sim_dbg_root = debugfs_create_dir("snapvf_sim", NULL);
 	ret = bus_register_notifier(&pci_bus_type, &sim_pci_nb);
 	if (ret)
 		goto err_wq;
@@ -105,6 +111,7 @@ static int __init sim_init(void)
 err_notifier:
 	bus_unregister_notifier(&pci_bus_type, &sim_pci_nb);
 err_wq:
+	debugfs_remove_recursive(sim_dbg_root);
 	destroy_workqueue(sim_wq);
 	return ret;
 }
@@ -113,6 +120,7 @@ static void __exit sim_exit(void)
 {
 	pci_unregister_driver(&sim_mgr_driver);
 	bus_unregister_notifier(&pci_bus_type, &sim_pci_nb);
+	debugfs_remove_recursive(sim_dbg_root);
 	destroy_workqueue(sim_wq);
 }
 

@@ -92,30 +92,38 @@ static ssize_t functions_show(struct device *dev,
 static DEVICE_ATTR_RO(functions);
 
 /*
- * "ID CAPACITY [QUEUES [QUEUE_SIZE [INSTANCES]]]", CAPACITY with memparse
- * suffixes; INSTANCES defaults to 4.
+ * "ID SIZE|vol:VOLUME [QUEUES [QUEUE_SIZE [INSTANCES]]]": SIZE (memparse
+ * suffixes) makes a private volume for the SF; vol:VOLUME presents listed
+ * volume VOLUME (new_volume).  INSTANCES defaults to 4.
  */
 static ssize_t new_sf_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
 	char cap[32] = "";
-	u32 id, queues = 1, qsize = 256, instances = 4;
+	u32 id, queues = 1, qsize = 256, instances = 4, vol = SIM_VOL_PRIVATE;
 	char *end;
-	u64 capacity;
+	u64 capacity = 0;
 	int n, ret;
 
 	n = sscanf(buf, "%u %31s %u %u %u", &id, cap, &queues, &qsize,
 		   &instances);
 	if (n < 2) {
-		dev_err(dev, "snapvf_sim: new_sf wants 'ID CAPACITY [QUEUES [QUEUE_SIZE [INSTANCES]]]'\n");
+		dev_err(dev, "snapvf_sim: new_sf wants 'ID SIZE|vol:VOLUME [QUEUES [QUEUE_SIZE [INSTANCES]]]'\n");
 		return -EINVAL;
 	}
-	capacity = memparse(cap, &end);
-	if (*end) {
-		dev_err(dev, "snapvf_sim: new_sf: bad capacity '%s'\n", cap);
-		return -EINVAL;
+	if (!strncmp(cap, "vol:", 4)) {
+		if (kstrtou32(cap + 4, 10, &vol) || vol == SIM_VOL_PRIVATE) {
+			dev_err(dev, "snapvf_sim: new_sf: bad volume '%s'\n", cap);
+			return -EINVAL;
+		}
+	} else {
+		capacity = memparse(cap, &end);
+		if (*end) {
+			dev_err(dev, "snapvf_sim: new_sf: bad capacity '%s'\n", cap);
+			return -EINVAL;
+		}
 	}
-	ret = sim_sf_add(sim_mgr_of(dev), id, capacity, queues, qsize,
+	ret = sim_sf_add(sim_mgr_of(dev), id, vol, capacity, queues, qsize,
 			 instances);
 	return ret ? ret : count;
 }
@@ -154,6 +162,65 @@ static ssize_t sfs_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(sfs);
 
+/* "ID SIZE", SIZE with memparse suffixes */
+static ssize_t new_volume_store(struct device *dev,
+				struct device_attribute *attr, const char *buf,
+				size_t count)
+{
+	char size[32] = "", extra;
+	u64 capacity;
+	char *end;
+	u32 id;
+	int ret;
+
+	if (sscanf(buf, "%u %31s %c", &id, size, &extra) != 2) {
+		dev_err(dev, "snapvf_sim: new_volume wants 'ID SIZE'\n");
+		return -EINVAL;
+	}
+	capacity = memparse(size, &end);
+	if (*end) {
+		dev_err(dev, "snapvf_sim: new_volume: bad size '%s'\n", size);
+		return -EINVAL;
+	}
+	ret = sim_vol_add(sim_mgr_of(dev), id, capacity);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(new_volume);
+
+static ssize_t del_volume_store(struct device *dev,
+				struct device_attribute *attr, const char *buf,
+				size_t count)
+{
+	u32 id;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &id);
+	if (ret) {
+		dev_err(dev, "snapvf_sim: del_volume wants a volume id\n");
+		return ret;
+	}
+	ret = sim_vol_del(sim_mgr_of(dev), id);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(del_volume);
+
+/* One line per listed volume: "ID BYTES SERIAL USERS". */
+static ssize_t volumes_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct sim_mgr *mgr = sim_mgr_of(dev);
+	struct sim_vol *vol;
+	int len = 0;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(vol, &mgr->vols, node)
+		len += sysfs_emit_at(buf, len, "%u %llu %s %u\n", vol->id,
+				     vol->capacity, vol->serial, vol->users);
+	mutex_unlock(&mgr->lock);
+	return len;
+}
+static DEVICE_ATTR_RO(volumes);
+
 static struct attribute *sim_mgr_attrs[] = {
 	&dev_attr_new_function.attr,
 	&dev_attr_del_function.attr,
@@ -161,6 +228,9 @@ static struct attribute *sim_mgr_attrs[] = {
 	&dev_attr_new_sf.attr,
 	&dev_attr_del_sf.attr,
 	&dev_attr_sfs.attr,
+	&dev_attr_new_volume.attr,
+	&dev_attr_del_volume.attr,
+	&dev_attr_volumes.attr,
 	NULL
 };
 

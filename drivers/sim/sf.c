@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Simulated scalable functions: a vmalloc'ed backing store published as
- * <snapvf_sim>.sf.<id>, with knobs in .../snapvf_sim.sf.<id>/sim/.
- * Lifetime and removal follow the same rules as managed functions (sim.h).
+ * Simulated scalable functions and the volumes behind them.
  *
- * Reads and writes copy to and from the store without a lock: the store
- * is a RAM disk, concurrent I/O to one block has no defined order anyway,
- * and the store is freed only after withdrawal drained the ops.
+ * A volume is a vmalloc'ed RAM disk.  An SF presents one volume, chosen
+ * when the SF is added: a listed volume (new_volume, may be attached to
+ * several SFs, so an instance on another SF reaches the same data, as a
+ * migration destination does) or a private one made for the SF.  The SF
+ * is published as <snapvf_sim>.sf.<id>; its capacity, block size and
+ * serial are the volume's.  Knobs: /sys/kernel/debug/snapvf_sim/<aux
+ * device name>/ (Documentation/simulator.rst).
+ *
+ * Reads and writes copy to and from the volume under the SF's vol_sem
+ * (read side) and no other lock: concurrent I/O to one block has no
+ * defined order on a disk either.  Detaching (the "detach" knob) takes
+ * the write side, so it waits for the copies in progress, and every data
+ * op after it fails with -EIO.  Lifetime and removal of SFs follow the
+ * rules of managed functions (sim.h); a volume is freed only without
+ * users (sim.h, struct sim_vol).
  */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -17,6 +29,177 @@
 #define SIM_SF_MAX_QUEUES	64
 #define SIM_SF_MAX_QSIZE	32768
 #define SIM_SF_MAX_INSTANCES	4096
+#define SIM_VOL_BLOCK		512
+
+/* ---- volumes ---- */
+
+static struct sim_vol *sim_vol_alloc(struct device *dev, u32 id, u64 capacity,
+				     const char *serial)
+{
+	struct sim_vol *vol;
+
+	if (!capacity || capacity % SIM_PAGE_SIZE ||
+	    capacity > SIM_SF_MAX_CAPACITY) {
+		dev_err(dev, "snapvf_sim: volume size must be a multiple of %u up to %u bytes\n",
+			SIM_PAGE_SIZE, SIM_SF_MAX_CAPACITY);
+		return ERR_PTR(-EINVAL);
+	}
+	vol = kzalloc(sizeof(*vol), GFP_KERNEL);
+	if (!vol)
+		return ERR_PTR(-ENOMEM);
+	vol->store = vzalloc(capacity);
+	if (!vol->store) {
+		dev_err(dev, "snapvf_sim: no memory for a %llu byte volume\n",
+			capacity);
+		kfree(vol);
+		return ERR_PTR(-ENOMEM);
+	}
+	INIT_LIST_HEAD(&vol->node);
+	vol->id = id;
+	vol->capacity = capacity;
+	strscpy(vol->serial, serial, sizeof(vol->serial));
+	return vol;
+}
+
+static void sim_vol_free(struct sim_vol *vol)
+{
+	vfree(vol->store);
+	kfree(vol);
+}
+
+/**
+ * sim_vol_find() - the listed volume @id
+ * @mgr: the manager; its lock held
+ * @id: volume number
+ *
+ * Return: the volume or NULL.
+ */
+struct sim_vol *sim_vol_find(struct sim_mgr *mgr, u32 id)
+{
+	struct sim_vol *vol;
+
+	lockdep_assert_held(&mgr->lock);
+	list_for_each_entry(vol, &mgr->vols, node)
+		if (vol->id == id)
+			return vol;
+	return NULL;
+}
+
+/**
+ * sim_vol_add() - create listed volume @id
+ * @mgr: the manager
+ * @id: volume number (unique per manager, not SIM_VOL_PRIVATE)
+ * @capacity: bytes
+ *
+ * Return: 0 or a negative errno (logged).
+ */
+int sim_vol_add(struct sim_mgr *mgr, u32 id, u64 capacity)
+{
+	struct device *dev = &mgr->pdev->dev;
+	char serial[SVF_AUX_SERIAL_LEN + 1];
+	struct sim_vol *vol;
+	int ret = 0;
+
+	if (id == SIM_VOL_PRIVATE) {
+		dev_err(dev, "snapvf_sim: volume id %u is reserved\n", id);
+		return -EINVAL;
+	}
+	snprintf(serial, sizeof(serial), "sim-vol-%u", id);
+	vol = sim_vol_alloc(dev, id, capacity, serial);
+	if (IS_ERR(vol))
+		return PTR_ERR(vol);
+	mutex_lock(&mgr->lock);
+	if (mgr->dying)
+		ret = -ENODEV;
+	else if (sim_vol_find(mgr, id))
+		ret = -EEXIST;
+	else
+		list_add_tail(&vol->node, &mgr->vols);
+	mutex_unlock(&mgr->lock);
+	if (ret) {
+		if (ret == -EEXIST)
+			dev_err(dev, "snapvf_sim: volume %u exists\n", id);
+		sim_vol_free(vol);
+		return ret;
+	}
+	dev_info(dev, "snapvf_sim: volume %u, %llu bytes\n", id, capacity);
+	return 0;
+}
+
+/**
+ * sim_vol_del() - delete listed volume @id
+ * @mgr: the manager
+ * @id: volume number
+ *
+ * Return: 0, -ENOENT, or -EBUSY while an SF presents it (logged).
+ */
+int sim_vol_del(struct sim_mgr *mgr, u32 id)
+{
+	struct device *dev = &mgr->pdev->dev;
+	struct sim_vol *vol;
+	unsigned int users = 0;
+
+	mutex_lock(&mgr->lock);
+	vol = sim_vol_find(mgr, id);
+	if (vol) {
+		users = vol->users;
+		if (!users)
+			list_del_init(&vol->node);
+	}
+	mutex_unlock(&mgr->lock);
+	if (!vol) {
+		dev_err(dev, "snapvf_sim: no volume %u\n", id);
+		return -ENOENT;
+	}
+	if (users) {
+		dev_err(dev, "snapvf_sim: volume %u is attached to %u SF(s)\n",
+			id, users);
+		return -EBUSY;
+	}
+	sim_vol_free(vol);
+	return 0;
+}
+
+/**
+ * sim_vol_del_all() - free the listed volumes of a dying manager
+ * @mgr: the manager, its SFs already gone
+ */
+void sim_vol_del_all(struct sim_mgr *mgr)
+{
+	struct sim_vol *vol, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&mgr->lock);
+	list_splice_init(&mgr->vols, &gone);
+	mutex_unlock(&mgr->lock);
+	list_for_each_entry_safe(vol, tmp, &gone, node) {
+		WARN_ON(vol->users);
+		sim_vol_free(vol);
+	}
+}
+
+/* Drops @sf's volume (once); frees it if it was private. */
+static void sim_sf_detach(struct sim_sf *sf)
+{
+	struct sim_mgr *mgr = sf->mgr;
+	struct sim_vol *vol;
+	bool free_it = false;
+
+	down_write(&sf->vol_sem);
+	vol = sf->vol;
+	sf->vol = NULL;
+	up_write(&sf->vol_sem);
+	if (!vol)
+		return;
+	mutex_lock(&mgr->lock);
+	vol->users--;
+	free_it = !vol->users && vol->id == SIM_VOL_PRIVATE;
+	mutex_unlock(&mgr->lock);
+	if (free_it)
+		sim_vol_free(vol);
+}
+
+/* ---- the SF's parent ops ---- */
 
 static struct sim_sf *sim_sf_of(struct svf_aux_sf *asf)
 {
@@ -41,46 +224,246 @@ static int sim_sf_fault(struct sim_sf *sf, u64 offset, size_t len)
 	return ret;
 }
 
+/* With vol_sem held for read: the volume, or NULL (logged once per SF). */
+static struct sim_vol *sim_sf_vol(struct sim_sf *sf)
+{
+	if (!sf->vol && !xchg(&sf->vol_gone_logged, true))
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: SF %u has no volume attached: I/O errors from now on\n",
+			sf->id);
+	return sf->vol;
+}
+
 static int sim_sf_read(struct svf_aux_sf *asf, u64 offset, void *buf,
 		       size_t len)
 {
 	struct sim_sf *sf = sim_sf_of(asf);
-	int ret = sim_sf_fault(sf, offset, len);
+	struct sim_vol *vol;
+	int ret;
 
-	if (ret)
-		return ret;
-	memcpy(buf, sf->store + offset, len);
-	WRITE_ONCE(sf->reads, sf->reads + 1);
-	return 0;
+	down_read(&sf->vol_sem);
+	vol = sim_sf_vol(sf);
+	ret = vol ? sim_sf_fault(sf, offset, len) : -EIO;
+	if (!ret) {
+		memcpy(buf, vol->store + offset, len);
+		WRITE_ONCE(sf->reads, sf->reads + 1);
+	}
+	up_read(&sf->vol_sem);
+	return ret;
 }
 
 static int sim_sf_write(struct svf_aux_sf *asf, u64 offset, const void *buf,
 			size_t len)
 {
 	struct sim_sf *sf = sim_sf_of(asf);
-	int ret = sim_sf_fault(sf, offset, len);
+	struct sim_vol *vol;
+	int ret;
 
-	if (ret)
-		return ret;
-	memcpy(sf->store + offset, buf, len);
-	WRITE_ONCE(sf->writes, sf->writes + 1);
+	down_read(&sf->vol_sem);
+	vol = sim_sf_vol(sf);
+	ret = vol ? sim_sf_fault(sf, offset, len) : -EIO;
+	if (!ret) {
+		memcpy(vol->store + offset, buf, len);
+		WRITE_ONCE(sf->writes, sf->writes + 1);
+	}
+	up_read(&sf->vol_sem);
+	return ret;
+}
+
+/* The volume is memory: a flush only counts, and fails when armed. */
+static int sim_sf_flush(struct svf_aux_sf *asf)
+{
+	struct sim_sf *sf = sim_sf_of(asf);
+	int ret;
+
+	down_read(&sf->vol_sem);
+	ret = sim_sf_vol(sf) ? 0 : -EIO;
+	mutex_lock(&sf->lock);
+	if (!ret && sf->fail_flush) {
+		sf->fail_flush = false;
+		dev_err(&asf->core.adev.dev, "snapvf_sim: injected flush error\n");
+		ret = -EIO;
+	}
+	if (!ret)
+		sf->flushes++;
+	mutex_unlock(&sf->lock);
+	up_read(&sf->vol_sem);
+	return ret;
+}
+
+/* No per-function state beyond the knobs: a reset is counted. */
+static int sim_sf_reset(struct svf_aux_sf *asf)
+{
+	struct sim_sf *sf = sim_sf_of(asf);
+
+	mutex_lock(&sf->lock);
+	sf->resets++;
+	mutex_unlock(&sf->lock);
 	return 0;
 }
 
 static const struct svf_aux_sf_ops sim_sf_ops = {
 	.read = sim_sf_read,
 	.write = sim_sf_write,
+	.flush = sim_sf_flush,
+	.reset = sim_sf_reset,
 };
+
+/* ---- knobs: /sys/kernel/debug/snapvf_sim/<aux device>/ ---- */
+
+static int sim_sf_fail_io_at_get(void *data, u64 *val)
+{
+	struct sim_sf *sf = data;
+
+	mutex_lock(&sf->lock);
+	*val = sf->fail_io_at;
+	mutex_unlock(&sf->lock);
+	return 0;
+}
+
+static int sim_sf_fail_io_at_set(void *data, u64 val)
+{
+	struct sim_sf *sf = data;
+	s64 v = val;
+
+	if (v < -1 || (v >= 0 && v >= sf->capacity)) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: fail_io_at wants a byte offset below %llu, or -1\n",
+			sf->capacity);
+		return -EINVAL;
+	}
+	mutex_lock(&sf->lock);
+	sf->fail_io_at = v;
+	mutex_unlock(&sf->lock);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(sim_sf_fail_io_at_fops, sim_sf_fail_io_at_get,
+				sim_sf_fail_io_at_set, "%lld\n");
+
+static int sim_sf_fail_flush_get(void *data, u64 *val)
+{
+	struct sim_sf *sf = data;
+
+	mutex_lock(&sf->lock);
+	*val = sf->fail_flush;
+	mutex_unlock(&sf->lock);
+	return 0;
+}
+
+static int sim_sf_fail_flush_set(void *data, u64 val)
+{
+	struct sim_sf *sf = data;
+
+	if (val > 1) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: fail_flush wants 0 or 1\n");
+		return -EINVAL;
+	}
+	mutex_lock(&sf->lock);
+	sf->fail_flush = val;
+	mutex_unlock(&sf->lock);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_fail_flush_fops, sim_sf_fail_flush_get,
+			 sim_sf_fail_flush_set, "%llu\n");
+
+static int sim_sf_detach_set(void *data, u64 val)
+{
+	struct sim_sf *sf = data;
+
+	if (val != 1) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: detach wants 1\n");
+		return -EINVAL;
+	}
+	sim_sf_detach(sf);
+	dev_info(&sf->asf->core.adev.dev, "snapvf_sim: SF %u volume detached\n",
+		 sf->id);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_detach_fops, NULL, sim_sf_detach_set,
+			 "%llu\n");
+
+static int sim_sf_surprise_set(void *data, u64 val)
+{
+	struct sim_sf *sf = data;
+
+	if (val > SIM_MAX_DELAY_MS) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: surprise_remove wants milliseconds from 0 to %u\n",
+			SIM_MAX_DELAY_MS);
+		return -EINVAL;
+	}
+	queue_delayed_work(sim_wq, &sf->surprise, msecs_to_jiffies(val));
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_surprise_fops, NULL, sim_sf_surprise_set,
+			 "%llu\n");
+
+static int sim_sf_stats_show(struct seq_file *m, void *v)
+{
+	struct sim_sf *sf = m->private;
+
+	mutex_lock(&sf->lock);
+	seq_printf(m, "reads %llu\nwrites %llu\nflushes %llu\nresets %llu\n",
+		   READ_ONCE(sf->reads), READ_ONCE(sf->writes), sf->flushes,
+		   sf->resets);
+	mutex_unlock(&sf->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_sf_stats);
+
+static int sim_sf_volume_show(struct seq_file *m, void *v)
+{
+	struct sim_sf *sf = m->private;
+
+	down_read(&sf->vol_sem);
+	if (!sf->vol)
+		seq_puts(m, "detached\n");
+	else if (sf->vol->id == SIM_VOL_PRIVATE)
+		seq_puts(m, "private\n");
+	else
+		seq_printf(m, "%u\n", sf->vol->id);
+	up_read(&sf->vol_sem);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_sf_volume);
+
+static void sim_sf_debugfs_add(struct sim_sf *sf)
+{
+	struct dentry *d;
+
+	d = debugfs_create_dir(dev_name(&sf->asf->core.adev.dev), sim_dbg_root);
+	sf->dbg = d;
+	debugfs_create_u64("capacity", 0400, d, &sf->capacity);
+	debugfs_create_u32("instances", 0400, d, &sf->asf->max_instances);
+	debugfs_create_file("volume", 0400, d, sf, &sim_sf_volume_fops);
+	debugfs_create_file("stats", 0400, d, sf, &sim_sf_stats_fops);
+	debugfs_create_file_unsafe("fail_io_at", 0600, d, sf,
+				   &sim_sf_fail_io_at_fops);
+	debugfs_create_file_unsafe("fail_flush", 0600, d, sf,
+				   &sim_sf_fail_flush_fops);
+	debugfs_create_file_unsafe("detach", 0200, d, sf, &sim_sf_detach_fops);
+	debugfs_create_file_unsafe("surprise_remove", 0200, d, sf,
+				   &sim_sf_surprise_fops);
+}
+
+/* ---- add and remove ---- */
 
 static void sim_sf_free(struct sim_sf *sf)
 {
-	vfree(sf->store);
+	sim_sf_detach(sf);
 	mutex_destroy(&sf->lock);
 	kfree(sf);
 }
 
+/*
+ * Knobs first (debugfs waits for the calls in progress), then the aux
+ * device (waits for the data ops), then the volume.
+ */
 static void sim_sf_destroy(struct sim_sf *sf)
 {
+	debugfs_remove_recursive(sf->dbg);
 	svf_aux_sf_withdraw(sf->asf);
 	dev_info(&sf->mgr->pdev->dev, "snapvf_sim: SF %u withdrawn\n", sf->id);
 	sim_sf_free(sf);
@@ -101,15 +484,9 @@ static void sim_sf_surprise_work(struct work_struct *work)
 		sim_sf_destroy(sf);
 }
 
-static int sim_sf_check(struct device *dev, u64 capacity, u32 queues,
-			u32 qsize, u32 instances)
+static int sim_sf_check(struct device *dev, u32 queues, u32 qsize,
+			u32 instances)
 {
-	if (!capacity || capacity % SIM_PAGE_SIZE ||
-	    capacity > SIM_SF_MAX_CAPACITY) {
-		dev_err(dev, "snapvf_sim: SF capacity must be a multiple of %u up to %u bytes\n",
-			SIM_PAGE_SIZE, SIM_SF_MAX_CAPACITY);
-		return -EINVAL;
-	}
 	if (!queues || queues > SIM_SF_MAX_QUEUES || qsize < 2 ||
 	    qsize > SIM_SF_MAX_QSIZE || !is_power_of_2(qsize)) {
 		dev_err(dev, "snapvf_sim: SF queues 1..%u, queue size a power of two 2..%u\n",
@@ -136,36 +513,65 @@ static bool sim_sf_exists(struct sim_mgr *mgr, u32 id)
 	return found;
 }
 
+/* Attaches listed volume @vol_id, or a new private one of @capacity. */
+static int sim_sf_attach(struct sim_sf *sf, u32 vol_id, u64 capacity)
+{
+	struct sim_mgr *mgr = sf->mgr;
+	struct device *dev = &mgr->pdev->dev;
+	char serial[SVF_AUX_SERIAL_LEN + 1];
+	struct sim_vol *vol;
+
+	if (vol_id == SIM_VOL_PRIVATE) {
+		snprintf(serial, sizeof(serial), "sim-sf-%u", sf->id);
+		vol = sim_vol_alloc(dev, SIM_VOL_PRIVATE, capacity, serial);
+		if (IS_ERR(vol))
+			return PTR_ERR(vol);
+		vol->users = 1;
+	} else {
+		mutex_lock(&mgr->lock);
+		vol = sim_vol_find(mgr, vol_id);
+		if (vol)
+			vol->users++;
+		mutex_unlock(&mgr->lock);
+		if (!vol) {
+			dev_err(dev, "snapvf_sim: no volume %u\n", vol_id);
+			return -ENOENT;
+		}
+	}
+	sf->vol = vol;
+	sf->capacity = vol->capacity;
+	return 0;
+}
+
 /**
  * sim_sf_add() - create and publish SF @id
  * @mgr: the manager
  * @id: SF number (unique among snapvf_sim SFs)
- * @capacity: backing store bytes
+ * @vol_id: listed volume to present, or SIM_VOL_PRIVATE for a new
+ *	private volume of @capacity bytes
+ * @capacity: private volume bytes (ignored for a listed volume)
  * @queues: queues per instance
  * @queue_size: entries per queue
  * @instances: consumer instances the SF supports (its max_instances)
  *
  * Return: 0 or a negative errno (logged).
  */
-int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
-	       u32 queue_size, u32 instances)
+int sim_sf_add(struct sim_mgr *mgr, u32 id, u32 vol_id, u64 capacity,
+	       u32 queues, u32 queue_size, u32 instances)
 {
 	struct device *dev = &mgr->pdev->dev;
 	struct svf_aux_sf_info info = {
 		.sf_id = id,
-		.capacity = capacity,
-		.block_size = 512,
+		.block_size = SIM_VOL_BLOCK,
 		.max_queues = queues,
 		.max_queue_size = queue_size,
 		.max_instances = instances,
-		.groups = sim_sf_groups,
 	};
-	char serial[SVF_AUX_SERIAL_LEN + 1];
 	struct sim_sf *sf;
 	bool dying;
 	int ret;
 
-	ret = sim_sf_check(dev, capacity, queues, queue_size, instances);
+	ret = sim_sf_check(dev, queues, queue_size, instances);
 	if (ret)
 		return ret;
 	if (sim_sf_exists(mgr, id)) {
@@ -175,22 +581,20 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 	sf = kzalloc(sizeof(*sf), GFP_KERNEL);
 	if (!sf)
 		return -ENOMEM;
-	sf->store = vzalloc(capacity);
-	if (!sf->store) {
-		dev_err(dev, "snapvf_sim: no memory for a %llu byte SF\n",
-			capacity);
-		kfree(sf);
-		return -ENOMEM;
-	}
 	sf->mgr = mgr;
 	sf->id = id;
-	sf->capacity = capacity;
 	sf->fail_io_at = -1;
 	INIT_LIST_HEAD(&sf->node);
 	INIT_DELAYED_WORK(&sf->surprise, sim_sf_surprise_work);
+	init_rwsem(&sf->vol_sem);
 	mutex_init(&sf->lock);
-	snprintf(serial, sizeof(serial), "snapvf-sim-sf-%u", id);
-	info.serial = serial;
+	ret = sim_sf_attach(sf, vol_id, capacity);
+	if (ret) {
+		sim_sf_free(sf);
+		return ret;
+	}
+	info.capacity = sf->capacity;
+	info.serial = sf->vol->serial;
 
 	sf->asf = svf_aux_sf_add(dev, &info, &sim_sf_ops, sf);
 	if (IS_ERR(sf->asf)) {
@@ -199,6 +603,7 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 		sim_sf_free(sf);
 		return ret;
 	}
+	sim_sf_debugfs_add(sf);
 	mutex_lock(&mgr->lock);
 	dying = mgr->dying;
 	if (!dying)
@@ -208,8 +613,9 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
 		sim_sf_destroy(sf);
 		return -ENODEV;
 	}
-	dev_info(dev, "snapvf_sim: SF %u published as %s, %llu bytes\n", id,
-		 dev_name(&sf->asf->core.adev.dev), capacity);
+	dev_info(dev, "snapvf_sim: SF %u published as %s, %llu bytes (volume %s)\n",
+		 id, dev_name(&sf->asf->core.adev.dev), sf->capacity,
+		 sf->vol->serial);
 	return 0;
 }
 
@@ -266,103 +672,3 @@ void sim_sf_del_all(struct sim_mgr *mgr)
 		sim_sf_remove(sf);
 	}
 }
-
-/* ---- knobs: .../snapvf_sim.sf.<id>/sim/ ---- */
-
-static struct sim_sf *sim_sf_of_dev(struct device *dev)
-{
-	return sim_sf_of(svf_aux_sf_from_adev(to_auxiliary_dev(dev)));
-}
-
-static ssize_t capacity_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", sim_sf_of_dev(dev)->capacity);
-}
-static DEVICE_ATTR_RO(capacity);
-
-static ssize_t instances_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	struct svf_aux_sf *asf = svf_aux_sf_from_adev(to_auxiliary_dev(dev));
-
-	return sysfs_emit(buf, "%u\n", asf->max_instances);
-}
-static DEVICE_ATTR_RO(instances);
-
-static ssize_t fail_io_at_show(struct device *dev,
-			       struct device_attribute *attr, char *buf)
-{
-	struct sim_sf *sf = sim_sf_of_dev(dev);
-	s64 v;
-
-	mutex_lock(&sf->lock);
-	v = sf->fail_io_at;
-	mutex_unlock(&sf->lock);
-	return sysfs_emit(buf, "%lld\n", v);
-}
-
-static ssize_t fail_io_at_store(struct device *dev,
-				struct device_attribute *attr,
-				const char *buf, size_t count)
-{
-	struct sim_sf *sf = sim_sf_of_dev(dev);
-	s64 v;
-
-	if (kstrtos64(buf, 0, &v) || v < -1 || (v >= 0 && v >= sf->capacity)) {
-		dev_err(dev, "snapvf_sim: fail_io_at wants a byte offset below %llu, or -1\n",
-			sf->capacity);
-		return -EINVAL;
-	}
-	mutex_lock(&sf->lock);
-	sf->fail_io_at = v;
-	mutex_unlock(&sf->lock);
-	return count;
-}
-static DEVICE_ATTR_RW(fail_io_at);
-
-static ssize_t surprise_remove_store(struct device *dev,
-				     struct device_attribute *attr,
-				     const char *buf, size_t count)
-{
-	u32 ms;
-
-	if (kstrtou32(buf, 0, &ms) || ms > SIM_MAX_DELAY_MS) {
-		dev_err(dev, "snapvf_sim: surprise_remove wants milliseconds from 0 to %u\n",
-			SIM_MAX_DELAY_MS);
-		return -EINVAL;
-	}
-	queue_delayed_work(sim_wq, &sim_sf_of_dev(dev)->surprise,
-			   msecs_to_jiffies(ms));
-	return count;
-}
-static DEVICE_ATTR_WO(surprise_remove);
-
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	struct sim_sf *sf = sim_sf_of_dev(dev);
-
-	return sysfs_emit(buf, "reads %llu\nwrites %llu\n",
-			  READ_ONCE(sf->reads), READ_ONCE(sf->writes));
-}
-static DEVICE_ATTR_RO(stats);
-
-static struct attribute *sim_sf_attrs[] = {
-	&dev_attr_capacity.attr,
-	&dev_attr_instances.attr,
-	&dev_attr_fail_io_at.attr,
-	&dev_attr_surprise_remove.attr,
-	&dev_attr_stats.attr,
-	NULL
-};
-
-static const struct attribute_group sim_sf_group = {
-	.name = "sim",
-	.attrs = sim_sf_attrs,
-};
-
-const struct attribute_group *sim_sf_groups[] = {
-	&sim_sf_group,
-	NULL
-};

@@ -12,7 +12,15 @@
  *   svf_aux_fn_withdraw() returned, so ops and sysfs knobs (deleted with
  *   the aux device) never see it freed.  fn->lock protects the device
  *   state, sessions and knobs; ops take it, withdrawal never does.
- * - struct sim_sf: same scheme for scalable functions.
+ * - struct sim_sf: same scheme for scalable functions.  Its debugfs
+ *   directory (/sys/kernel/debug/snapvf_sim/<aux device>/) is removed,
+ *   which waits for every knob call in progress, before it is withdrawn.
+ * - struct sim_vol: a backing volume, the storage an SF presents (sf.c).
+ *   A listed volume (new_volume) lives on mgr->vols until del_volume or
+ *   manager remove and may be attached to several SFs at once, as a SAN
+ *   volume is seen from two hosts; a private one (new_sf with a size) is
+ *   freed with the last SF using it.  vol->users counts the SFs attached,
+ *   under mgr->lock; a volume with users is never freed.
  *
  * Removal paths (del_function, surprise work, PCI hot-unplug, manager
  * remove) each unlink the object from its manager list under mgr->lock
@@ -27,6 +35,7 @@
 #define _SVF_SIM_H
 
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/pci.h>
 #include <linux/workqueue.h>
 #include <snapvf/aux.h>
@@ -55,6 +64,7 @@ struct sim_mgr {
 	struct mutex lock;		/* fns, sfs, add/remove */
 	struct list_head fns;
 	struct list_head sfs;
+	struct list_head vols;		/* listed struct sim_vol */
 	bool dying;
 	struct list_head node;		/* sim_mgrs, under sim_mgrs_lock */
 };
@@ -93,22 +103,42 @@ struct sim_fn {
 	u64 saves, loads, rounds, pages_sent, last_round_pages;
 };
 
+/* id of a private volume (never listed) */
+#define SIM_VOL_PRIVATE		U32_MAX
+
+struct sim_vol {
+	struct list_head node;		/* mgr->vols; empty when private */
+	u32 id;				/* SIM_VOL_PRIVATE when private */
+	u64 capacity;
+	void *store;			/* vmalloc, capacity bytes */
+	char serial[SVF_AUX_SERIAL_LEN + 1];
+	unsigned int users;		/* SFs attached, under mgr->lock */
+};
+
 struct sim_sf {
 	struct sim_mgr *mgr;
 	struct list_head node;		/* mgr->sfs */
 	struct svf_aux_sf *asf;
 	u32 id;
-	void *store;			/* vmalloc, capacity bytes */
 	u64 capacity;
+	struct dentry *dbg;		/* debugfs directory */
 	struct delayed_work surprise;
+	/*
+	 * vol_sem: read side held by every data op across its copy; the
+	 * write side detaches @vol (NULL from then on: the data ops fail
+	 * with -EIO).
+	 */
+	struct rw_semaphore vol_sem;
+	struct sim_vol *vol;
+	bool vol_gone_logged;		/* xchg: one line once detached */
 	struct mutex lock;		/* knobs below */
 	s64 fail_io_at;
-	u64 reads, writes;
+	bool fail_flush;
+	u64 reads, writes, flushes, resets;
 };
 
 extern const struct svf_aux_fn_ops sim_fn_ops;
 extern const struct attribute_group *sim_fn_groups[];
-extern const struct attribute_group *sim_sf_groups[];
 extern const struct attribute_group *sim_mgr_groups[];
 
 static inline struct sim_fn *sim_fn_of(struct svf_aux_fn *afn)
@@ -143,14 +173,19 @@ int sim_load_commit(struct sim_fn *fn);
 void sim_load_free(struct sim_fn *fn);
 
 /* sf.c */
-int sim_sf_add(struct sim_mgr *mgr, u32 id, u64 capacity, u32 queues,
-	       u32 queue_size, u32 instances);
+int sim_sf_add(struct sim_mgr *mgr, u32 id, u32 vol_id, u64 capacity,
+	       u32 queues, u32 queue_size, u32 instances);
 int sim_sf_del(struct sim_mgr *mgr, u32 id);
 void sim_sf_del_all(struct sim_mgr *mgr);
+struct sim_vol *sim_vol_find(struct sim_mgr *mgr, u32 id);
+int sim_vol_add(struct sim_mgr *mgr, u32 id, u64 capacity);
+int sim_vol_del(struct sim_mgr *mgr, u32 id);
+void sim_vol_del_all(struct sim_mgr *mgr);
 
 /* main.c */
 extern struct mutex sim_mgrs_lock;
 extern struct list_head sim_mgrs;
 extern struct workqueue_struct *sim_wq;
+extern struct dentry *sim_dbg_root;
 
 #endif /* _SVF_SIM_H */

@@ -68,7 +68,9 @@ TEST_F(inst, identity)
 	EXPECT_EQ(0x01, cls[2]);
 	EXPECT_EQ(0x80, cls[1]);
 	EXPECT_EQ(2, self->b.msix_vectors);
-	EXPECT_EQ(64ULL * 1024 * 1024 / 512, self->b.capacity);
+	/* The disk is the SF's: volume 0's size. */
+	EXPECT_EQ(SF_VOL0_BYTES / 512, self->b.capacity);
+	EXPECT_EQ(SF_VOL0_BYTES, svf_sysfs_u64(SF_DBG(0) "/capacity"));
 }
 
 TEST_F(inst, write_read_verify)
@@ -96,7 +98,7 @@ TEST_F(inst, get_id_flush_irq)
 
 	svf_wait_eventfd(self->b.q[0].efd, 0);
 	ASSERT_EQ(0, vblk_get_id(&self->b, id));
-	EXPECT_EQ(0, strncmp(id, "sf0-10000001", 12));
+	EXPECT_STREQ(SF_VOL0_SERIAL, id);	/* the volume's serial */
 	ASSERT_EQ(0, vblk_rw(&self->b, 0, VIRTIO_BLK_T_FLUSH, 0, NULL, 0));
 	n = svf_wait_eventfd(self->b.q[0].efd, 1000);
 	EXPECT_GE(n, 1);

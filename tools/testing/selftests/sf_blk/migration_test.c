@@ -2,7 +2,9 @@
 /*
  * migration_test: live migration of an SF virtio-blk instance with I/O
  * running, through VFIO v2 migration (PRE_COPY rounds, STOP_COPY,
- * RESUMING) and DMA logging, into a second instance.
+ * RESUMING) and DMA logging, into a second instance on another SF that
+ * presents the same volume (the disk is the parent's: the stream carries
+ * device state only, and its size does not depend on what was written).
  *
  * This program is the VMM and the guest at once.  Guest RAM is the
  * userspace driver's DMA mapping; "migrating RAM" is copying pages from
@@ -15,8 +17,10 @@
  * there the device offers no DMA logging (checked: ENOTTY): then every
  * page is re-sent each round, as a VMM whose IOMMU container reports the
  * whole mapping dirty would.  Requests kicked while the
- * source is quiesced are completed by the destination.  Every sector
- * written anywhere is verified on the destination at the end.
+ * source is quiesced, and more kicked once it is in STOP_COPY, to the
+ * same blocks, are completed by the destination, each exactly once and
+ * in order.  Every sector written anywhere is verified on the destination
+ * at the end.
  *
  * The destination's "VMM" only registers eventfds (SET_IRQS): its config
  * space and MSI-X table must equal the source's after resume and its
@@ -26,6 +30,7 @@
 #include <linux/pci_regs.h>
 
 #include "svf_harness.h"
+#include "svf_kmsg.h"
 #include "sf_test.h"
 #include "../../../vblk/vblk.h"
 
@@ -33,6 +38,7 @@
 #define PG		4096ULL
 #define RD_LEN		(16 * 1024)
 #define WR_SECTORS	8
+#define HDR_LEN		32	/* stream header */
 
 struct mig {
 	struct vblk a, b;
@@ -265,8 +271,8 @@ TEST(precopy_with_io)
 {
 	char src[37], dst[37];
 	struct mig m = { 0 };
-	uint64_t flags = 0, blk, initial, dirty;
-	int fd, stream, i, slot, ret, pending[4];
+	uint64_t flags = 0, blk, initial, dirty, est0, used_src;
+	int fd, stream, i, slot, ret, pending[4], done[64] = { 0 };
 	static uint8_t buf[RD_LEN], big[16 * 4096];
 	uint8_t st;
 	int64_t n, total = 0;
@@ -277,7 +283,8 @@ TEST(precopy_with_io)
 	sf_uuid(src, TAG, 1);
 	sf_uuid(dst, TAG, 2);
 	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
-	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, dst));
+	/* The destination presents the same volume through another SF. */
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, dst));
 	ASSERT_EQ(0, vblk_open(&m.a, src, 1));
 	ASSERT_EQ(0, program_pci(&m.a, 1));
 	ASSERT_EQ(0, svf_vfio_mig_flags(&m.a.v, &flags));
@@ -319,17 +326,26 @@ TEST(precopy_with_io)
 	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_PRE_COPY, &stream));
 	ASSERT_LE(0, stream);
 	ASSERT_EQ(0, svf_vfio_precopy_info(stream, &initial, &dirty));
-	ksft_print_msg("pre-copy start: initial=%llu dirty=%llu\n",
-		       (unsigned long long)initial, (unsigned long long)dirty);
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&m.a.v, &est0));
+	ksft_print_msg("pre-copy start: initial=%llu dirty=%llu, STOP_COPY estimate %llu\n",
+		       (unsigned long long)initial, (unsigned long long)dirty,
+		       (unsigned long long)est0);
+	/*
+	 * 4 MiB written before, more below: none of it is device state.
+	 * Pre-copy carries the stream's header only.
+	 */
+	EXPECT_EQ(HDR_LEN, initial);
+	EXPECT_EQ(0, dirty);
 	for (i = 0; i < 4; i++) {
 		n = svf_mig_copy(stream, fd, 0, 1 << 20);
 		ASSERT_LE(0, n);
 		total += n;
 		ksft_print_msg("round %d: %lld bytes\n", i, (long long)n);
-		if (i == 0)
-			EXPECT_GE(n, 1024 * 4096);
+		EXPECT_EQ(i ? 0 : HDR_LEN, n);
 		ASSERT_EQ(0, workload(&m, i));
 		ASSERT_EQ(0, sync_ram(&m));
+		ASSERT_EQ(0, svf_vfio_precopy_info(stream, &initial, &dirty));
+		EXPECT_EQ(0, dirty) TH_LOG("round %d: writes counted as device state", i);
 	}
 	/* The log reports what the device wrote, not everything. */
 	if (m.log) {
@@ -356,10 +372,27 @@ TEST(precopy_with_io)
 		close(stream);
 		stream = i;
 	}
+	/*
+	 * More writes kicked in STOP_COPY, to the same blocks (seed 10): they
+	 * stay in the avail ring behind the first four, and only the
+	 * destination's in-order execution leaves seed 10 on the disk.
+	 */
+	for (i = 0; i < 4; i++) {
+		vblk_pattern(vblk_slot_buf(&m.a, 0, 56 + i), WR_SECTORS * VBLK_SECTOR,
+			     pending[i] * WR_SECTORS, 10);
+		mark_submit(&m, 56 + i, true);
+		ASSERT_EQ(0, vblk_submit(&m.a, 0, 56 + i, VIRTIO_BLK_T_OUT,
+					 pending[i] * WR_SECTORS,
+					 WR_SECTORS * VBLK_SECTOR, true));
+	}
+	ASSERT_EQ(0, vblk_reap(&m.a, 0, &slot, &st, 0));
+	used_src = ((struct vring_used *)(m.a.mem + m.a.q[0].used))->idx;
 	n = svf_mig_copy(stream, fd, 0, 1 << 20);
 	ASSERT_LT(0, n);
 	total += n;
 	close(stream);
+	/* The stream is the estimate made before 4 MiB and more were written. */
+	EXPECT_EQ((int64_t)est0, total);
 	ASSERT_EQ(0, sync_ram(&m));
 	ASSERT_EQ(0, svf_vfio_mig_set(&m.a.v, VFIO_DEVICE_STATE_STOP, NULL));
 	if (m.log)
@@ -399,13 +432,23 @@ TEST(precopy_with_io)
 	EXPECT_EQ(0, memcmp(ps.cfg, pd.cfg, sizeof(ps.cfg)))
 		ksft_print_msg("config space differs beyond the fields above\n");
 
-	/* The four in-flight writes complete on the destination. */
-	for (i = 0; i < 4; i++) {
+	/*
+	 * The eight writes in flight complete on the destination, each once
+	 * (no ninth completion, used index advanced by exactly eight), and
+	 * in order: the STOP_COPY ones' seed is what the blocks hold.
+	 */
+	for (i = 0; i < 8; i++) {
 		ret = vblk_reap(&m.b, 0, &slot, &st, 2000);
 		ASSERT_EQ(1, ret);
 		EXPECT_EQ(0, st);
-		m.written[pending[slot - 60]] = 9;
+		ASSERT_TRUE(slot >= 56 && slot < 64);
+		EXPECT_EQ(0, done[slot]++) TH_LOG("slot %d completed twice", slot);
 	}
+	EXPECT_EQ(0, vblk_reap(&m.b, 0, &slot, &st, 200));
+	EXPECT_EQ((uint16_t)(used_src + 8),
+		  ((struct vring_used *)(m.b.mem + m.b.q[0].used))->idx);
+	for (i = 0; i < 4; i++)
+		m.written[pending[i]] = 10;
 	/* Reads done during pre-copy are in the destination's RAM. */
 	for (i = 1; i < VBLK_SLOTS; i++) {
 		if (m.rd_sector[i] < 0)
@@ -452,7 +495,9 @@ TEST(precopy_with_io)
  * chunk waits); every round read and nothing changed since; every round
  * read and then @nblk 4 KiB blocks written.  In each MIG_DATA_SIZE, asked
  * before and after PRECOPY_INFO (QEMU asks in that order), must be exactly
- * the stream, and PRECOPY_INFO must cover the written blocks.
+ * the stream; the blocks written are on the parent's volume, not device
+ * state, so PRECOPY_INFO reports nothing dirty and the stream is the same
+ * size at every point.
  */
 
 struct size_point {
@@ -510,6 +555,7 @@ TEST(size_matches_stop_copy)
 	};
 	static uint8_t big[16 * 4096];
 	struct size_point pt;
+	int64_t first = -1;
 	char id[37];
 	struct vblk a;
 	unsigned int i;
@@ -531,9 +577,13 @@ TEST(size_matches_stop_copy)
 			       (long long)pt.sent, (unsigned long long)pt.dirty);
 		EXPECT_EQ(pt.estimate, (uint64_t)pt.sent) TH_LOG("%s", c[i].what);
 		EXPECT_EQ(pt.estimate, pt.again) TH_LOG("%s", c[i].what);
-		if (c[i].nblk) {
-			EXPECT_GE(pt.dirty, c[i].nblk * 4096ULL) TH_LOG("%s", c[i].what);
-		}
+		/* Disk writes are not device state: nothing dirty, same size. */
+		EXPECT_EQ(0, pt.dirty) TH_LOG("%s", c[i].what);
+		/* once the header was read, the same bytes at every point */
+		if (c[i].read && first < 0)
+			first = pt.sent;
+		if (c[i].read)
+			EXPECT_EQ(first, pt.sent) TH_LOG("%s: the stream grew", c[i].what);
 	}
 	vblk_close(&a);
 	EXPECT_EQ(0, svf_mdev_remove(id));
@@ -576,7 +626,6 @@ TEST(reject_other_type)
 
 /* ---- stream surgery (Documentation/migration-stream.rst) ---- */
 
-#define HDR_LEN		32
 #define REC_HDR		16
 #define VMDEV_REC	0xff00
 #define VMDEV_DESC_ID	20	/* offset of desc_id in the library record */
@@ -651,6 +700,46 @@ static int resume_from(struct vblk *b, const uint8_t *st, size_t len)
 	ret = svf_write_all(stream, st, len);
 	close(stream);
 	return ret;
+}
+
+/*
+ * A destination whose disk is another volume refuses the stream when it
+ * leaves RESUMING (EINVAL) with one kernel log line naming both disks,
+ * and stays as it was: SF 2 presents a private 1 MiB volume, not volume 0.
+ */
+TEST(reject_other_disk)
+{
+	char src[37], dst[37];
+	struct vblk a, b;
+	struct pci_snap before, after;
+	uint8_t *sa;
+	int64_t na;
+	int kmsg;
+
+	sf_uuid(src, TAG, 9);
+	sf_uuid(dst, TAG, 10);
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(2), SF_TYPE_1Q, dst));
+	ASSERT_EQ(0, vblk_open(&a, src, 1));
+	ASSERT_EQ(0, vblk_open(&b, dst, 1));
+	ASSERT_EQ(0, program_pci(&a, 5));
+	ASSERT_EQ(0, program_pci(&b, 6));
+	na = save_all(&a, &sa);
+	ASSERT_LT(0, na);
+	ASSERT_EQ(0, snap_pci(&b, &before));
+	kmsg = svf_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	EXPECT_EQ(0, resume_from(&b, sa, na));
+	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
+	EXPECT_EQ(1, svf_kmsg_count(kmsg, "source disk " SF_VOL0_SERIAL, NULL));
+	ASSERT_EQ(0, snap_pci(&b, &after));
+	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	close(kmsg);
+	free(sa);
+	vblk_close(&b);
+	vblk_close(&a);
+	EXPECT_EQ(0, svf_mdev_remove(src));
+	EXPECT_EQ(0, svf_mdev_remove(dst));
 }
 
 /*
@@ -730,7 +819,7 @@ TEST(reject_other_description)
 	EXPECT_EQ(0, resume_from(&c, sa, na));
 	EXPECT_EQ(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
 
-	/* Destination (a) kept its own disk and works after a reset. */
+	/* Destination (a) works after a reset; it reads the shared disk. */
 	ASSERT_EQ(0, svf_vfio_reset(&b.v));
 	ASSERT_EQ(0, vblk_init_driver(&b, 1));
 	ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_IN, 64, buf, sizeof(buf)));

@@ -5,8 +5,9 @@
 # CMD... (ok/not ok by exit status), sf_done (exits with sf_rc).
 
 SF_AUX=/sys/bus/auxiliary/devices
-SF_T1=snapvf_sf.blk-1q-64MiB
-SF_T4=snapvf_sf.blk-4q-256MiB
+SF_T1=snapvf_sf.blk-1q
+SF_T4=snapvf_sf.blk-4q
+SF_DBG=/sys/kernel/debug/snapvf_sim
 VBLK="$SVF_TOP/tools/vblk/svf-vblk"
 sf_n=0
 sf_rc=0
@@ -31,7 +32,16 @@ sf_mgr() {
 	return 1
 }
 
-# sf_new ID [CAPACITY QUEUES QSIZE INSTANCES]: publish SF ID unless it exists.
+# sf_vol ID SIZE: create the simulator's volume ID unless it exists.
+sf_vol() {
+	local mgr
+	mgr=$(sf_mgr) || return 1
+	grep -q "^$1 " "$mgr/volumes" && return 0
+	echo "$1 $2" > "$mgr/new_volume"
+}
+
+# sf_new ID [SIZE|vol:VOLUME QUEUES QSIZE INSTANCES]: publish SF ID unless
+# it exists (SIZE: a private volume; vol:VOLUME: a shared one).
 sf_new() {
 	local id=$1 mgr
 	[ -e "$SF_AUX/snapvf_sim.sf.$id" ] && return 0
