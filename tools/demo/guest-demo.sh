@@ -153,7 +153,7 @@ step "SF: create two virtio-blk mdev instances on the scalable function"
 SF=snapvf_sim.sf.1
 run modprobe snapvf_sf
 run "$SVFCTL" mdev types "$SF"
-TYPE=$(printf '%s\n' "$OUT" | grep -oE 'snapvf_sf\.blk-1q-[^ ]+' | head -n 1)
+TYPE=$(printf '%s\n' "$OUT" | grep -oE 'snapvf_sf\.blk-1q\b' | head -n 1)
 [ -n "$TYPE" ] || fail "no 1-queue virtio-blk type on $SF"
 U1=5f0e0c2a-0001-4d6e-9a1b-000000000001
 U2=5f0e0c2a-0001-4d6e-9a1b-000000000002

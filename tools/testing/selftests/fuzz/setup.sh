@@ -34,8 +34,8 @@ t=$aux/snapvf_sim.sf.0/mdev_supported_types
 u4=f0220000-5f5f-4b4b-8c8c-000000000004
 u1=f0220000-5f5f-4b4b-8c8c-000000000001
 if [ -n "$mgr" ] && echo "0 1M 4 256 8" > "$mgr/new_sf" &&
-   echo $u4 > $t/snapvf_sf.blk-4q-256MiB/create &&
-   echo $u1 > $t/snapvf_sf.blk-1q-64MiB/create; then
+   echo $u4 > $t/snapvf_sf.blk-4q/create &&
+   echo $u1 > $t/snapvf_sf.blk-1q/create; then
 	echo "vblk:$u4" >> $devs
 	echo "vblk:$u1" >> $devs
 	ok "SF virtio-blk mdevs"

@@ -470,7 +470,7 @@ TEST_F_TIMEOUT(pf, next_user_finds_reset_state, CU_TIMEOUT)
 
 #define SF_ID		"11"
 #define SF_DIR		SVF_AUX_DEVICES "/snapvf_sim.sf." SF_ID
-#define SF_TYPE		"snapvf_sf.blk-1q-64MiB"
+#define SF_TYPE		"snapvf_sf.blk-1q"
 #define SF_UUID		"1f1f1f1f-0000-4000-8000-0000000000c1"
 #define SF_UUID2	"1f1f1f1f-0000-4000-8000-0000000000c2"
 #define SF_REMOVE	SVF_MDEV_DEVICES "/" SF_UUID "/remove"

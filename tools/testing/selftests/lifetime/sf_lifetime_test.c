@@ -26,7 +26,7 @@
 
 #define SF_ID		"9"
 #define SF_DIR		SVF_AUX_DEVICES "/snapvf_sim.sf." SF_ID
-#define SF_TYPE		"snapvf_sf.blk-1q-64MiB"
+#define SF_TYPE		"snapvf_sf.blk-1q"
 #define SF_UUID		"1f1f1f1f-0000-4000-8000-00000000000a"
 #define SF_REMOVE	SVF_MDEV_DEVICES "/" SF_UUID "/remove"
 #define DIRTY_IOVA	0x100000000ull

@@ -28,7 +28,7 @@ MIG_TIMEOUT = float(os.environ.get("SVF_Q10_TIMEOUT", "120")) * \
     int(os.environ.get("SVF_TIMEOUT_SCALE", "1"))
 DOWNTIME_MS = os.environ.get("SVF_Q10_DOWNTIME_MS")
 AUX = "/sys/bus/auxiliary/devices"
-SF_TYPE = "snapvf_sf.blk-1q-64MiB"
+SF_TYPE = "snapvf_sf.blk-1q"
 # Where the source VM's BAR2 of the PF is put (guest physical, below the
 # q35 MMCONFIG window's end and above 128 MiB of RAM), and its slot.
 BAR2_GPA = 0xc0000000

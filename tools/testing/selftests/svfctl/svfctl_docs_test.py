@@ -82,12 +82,12 @@ def parse(path):
 def doc_tree():
     t = svfctl_fake_test.build(mdev=False)
     t.add_mdev_parent(svfctl_fake_test.MGR, {
-        "snapvf_sf.blk-1q-64MiB": ("virtio-blk 1 queue 64 MiB",
-                               "virtio-blk, 1 queue of 256, 64 MiB", 4,
-                               "vfio-pci"),
-        "snapvf_sf.blk-4q-256MiB": ("virtio-blk 4 queues 256 MiB",
-                                "virtio-blk, 4 queues of 256, 256 MiB", 1,
-                                "vfio-pci"),
+        "snapvf_sf.blk-1q": ("virtio-blk 1 queue",
+                             "virtio-blk function on the SF's disk: 1 request queue of 256", 4,
+                             "vfio-pci"),
+        "snapvf_sf.blk-4q": ("virtio-blk 4 queues",
+                             "virtio-blk function on the SF's disk: 4 request queues of 256", 1,
+                             "vfio-pci"),
     }, sf="snapvf_sim.sf.0")
     return t
 
