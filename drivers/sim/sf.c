@@ -19,6 +19,8 @@
  * users (sim.h, struct sim_vol).
  */
 #include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -311,21 +313,50 @@ static const struct svf_aux_sf_ops sim_sf_ops = {
 
 /* ---- knobs: /sys/kernel/debug/snapvf_sim/<aux device>/ ---- */
 
-static int sim_sf_fail_io_at_get(void *data, u64 *val)
+/*
+ * A knob file's read and write: the value is one signed decimal number;
+ * anything else, like a value the setter refuses, is -EINVAL and one
+ * kernel line.
+ */
+static ssize_t sim_sf_knob_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos, s64 val)
 {
-	struct sim_sf *sf = data;
+	char b[24];
+	int n = scnprintf(b, sizeof(b), "%lld\n", val);
 
-	mutex_lock(&sf->lock);
-	*val = sf->fail_io_at;
-	mutex_unlock(&sf->lock);
-	return 0;
+	return simple_read_from_buffer(ubuf, count, ppos, b, n);
 }
 
-static int sim_sf_fail_io_at_set(void *data, u64 val)
+static ssize_t sim_sf_knob_write(struct file *file, const char __user *ubuf,
+				 size_t count, const char *name,
+				 int (*set)(struct sim_sf *sf, s64 val))
 {
-	struct sim_sf *sf = data;
-	s64 v = val;
+	struct sim_sf *sf = file->private_data;
+	s64 val;
+	int ret;
 
+	ret = kstrtos64_from_user(ubuf, count, 0, &val);
+	if (ret) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: %s wants a number\n", name);
+		return ret;
+	}
+	ret = set(sf, val);
+	return ret ? ret : count;
+}
+
+static s64 sim_sf_fail_io_at_get(struct sim_sf *sf)
+{
+	s64 v;
+
+	mutex_lock(&sf->lock);
+	v = sf->fail_io_at;
+	mutex_unlock(&sf->lock);
+	return v;
+}
+
+static int sim_sf_fail_io_at_set(struct sim_sf *sf, s64 v)
+{
 	if (v < -1 || (v >= 0 && v >= sf->capacity)) {
 		dev_err(&sf->asf->core.adev.dev,
 			"snapvf_sim: fail_io_at wants a byte offset below %llu, or -1\n",
@@ -337,41 +368,33 @@ static int sim_sf_fail_io_at_set(void *data, u64 val)
 	mutex_unlock(&sf->lock);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(sim_sf_fail_io_at_fops, sim_sf_fail_io_at_get,
-				sim_sf_fail_io_at_set, "%lld\n");
 
-static int sim_sf_fail_flush_get(void *data, u64 *val)
+static s64 sim_sf_fail_flush_get(struct sim_sf *sf)
 {
-	struct sim_sf *sf = data;
+	s64 v;
 
 	mutex_lock(&sf->lock);
-	*val = sf->fail_flush;
+	v = sf->fail_flush;
 	mutex_unlock(&sf->lock);
-	return 0;
+	return v;
 }
 
-static int sim_sf_fail_flush_set(void *data, u64 val)
+static int sim_sf_fail_flush_set(struct sim_sf *sf, s64 v)
 {
-	struct sim_sf *sf = data;
-
-	if (val > 1) {
+	if (v != 0 && v != 1) {
 		dev_err(&sf->asf->core.adev.dev,
 			"snapvf_sim: fail_flush wants 0 or 1\n");
 		return -EINVAL;
 	}
 	mutex_lock(&sf->lock);
-	sf->fail_flush = val;
+	sf->fail_flush = v;
 	mutex_unlock(&sf->lock);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_fail_flush_fops, sim_sf_fail_flush_get,
-			 sim_sf_fail_flush_set, "%llu\n");
 
-static int sim_sf_detach_set(void *data, u64 val)
+static int sim_sf_detach_set(struct sim_sf *sf, s64 v)
 {
-	struct sim_sf *sf = data;
-
-	if (val != 1) {
+	if (v != 1) {
 		dev_err(&sf->asf->core.adev.dev,
 			"snapvf_sim: detach wants 1\n");
 		return -EINVAL;
@@ -381,24 +404,60 @@ static int sim_sf_detach_set(void *data, u64 val)
 		 sf->id);
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_detach_fops, NULL, sim_sf_detach_set,
-			 "%llu\n");
 
-static int sim_sf_surprise_set(void *data, u64 val)
+static int sim_sf_surprise_set(struct sim_sf *sf, s64 v)
 {
-	struct sim_sf *sf = data;
-
-	if (val > SIM_MAX_DELAY_MS) {
+	if (v < 0 || v > SIM_MAX_DELAY_MS) {
 		dev_err(&sf->asf->core.adev.dev,
 			"snapvf_sim: surprise_remove wants milliseconds from 0 to %u\n",
 			SIM_MAX_DELAY_MS);
 		return -EINVAL;
 	}
-	queue_delayed_work(sim_wq, &sf->surprise, msecs_to_jiffies(val));
+	queue_delayed_work(sim_wq, &sf->surprise, msecs_to_jiffies(v));
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(sim_sf_surprise_fops, NULL, sim_sf_surprise_set,
-			 "%llu\n");
+
+/* Read-write knob NAME: sim_sf_NAME_get() and sim_sf_NAME_set(). */
+#define SIM_SF_KNOB_RW(name)						\
+static ssize_t sim_sf_##name##_read(struct file *f, char __user *u,	\
+				    size_t n, loff_t *pos)		\
+{									\
+	return sim_sf_knob_read(f, u, n, pos,				\
+				sim_sf_##name##_get(f->private_data));	\
+}									\
+static ssize_t sim_sf_##name##_write(struct file *f,			\
+				     const char __user *u, size_t n,	\
+				     loff_t *pos)			\
+{									\
+	return sim_sf_knob_write(f, u, n, #name, sim_sf_##name##_set);	\
+}									\
+static const struct file_operations sim_sf_##name##_fops = {		\
+	.owner = THIS_MODULE,						\
+	.open = simple_open,						\
+	.read = sim_sf_##name##_read,					\
+	.write = sim_sf_##name##_write,					\
+	.llseek = default_llseek,					\
+}
+
+/* Write-only knob NAME: sim_sf_NAME_set(). */
+#define SIM_SF_KNOB_WO(name, setter)					\
+static ssize_t sim_sf_##name##_write(struct file *f,			\
+				     const char __user *u, size_t n,	\
+				     loff_t *pos)			\
+{									\
+	return sim_sf_knob_write(f, u, n, #name, setter);		\
+}									\
+static const struct file_operations sim_sf_##name##_fops = {		\
+	.owner = THIS_MODULE,						\
+	.open = simple_open,						\
+	.write = sim_sf_##name##_write,					\
+	.llseek = noop_llseek,						\
+}
+
+SIM_SF_KNOB_RW(fail_io_at);
+SIM_SF_KNOB_RW(fail_flush);
+SIM_SF_KNOB_WO(detach, sim_sf_detach_set);
+SIM_SF_KNOB_WO(surprise_remove, sim_sf_surprise_set);
 
 static int sim_sf_stats_show(struct seq_file *m, void *v)
 {
@@ -439,13 +498,11 @@ static void sim_sf_debugfs_add(struct sim_sf *sf)
 	debugfs_create_u32("instances", 0400, d, &sf->asf->max_instances);
 	debugfs_create_file("volume", 0400, d, sf, &sim_sf_volume_fops);
 	debugfs_create_file("stats", 0400, d, sf, &sim_sf_stats_fops);
-	debugfs_create_file_unsafe("fail_io_at", 0600, d, sf,
-				   &sim_sf_fail_io_at_fops);
-	debugfs_create_file_unsafe("fail_flush", 0600, d, sf,
-				   &sim_sf_fail_flush_fops);
-	debugfs_create_file_unsafe("detach", 0200, d, sf, &sim_sf_detach_fops);
-	debugfs_create_file_unsafe("surprise_remove", 0200, d, sf,
-				   &sim_sf_surprise_fops);
+	debugfs_create_file("fail_io_at", 0600, d, sf, &sim_sf_fail_io_at_fops);
+	debugfs_create_file("fail_flush", 0600, d, sf, &sim_sf_fail_flush_fops);
+	debugfs_create_file("detach", 0200, d, sf, &sim_sf_detach_fops);
+	debugfs_create_file("surprise_remove", 0200, d, sf,
+			    &sim_sf_surprise_remove_fops);
 }
 
 /* ---- add and remove ---- */

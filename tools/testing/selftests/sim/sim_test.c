@@ -12,6 +12,9 @@
 #include "svf_harness.h"
 #include "sim_lib.h"
 
+/* the simulator's SF knobs (debugfs) */
+#define SF_DBG_DIR	"/sys/kernel/debug/snapvf_sim"
+
 FIXTURE(sim) {
 	char ctl[256];
 	char mgr[MAX_FNS][32];
@@ -325,16 +328,16 @@ TEST_F(sim, publish_and_withdraw_sf)
 	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/uevent", b, sizeof(b)));
 	EXPECT_NE(NULL, strstr(b, "MODALIAS=auxiliary:snapvf_sim.sf"))
 		TH_LOG("uevent: %s", b);
-	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/capacity", b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.5/capacity", b, sizeof(b)));
 	EXPECT_STREQ("1048576", b);
-	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.5/sim/instances", b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.5/instances", b, sizeof(b)));
 	EXPECT_STREQ("4", b);	/* the default */
 	snprintf(p, sizeof(p), "%s/sfs", self->ctl);
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("5 snapvf_sim.sf.5 1048576", b);
 	ASSERT_EQ(0, ctl(self, "new_sf", "6 64K 1 64 1000"));
 	EXPECT_TRUE(sf_present(6));
-	ASSERT_EQ(0, svf_sysfs_read(AUX_DIR "/snapvf_sim.sf.6/sim/instances", b, sizeof(b)));
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.6/instances", b, sizeof(b)));
 	EXPECT_STREQ("1000", b);
 	ASSERT_EQ(0, ctl(self, "del_sf", "5"));
 	EXPECT_FALSE(sf_present(5));
@@ -345,9 +348,53 @@ TEST_F(sim, publish_and_withdraw_sf)
 	EXPECT_STREQ("", b);
 }
 
+/*
+ * Volumes: listed with their users, presented by two SFs (whose capacity
+ * and knob "volume" say so), refused deletion while presented, deleted
+ * after; a private volume goes with its SF.
+ */
+TEST_F(sim, volumes)
+{
+	char b[256], p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/volumes", self->ctl);
+	ASSERT_EQ(0, ctl(self, "new_volume", "3 128K"));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("3 131072 sim-vol-3 0", b);
+	ASSERT_EQ(0, ctl(self, "new_sf", "10 vol:3"));
+	ASSERT_EQ(0, ctl(self, "new_sf", "11 vol:3 2 64"));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("3 131072 sim-vol-3 2", b);
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.11/capacity", b, sizeof(b)));
+	EXPECT_STREQ("131072", b);
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.11/volume", b, sizeof(b)));
+	EXPECT_STREQ("3", b);
+	REJECT(EBUSY, ctl(self, "del_volume", "3"));
+	ASSERT_EQ(0, ctl(self, "del_sf", "10"));
+	REJECT(EBUSY, ctl(self, "del_volume", "3"));
+	ASSERT_EQ(0, ctl(self, "del_sf", "11"));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("3 131072 sim-vol-3 0", b);
+	EXPECT_EQ(0, ctl(self, "del_volume", "3"));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("", b);
+	/* a private volume: listed nowhere, reported "private" */
+	ASSERT_EQ(0, ctl(self, "new_sf", "12 64K"));
+	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.12/volume", b, sizeof(b)));
+	EXPECT_STREQ("private", b);
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("", b);
+	ASSERT_EQ(0, ctl(self, "del_sf", "12"));
+	EXPECT_FALSE(svf_exists(SF_DBG_DIR "/snapvf_sim.sf.12"));
+	REJECT(EINVAL, ctl(self, "new_volume", "4"));
+	REJECT(EINVAL, ctl(self, "new_volume", "4 12K x"));
+	REJECT(ENOENT, ctl(self, "new_sf", "13 vol:4"));
+	REJECT(ENOENT, ctl(self, "del_volume", "4"));
+}
+
 TEST_F(sim, bad_sf_inputs)
 {
-	const char *k = AUX_DIR "/snapvf_sim.sf.7/sim/fail_io_at";
+	const char *k = SF_DBG_DIR "/snapvf_sim.sf.7/fail_io_at";
 
 	REJECT(EINVAL, ctl(self, "new_sf", "abc"));
 	REJECT(EINVAL, ctl(self, "new_sf", "1"));
@@ -370,7 +417,7 @@ TEST_F(sim, bad_sf_inputs)
 	REJECT(EINVAL, svf_sysfs_write(k, "-2"));
 	EXPECT_EQ(0, svf_sysfs_write(k, "4096"));
 	EXPECT_EQ(0, svf_sysfs_write(k, "-1"));
-	REJECT(EINVAL, svf_sysfs_write(AUX_DIR "/snapvf_sim.sf.7/sim/surprise_remove", "x"));
+	REJECT(EINVAL, svf_sysfs_write(SF_DBG_DIR "/snapvf_sim.sf.7/surprise_remove", "x"));
 	EXPECT_TRUE(sf_present(7));
 }
 
@@ -385,7 +432,7 @@ TEST_F(sim, surprise_removal)
 	ASSERT_EQ(0, knob(a, "surprise_remove", "400"));
 	EXPECT_TRUE(fn_present(a));
 	EXPECT_EQ(0, wait_for(fn_present, a, 0, 3000));
-	ASSERT_EQ(0, svf_sysfs_write(AUX_DIR "/snapvf_sim.sf.3/sim/surprise_remove", "0"));
+	ASSERT_EQ(0, svf_sysfs_write(SF_DBG_DIR "/snapvf_sim.sf.3/surprise_remove", "0"));
 	EXPECT_EQ(0, wait_for(sf_present_s, "3", 0, 3000));
 	snprintf(p, sizeof(p), "%s/functions", self->ctl);
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
