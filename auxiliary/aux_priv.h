@@ -3,9 +3,10 @@
  * snapvf_aux internals shared between its files.
  *
  * svf_aux_lock protects svf_aux_list (every published device until its
- * withdrawal deleted it from the bus, linked through &svf_aux_dev.node) and orders the dead flag
- * against lookups.  It is never held while calling a parent op, a
- * notifier or the driver core's add/delete.
+ * withdrawal deleted it from the bus, linked through &svf_aux_dev.node,
+ * for the duplicate check) and the setting of the dead flags (a second
+ * withdrawal of a device is caught under it).  It is never held while
+ * calling a parent op or the driver core's add/delete.
  */
 #ifndef _SVF_AUX_PRIV_H
 #define _SVF_AUX_PRIV_H
@@ -19,7 +20,6 @@ extern struct list_head svf_aux_list;
 void svf_aux_fn_release(struct device *dev);
 void svf_aux_sf_release(struct device *dev);
 int svf_aux_list_insert(struct svf_aux_dev *d, const char *name);
-void svf_aux_notify(enum svf_aux_event ev, struct svf_aux_dev *d);
 
 /*
  * The op gate.  Every wrapper brackets its parent call with

@@ -5,15 +5,15 @@
  * Object lifetime: the library allocates each svf_aux_fn / svf_aux_sf and
  * its auxiliary device's refcount owns it.  References: the parent's (taken
  * by auxiliary_device_init(), dropped at the end of withdrawal), the
- * consumers' (svf_aux_*_get()), and the driver core's own while the device
+ * consumers' (svf_aux_fn_get()), and the driver core's own while the device
  * is on the bus.  The release callbacks live here, in snapvf_aux, which
  * outlives every parent and consumer (they depend on it), so a reference
  * may outlive the parent module.
  *
- * Publish: alloc -> auxiliary_device_init -> insert in the lookup list
- * (duplicate check) -> auxiliary_device_add -> notify ADDED.
- * Withdraw: dead -> synchronize_srcu -> notify WITHDRAW ->
- * auxiliary_device_delete -> unlist -> auxiliary_device_uninit (put).
+ * Publish: alloc -> auxiliary_device_init -> insert in the list of
+ * published devices (duplicate check) -> auxiliary_device_add.
+ * Withdraw: dead -> synchronize_srcu -> auxiliary_device_delete -> unlist
+ * -> auxiliary_device_uninit (put).
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -110,16 +110,13 @@ static int svf_aux_publish(struct svf_aux_dev *d, const char *modname)
 		pr_err("snapvf_aux: adding %s failed: %d\n", name, ret);
 		goto err_unlist;
 	}
-	svf_aux_notify(SVF_AUX_EV_ADDED, d);
 	return 0;
 
 err_unlist:
+	/* never on the bus: no consumer probed it, no op was called */
 	mutex_lock(&svf_aux_lock);
-	WRITE_ONCE(d->dead, true);
 	list_del_init(&d->node);
 	mutex_unlock(&svf_aux_lock);
-	/* a consumer may have found it through a lookup meanwhile */
-	synchronize_srcu(&d->gate);
 err_uninit:
 	auxiliary_device_uninit(adev);
 	return ret;
@@ -137,13 +134,12 @@ static void svf_aux_withdraw(struct svf_aux_dev *d)
 
 	/* every op call that saw dead == false has returned after this */
 	synchronize_srcu(&d->gate);
-	svf_aux_notify(SVF_AUX_EV_WITHDRAW, d);
 	/* runs the consumer's remove() if one is bound */
 	auxiliary_device_delete(&d->adev);
 	/*
 	 * Unlisted only now that its bus name is free again: until here a
 	 * publish of the same name must fail the duplicate check, not the
-	 * driver core's sysfs add.  Lookups skip it since it is dead.
+	 * driver core's sysfs add.
 	 */
 	mutex_lock(&svf_aux_lock);
 	list_del_init(&d->node);
@@ -236,9 +232,9 @@ EXPORT_SYMBOL_GPL(__svf_aux_fn_add);
  * svf_aux_fn_withdraw() - withdraw a published PCI function
  * @fn: the function, from svf_aux_fn_add()
  *
- * Marks @fn dead, waits for op calls in flight, notifies
- * %SVF_AUX_EV_WITHDRAW, deletes the auxiliary device (running the
- * consumer's remove()) and drops the parent's reference.  After it returns
+ * Marks @fn dead, waits for op calls in flight, deletes the auxiliary
+ * device (running the consumer's remove()) and drops the parent's
+ * reference.  After it returns
  * no op of @fn is called again and the caller must not use @fn.  Process
  * context; not from an op or from one of @fn's own sysfs attributes.
  */

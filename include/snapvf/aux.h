@@ -35,8 +35,8 @@
  *
  * 1. svf_aux_fn_add() / svf_aux_sf_add() allocate, initialise and publish
  *    the device (auxiliary_device_init() + auxiliary_device_add()).  The
- *    device is visible on the bus, to the lookups and to the notifier when
- *    the call returns.  Consumer probe may run before it returns.
+ *    device is on the bus when the call returns.  Consumer probe may run
+ *    before it returns.
  * 2. The parent's ops may be called from that moment on, concurrently, from
  *    any sleeping context, until withdrawal.  They must not take a lock the
  *    parent holds around svf_aux_fn_withdraw() (that would deadlock the
@@ -48,11 +48,10 @@
  *    device itself.  In order, it:
  *
  *    a. marks the device dead: every wrapper called afterwards returns
- *       -ENODEV without calling the parent, and the lookups stop finding it;
+ *       -ENODEV without calling the parent;
  *    b. waits for every op call already in flight to return (SRCU);
- *    c. sends %SVF_AUX_EV_WITHDRAW to the notifier chain;
- *    d. deletes the auxiliary device, which runs the consumer's remove();
- *    e. drops the parent's reference.
+ *    c. deletes the auxiliary device, which runs the consumer's remove();
+ *    d. drops the parent's reference.
  *
  *    When it returns, no op of this device is ever called again and the
  *    parent must not touch the &struct svf_aux_fn pointer any more; its
@@ -81,21 +80,20 @@
  * Pairing a PCI function with its aux device (probe order independent)
  * =====================================================================
  *
- * svf_aux_fn_get_by_pdev() / svf_aux_fn_get_by_id() return a referenced live
- * function, or NULL; &svf_aux_fn.pdev gives the way back.  A consumer whose
- * pci_driver probes first finds nothing and may wait for either its own
- * auxiliary_driver probe or the %SVF_AUX_EV_ADDED notifier event
- * (svf_aux_register_notifier()) and then attach the PCI function, e.g. with
- * device_attach() from a work item.
+ * The aux device names its PCI function (&svf_aux_fn.pdev).  A consumer
+ * that also drives the PCI function pairs the two itself: its
+ * auxiliary_driver probe records the function, and a pci_driver that
+ * probed first without a partner is attached again once the aux device
+ * arrives, e.g. with device_attach() from a work item (snapvf_pci does
+ * this in drivers/snap_pci/pair.c).
  *
- * Locking: the library holds no lock while it calls a parent op or a
- * notifier; ops run under SRCU read-side only.
+ * Locking: the library holds no lock while it calls a parent op; ops run
+ * under SRCU read-side only.
  */
 #ifndef _SNAPVF_AUX_H
 #define _SNAPVF_AUX_H
 
 #include <linux/auxiliary_bus.h>
-#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/rbtree.h>
 #include <linux/srcu.h>
@@ -132,7 +130,8 @@ enum svf_aux_kind {
  * @gate: SRCU protecting op calls against withdrawal (library private)
  * @dead: set once withdrawal started (library private; read it with
  *	svf_aux_withdrawing())
- * @node: entry in the library's lookup list (library private)
+ * @node: entry in the library's list of published devices (library
+ *	private)
  * @modname: the publishing module's name, for duplicate checks while
  *	listed (library private)
  *
@@ -408,17 +407,6 @@ struct svf_aux_sf_info {
 	const struct attribute_group **groups;
 };
 
-/**
- * enum svf_aux_event - notifier events (data: &struct svf_aux_dev *)
- * @SVF_AUX_EV_ADDED: a device was published and is on the bus
- * @SVF_AUX_EV_WITHDRAW: a device is being withdrawn; its ops are dead
- *	already and its consumer's remove() has not run yet
- */
-enum svf_aux_event {
-	SVF_AUX_EV_ADDED = 1,
-	SVF_AUX_EV_WITHDRAW,
-};
-
 /* ---- parent side ---- */
 
 struct svf_aux_fn *__svf_aux_fn_add(struct device *parent,
@@ -484,16 +472,10 @@ static inline int svf_aux_pci_fn_id(struct pci_dev *pdev, u32 *id)
 struct svf_aux_fn *svf_aux_fn_from_adev(struct auxiliary_device *adev);
 struct svf_aux_sf *svf_aux_sf_from_adev(struct auxiliary_device *adev);
 
-/* ---- consumer side: lookup and pairing ---- */
+/* ---- consumer side: references ---- */
 
-struct svf_aux_fn *svf_aux_fn_get_by_pdev(struct pci_dev *pdev);
-struct svf_aux_fn *svf_aux_fn_get_by_id(u32 fn_id);
 void svf_aux_fn_get(struct svf_aux_fn *fn);
 void svf_aux_fn_put(struct svf_aux_fn *fn);
-void svf_aux_sf_get(struct svf_aux_sf *sf);
-void svf_aux_sf_put(struct svf_aux_sf *sf);
-int svf_aux_register_notifier(struct notifier_block *nb);
-int svf_aux_unregister_notifier(struct notifier_block *nb);
 
 /* ---- consumer side: gated op wrappers (-ENODEV once withdrawing) ---- */
 
