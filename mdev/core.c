@@ -235,8 +235,6 @@ static int vmdev_state_init(struct vmdev_device *vdev)
 	seqlock_init(&st->shadow_lock);
 	mutex_init(&st->irq_mutex);
 	init_rwsem(&st->dma_sem);
-	mutex_init(&st->pin_lock);
-	INIT_LIST_HEAD(&st->pins);
 
 	ret = vmdev_config_build(vdev);
 	if (ret)
@@ -365,7 +363,6 @@ void vmdev_close_device(struct vfio_device *core_vdev)
 	down_write(&st->dma_sem);
 	st->open = false;
 	up_write(&st->dma_sem);
-	vmdev_dma_unpin_all(vdev);
 	mutex_lock(&st->irq_mutex);
 	vmdev_irq_disable_all_locked(vdev);
 	vmdev_config_reset(vdev);
@@ -433,26 +430,6 @@ void vmdev_request(struct vfio_device *core_vdev, unsigned int count)
 	vmdev_unlock(st, flags);
 }
 EXPORT_SYMBOL_GPL(vmdev_request);
-
-bool vmdev_is_open(struct vmdev_device *vdev)
-{
-	return READ_ONCE(vdev->st->open);
-}
-EXPORT_SYMBOL_GPL(vmdev_is_open);
-
-u16 vmdev_pci_command(struct vmdev_device *vdev)
-{
-	return vmdev_cfg_command(vdev->st);
-}
-EXPORT_SYMBOL_GPL(vmdev_pci_command);
-
-int vmdev_cap_offset(struct vmdev_device *vdev, unsigned int idx)
-{
-	if (idx >= vdev->desc->nr_caps)
-		return -EINVAL;
-	return vdev->st->vcap[idx];
-}
-EXPORT_SYMBOL_GPL(vmdev_cap_offset);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-mdev-core: emulated PCI functions as mediated devices");

@@ -269,12 +269,6 @@ enum vmdev_irq_type vmdev_irq_type(struct vmdev_device *vdev)
 }
 EXPORT_SYMBOL_GPL(vmdev_irq_type);
 
-unsigned int vmdev_irq_count(struct vmdev_device *vdev)
-{
-	return READ_ONCE(vdev->st->nr_ctx);
-}
-EXPORT_SYMBOL_GPL(vmdev_irq_count);
-
 void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
 				  unsigned int pos, unsigned int size)
 {

@@ -202,14 +202,6 @@ void vmdev_bar_shadow_write(struct vmdev_device *vdev, unsigned int bar,
 }
 EXPORT_SYMBOL_GPL(vmdev_bar_shadow_write);
 
-void *vmdev_bar_ram(struct vmdev_device *vdev, unsigned int bar)
-{
-	if (bar >= PCI_STD_NUM_BARS)
-		return NULL;
-	return vdev->st->bar_ram[bar];
-}
-EXPORT_SYMBOL_GPL(vmdev_bar_ram);
-
 /* Size of region @index as the user sees it (0: absent). */
 static u64 region_size(struct vmdev_device *vdev, unsigned int index)
 {

@@ -5,10 +5,9 @@
  * Locking, outermost first:
  *  - &vmdev_state.dma_sem (rwsem): readers are the DMA helpers, the writer
  *    is open/close, which flips &vmdev_state.open.  It keeps vfio_dma_rw()
- *    and vfio_pin_pages() from ever running on a closed device.
+ *    from ever running on a closed device.
  *  - &vmdev_state.irq_mutex: serialises VFIO_DEVICE_SET_IRQS, reset and
  *    close against each other (eventfd setup sleeps).
- *  - &vmdev_state.pin_lock: the list of pinned ranges.
  *  - &vmdev_state.lock (spinlock, irqsave): the config space bytes, the
  *    MSI-X table and PBA, and all interrupt delivery state, so that
  *    vmdev_irq_raise() can run in any context.  Every section is taken
@@ -24,7 +23,6 @@
 #define _VMDEV_PRIV_H
 
 #include <linux/eventfd.h>
-#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
@@ -80,24 +78,11 @@ struct vmdev_irq_ctx {
 };
 
 /**
- * struct vmdev_pin - a range pinned through vmdev_dma_pin()
- * @node: in &vmdev_state.pins
- * @iova: first page
- * @npage: pages
- */
-struct vmdev_pin {
-	struct list_head node;
-	dma_addr_t iova;
-	int npage;
-};
-
-/**
  * struct vmdev_state - library-private per-device state
  * @lock: config bytes, MSI-X table/PBA, interrupt delivery (see top)
  * @cfg_seq: bumped by every @lock section, for lockless @cfg readers
  * @irq_mutex: SET_IRQS, reset, close
  * @dma_sem: DMA helpers vs open/close
- * @pin_lock: @pins
  * @open: between open_device and close_device (under @dma_sem)
  * @cfg: emulated config space bytes 0..255 (the rest reads as zero)
  * @init: @cfg as built (reset value)
@@ -126,7 +111,6 @@ struct vmdev_pin {
  * @msix_pba: MSI-X pending bits, in the tail
  * @req_trigger: VFIO_PCI_REQ_IRQ_INDEX eventfd
  * @req_warned: logged that the user has no request eventfd
- * @pins: pinned ranges
  * @mig_staged: verified library migration record awaiting commit
  *
  * Lives in the allocation vfio_alloc_device() made for the driver's
@@ -139,7 +123,6 @@ struct vmdev_state {
 	seqcount_spinlock_t cfg_seq;	/* writers hold lock */
 	struct mutex irq_mutex;		/* SET_IRQS, reset, close */
 	struct rw_semaphore dma_sem;
-	struct mutex pin_lock;		/* pins */
 	bool open;
 
 	u8 cfg[VMDEV_CFG_SIZE] __aligned(8);
@@ -167,7 +150,6 @@ struct vmdev_state {
 	struct eventfd_ctx *req_trigger;
 	bool req_warned;
 
-	struct list_head pins;
 	void *mig_staged;
 };
 
@@ -310,9 +292,6 @@ void vmdev_irq_cfg_written_locked(struct vmdev_device *vdev,
 				  unsigned int pos, unsigned int size);
 
 void vmdev_irq_after_load_locked(struct vmdev_device *vdev);
-
-/* dma.c */
-void vmdev_dma_unpin_all(struct vmdev_device *vdev);
 
 /* core.c */
 int vmdev_reset_function(struct vmdev_device *vdev);

@@ -163,9 +163,9 @@ struct vmdev_parent *vmdev_mdev_parent(struct mdev_device *mdev);
  *	which must then be left empty
  * @VMDEV_BAR_PREFETCH: prefetchable memory BAR
  * @VMDEV_BAR_RAM: the BAR is plain memory allocated and zeroed by the
- *	library: reads and writes go to it directly, it can be mmap()ed by
- *	the user, device code reaches it through vmdev_bar_ram().  Without
- *	this flag every access goes to &vmdev_ops.bar_read/bar_write.
+ *	library: reads and writes go to it directly and it can be mmap()ed
+ *	by the user; no device callback sees these accesses.  Without this
+ *	flag every access goes to &vmdev_ops.bar_read/bar_write.
  */
 enum vmdev_bar_flags {
 	VMDEV_BAR_IO		= 1U << 0,
@@ -209,8 +209,7 @@ struct vmdev_bar_desc {
  *	(e.g. the virtio PCI configuration access window)
  *
  * Capabilities are placed in the order given, after the library's own
- * (PM, MSI, PCIe, MSI-X), each at a 4-byte aligned offset, which
- * vmdev_cap_offset() reports.
+ * (PM, MSI, PCIe, MSI-X), each at a 4-byte aligned offset.
  */
 struct vmdev_cap_desc {
 	const void *data;
@@ -237,8 +236,7 @@ struct vmdev_cap_desc {
  *	reset: a closed device is at reset (see vmdev_register_device()).
  *	Optional.
  * @dma_unmap: the user unmapped [@iova, @iova + @len) from the container:
- *	drop any reference to it.  Called before the library unpins pages it
- *	pinned for the device in that range.  Optional.
+ *	drop any reference to it.  Optional.
  *
  * Callbacks may run concurrently with each other and with device code;
  * the device serialises its own state.  None is called after
@@ -421,8 +419,8 @@ int vmdev_open_device(struct vfio_device *core_vdev);
  * vmdev_close_device - &vfio_device_ops.close_device
  * @core_vdev: the device
  *
- * Disables all interrupts and releases their eventfds, unpins all pages
- * pinned through vmdev_dma_pin() and resets the function.
+ * Disables all interrupts, releases their eventfds and resets the
+ * function.
  */
 void vmdev_close_device(struct vfio_device *core_vdev);
 /**
@@ -485,8 +483,7 @@ void vmdev_request(struct vfio_device *core_vdev, unsigned int count);
  * @iova: start of the unmapped range
  * @length: its length
  *
- * Calls &vmdev_ops.dma_unmap, then unpins every page the device pinned
- * through vmdev_dma_pin() inside the range.
+ * Calls &vmdev_ops.dma_unmap if the device has one.
  */
 void vmdev_dma_unmap(struct vfio_device *core_vdev, u64 iova, u64 length);
 
@@ -498,15 +495,6 @@ void vmdev_dma_unmap(struct vfio_device *core_vdev, u64 iova, u64 length);
 /* Device-side helpers                                                 */
 /* ------------------------------------------------------------------ */
 
-/**
- * vmdev_bar_ram - kernel address of a RAM BAR's memory
- * @vdev: the device
- * @bar: BAR number with VMDEV_BAR_RAM
- *
- * The memory lives as long as @vdev and is shared with user mmap()s.
- * Return: the address, or NULL if @bar is not a RAM BAR.
- */
-void *vmdev_bar_ram(struct vmdev_device *vdev, unsigned int bar);
 /**
  * vmdev_bar_shadow_write - update the read shadow of a trapped BAR
  * @vdev: the device
@@ -527,29 +515,6 @@ void *vmdev_bar_ram(struct vmdev_device *vdev, unsigned int bar);
 void vmdev_bar_shadow_write(struct vmdev_device *vdev, unsigned int bar,
 			    unsigned int off, const void *data,
 			    unsigned int len);
-/**
- * vmdev_cap_offset - config space offset of a driver-supplied capability
- * @vdev: the device
- * @idx: index into &vmdev_desc.caps
- *
- * Return: the offset, or -EINVAL for a bad index.
- */
-int vmdev_cap_offset(struct vmdev_device *vdev, unsigned int idx);
-/**
- * vmdev_pci_command - current value of the emulated command register
- * @vdev: the device
- *
- * Context: any; takes no lock.
- * Return: the PCI_COMMAND register (PCI_COMMAND_MASTER gates DMA).
- */
-u16 vmdev_pci_command(struct vmdev_device *vdev);
-/**
- * vmdev_is_open - whether a user has the device open
- * @vdev: the device
- *
- * Return: true between open_device and close_device.
- */
-bool vmdev_is_open(struct vmdev_device *vdev);
 
 /**
  * enum vmdev_irq_type - interrupt mode the user enabled via SET_IRQS
@@ -596,13 +561,6 @@ void vmdev_intx_lower(struct vmdev_device *vdev);
  * Return: &enum vmdev_irq_type.
  */
 enum vmdev_irq_type vmdev_irq_type(struct vmdev_device *vdev);
-/**
- * vmdev_irq_count - vectors the user enabled in the current mode
- * @vdev: the device
- *
- * Return: number of vectors (1 for INTx, 0 when off).
- */
-unsigned int vmdev_irq_count(struct vmdev_device *vdev);
 
 /**
  * vmdev_dma_read - read guest memory through the container
@@ -631,40 +589,6 @@ int vmdev_dma_read(struct vmdev_device *vdev, dma_addr_t iova, void *buf,
  */
 int vmdev_dma_write(struct vmdev_device *vdev, dma_addr_t iova,
 		    const void *buf, size_t len);
-/**
- * vmdev_dma_pin - pin guest pages for direct access
- * @vdev: an open device
- * @iova: page-aligned I/O virtual address
- * @npage: pages (at most VFIO_PIN_PAGES_MAX_ENTRIES)
- * @prot: IOMMU_READ and/or IOMMU_WRITE
- * @pages: receives the pages
- *
- * The library remembers the pin: vmdev_dma_unmap() and close unpin it
- * (after &vmdev_ops.dma_unmap), so a device must not touch the pages
- * after being told of an unmap.  Data written through the pages must be
- * reported with vmdev_dma_mark_dirty().
- * Return: 0 or a negative errno.
- */
-int vmdev_dma_pin(struct vmdev_device *vdev, dma_addr_t iova, int npage,
-		  int prot, struct page **pages);
-/**
- * vmdev_dma_unpin - unpin pages pinned with vmdev_dma_pin()
- * @vdev: the device
- * @iova: as given to vmdev_dma_pin()
- * @npage: as given to vmdev_dma_pin()
- */
-void vmdev_dma_unpin(struct vmdev_device *vdev, dma_addr_t iova, int npage);
-/**
- * vmdev_dma_mark_dirty - report device writes to guest memory
- * @vdev: the device
- * @iova: start
- * @len: bytes
- *
- * For writes done through pinned pages; vmdev_dma_write() does it itself.
- * Context: any.
- */
-void vmdev_dma_mark_dirty(struct vmdev_device *vdev, dma_addr_t iova,
-			  size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Migration (with the shared layer, <snapvf/mig.h>)                    */
