@@ -6,7 +6,9 @@
  * consumer (the SNAP PCI variant driver on vfio_pci_core, vfio-mdev-core
  * instances) only supplies device work:
  *
- *  - device-specific regions with capability chains (struct svf_region_set);
+ *  - device-specific regions with capability chains (struct svf_region_set)
+ *    for drivers that answer their own region ioctls (on vfio_pci_core,
+ *    vfio_pci_core_register_dev_region() does this job);
  *  - the VFIO v2 migration state machine, data_fd stream files, pre-copy
  *    info and the stop-copy size estimate (struct svf_mig);
  *  - DMA dirty tracking behind vfio_log_ops, fed by svf_dirty_mark().
@@ -27,16 +29,13 @@
 #include <linux/sizes.h>
 #include <linux/vfio.h>
 
-struct vfio_pci_core_device;
-struct vm_area_struct;
-
 /* ------------------------------------------------------------------ */
 /* Regions                                                             */
 /* ------------------------------------------------------------------ */
 
 /*
- * Offsets on the device fd of a standalone region set: region index in the
- * bits above SVF_REGION_OFFSET_SHIFT, offset inside the region below.  The
+ * Offsets on the device fd of a region set: region index in the bits
+ * above SVF_REGION_OFFSET_SHIFT, offset inside the region below.  The
  * shift equals vfio-pci's, so an emulated PCI function can keep the usual
  * layout for its BARs and config space and put device-specific regions
  * after VFIO_PCI_NUM_REGIONS.
@@ -57,24 +56,17 @@ struct svf_region;
  *	region from/to the user buffer @buf.  The layer has checked that
  *	@off lies inside the region and clipped @count to its end.  Return
  *	bytes done or -errno.  Optional: without it rw returns -EINVAL.
- * @mmap: map the region into @vma.  The layer has checked that the
- *	requested range lies inside the region and that the region has
- *	VFIO_REGION_INFO_FLAG_MMAP; svf_region_vma_offset() gives the offset
- *	inside the region.  Optional.
  * @add_caps: add capabilities (e.g. sparse mmap) to the region's info
  *	chain with vfio_info_add_capability().  The type/subtype capability
- *	is added by the layer (standalone) or by vfio_pci_core (PCI) and
- *	must not be added here.  Optional.
+ *	is added by the layer and must not be added here.  Optional.
  *
  * Called in process context without layer locks held; a callback may
  * sleep.  The callbacks are never called after svf_region_set_destroy()
- * returns (standalone) or after vfio_pci_core's close path released the
- * device's regions (PCI).
+ * returns.
  */
 struct svf_region_ops {
 	ssize_t (*rw)(struct svf_region *region, char __user *buf,
 		      size_t count, u64 off, bool iswrite);
-	int (*mmap)(struct svf_region *region, struct vm_area_struct *vma);
 	int (*add_caps)(struct svf_region *region, struct vfio_info_cap *caps);
 };
 
@@ -82,7 +74,9 @@ struct svf_region_ops {
  * struct svf_region - one device-specific region, owned by the driver
  * @type: VFIO_REGION_TYPE_* reported in the type capability
  * @subtype: subtype reported in the type capability
- * @flags: VFIO_REGION_INFO_FLAG_{READ,WRITE,MMAP,CAPS...}
+ * @flags: VFIO_REGION_INFO_FLAG_READ and/or _WRITE, reported as given
+ *	(the layer maps no region: a driver that adds _MMAP serves it in its
+ *	own vfio_device_ops.mmap)
  * @size: size in bytes
  * @ops: callbacks
  * @priv: driver data, untouched by the layer
@@ -104,42 +98,32 @@ struct svf_region {
 /**
  * struct svf_region_set - the device-specific regions of one vfio_device
  * @vdev: the device
- * @pcore: non-NULL when the regions are handed to vfio_pci_core
  * @first_index: index of the first region of the set
  * @nr: number of regions added
  * @regions: the regions, in index order
  *
- * Initialised once, either standalone (the driver answers
- * VFIO_DEVICE_GET_REGION_INFO / read / write / mmap by calling
- * svf_region_get_info(), svf_region_rw() and svf_region_mmap() for indexes
- * the set owns) or on top of a vfio_pci_core_device (the regions are
- * registered with vfio_pci_core_register_dev_region() by
- * svf_region_set_open(), and vfio_pci_core answers for them).
+ * The driver answers VFIO_DEVICE_GET_REGION_INFO, read and write by
+ * calling svf_region_get_info() and svf_region_rw() for indexes from
+ * @first_index on (svf_region_count() of them).
  *
  * Locking: regions are added before the device is registered (or at least
  * before it is opened); afterwards the set is read-only and needs no lock.
  */
 struct svf_region_set {
 	struct vfio_device *vdev;
-	struct vfio_pci_core_device *pcore;
 	unsigned int first_index;
 	unsigned int nr;
 	struct svf_region *regions[SVF_REGION_MAX];
 };
 
 void svf_region_set_init(struct svf_region_set *set, struct vfio_device *vdev,
-			 struct vfio_pci_core_device *pcore,
 			 unsigned int first_index);
 int svf_region_add(struct svf_region_set *set, struct svf_region *region);
-int svf_region_set_open(struct svf_region_set *set);
 void svf_region_set_destroy(struct svf_region_set *set);
-bool svf_region_owns(struct svf_region_set *set, unsigned int index);
 unsigned int svf_region_count(struct svf_region_set *set);
 long svf_region_get_info(struct svf_region_set *set, void __user *arg);
 ssize_t svf_region_rw(struct svf_region_set *set, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
-int svf_region_mmap(struct svf_region_set *set, struct vm_area_struct *vma);
-u64 svf_region_vma_offset(struct vm_area_struct *vma);
 
 /* ------------------------------------------------------------------ */
 /* Migration                                                           */

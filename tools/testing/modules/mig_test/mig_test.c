@@ -517,7 +517,7 @@ static int mt_vinit(struct vfio_device *vdev)
 	ret = mt_alloc_state(d, state_size);
 	if (ret)
 		goto err_lock;
-	svf_region_set_init(&d->regions, vdev, NULL, VFIO_PCI_NUM_REGIONS);
+	svf_region_set_init(&d->regions, vdev, VFIO_PCI_NUM_REGIONS);
 	d->region.type = VFIO_REGION_TYPE_PCI_VENDOR_TYPE | 0x1af4;
 	d->region.subtype = 1;
 	d->region.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
