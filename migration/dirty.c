@@ -285,19 +285,6 @@ void svf_dirty_mark(struct svf_mig *mig, u64 iova, u64 len)
 }
 EXPORT_SYMBOL_GPL(svf_dirty_mark);
 
-/**
- * svf_dirty_active() - whether DMA logging is on
- * @mig: engine (NULL allowed)
- *
- * Context: any.
- * Return: true between a successful DMA_LOGGING_START and its STOP.
- */
-bool svf_dirty_active(struct svf_mig *mig)
-{
-	return mig && mig->dirty && rcu_access_pointer(mig->dirty->tracker);
-}
-EXPORT_SYMBOL_GPL(svf_dirty_active);
-
 /* Report and clear the dirty pages of @r inside [iova, last]. */
 static void svf_dirty_walk(struct svf_dirty_tracker *t, struct svf_dirty_range *r,
 			   u64 iova, u64 last, svf_dirty_fn fn, void *opaque)

@@ -209,4 +209,7 @@ int svf_dirty_init(struct svf_mig *mig);
 /* vfio_log_ops of every engine with SVF_MIG_CAP_DIRTY_LOG (dirty.c) */
 extern const struct vfio_log_ops svf_mig_log_ops;
 
+/* vfio_migration_ops of every engine (state.c) */
+extern const struct vfio_migration_ops svf_mig_vfio_ops;
+
 #endif /* _SVF_MIG_INTERNAL_H */

@@ -479,12 +479,10 @@ static int svf_mig_data_size(struct vfio_device *vdev, unsigned long *len)
 /*
  * svf_mig_vfio_ops: vfio_migration_ops of every engine
  *
- * svf_mig_init() stores it in vfio_device.mig_ops; exported for drivers
- * that set up their vfio_device by hand.
+ * svf_mig_init() stores it in vfio_device.mig_ops.
  */
 const struct vfio_migration_ops svf_mig_vfio_ops = {
 	.migration_set_state = svf_mig_set_state,
 	.migration_get_state = svf_mig_get_state_op,
 	.migration_get_data_size = svf_mig_data_size,
 };
-EXPORT_SYMBOL_GPL(svf_mig_vfio_ops);

@@ -332,14 +332,11 @@ static inline struct vfio_device *svf_mig_vdev(struct svf_mig *mig)
 	return mig->vdev;
 }
 
-extern const struct vfio_migration_ops svf_mig_vfio_ops;
-
 /* ------------------------------------------------------------------ */
 /* Dirty tracking                                                      */
 /* ------------------------------------------------------------------ */
 
 void svf_dirty_mark(struct svf_mig *mig, u64 iova, u64 len);
-bool svf_dirty_active(struct svf_mig *mig);
 
 /**
  * typedef svf_dirty_fn - receives one run of dirty IOVA
