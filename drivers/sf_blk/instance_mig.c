@@ -25,8 +25,11 @@
  * either completed, with its used element in guest RAM and its data on
  * the volume, or still in the avail ring past last_avail, which the state
  * record carries.  The destination processes those once it runs; the
- * source never will (it stays quiesced until reset or a new RUNNING).
- * Each request is thus executed exactly once, on one side.
+ * source never will: it stays quiesced until it goes back to RUNNING
+ * (the migration was abandoned, the destination never ran) or is reset,
+ * and a reset, including the one at close, resets the model instead of
+ * restarting it (svf_sf_mig_reset()).  Each request is thus executed
+ * exactly once, on one side.
 
  * Why the library's record comes last: it is the state a VMM keeps
  * changing until the device stops (config writes, MSI-X table writes
@@ -132,16 +135,26 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
 	return 0;
 }
 
-/* Nothing before the final round; then the model's and the library's. */
+/*
+ * Nothing before the final round; then the model's and the library's
+ * records, less what the final round has produced already.
+ */
 static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
 
 	p->initial = 0;
 	p->dirty = 0;
-	p->stop_copy = sizeof(struct svf_vblk_state) +
-		       vmdev_mig_state_size(&inst->vdev);
-	p->stop_copy_records = 2;
+	p->stop_copy = 0;
+	p->stop_copy_records = 0;
+	if (!inst->state_sent) {
+		p->stop_copy += sizeof(struct svf_vblk_state);
+		p->stop_copy_records++;
+	}
+	if (!inst->lib_sent) {
+		p->stop_copy += vmdev_mig_state_size(&inst->vdev);
+		p->stop_copy_records++;
+	}
 }
 
 static void svf_sf_drop_staged(struct svf_sf_inst *inst)
@@ -190,20 +203,26 @@ static int svf_sf_load_commit(struct svf_mig *mig)
 
 	/* Once per session: the commit ends the RESUMING session either way. */
 	if (!st || !inst->lib_staged) {
-		dev_warn(&inst->vdev.mdev->dev,
-			 "migration stream rejected: no %s record\n",
-			 !st ? "device state" : "vfio-mdev-core");
+		dev_warn_ratelimited(&inst->vdev.mdev->dev,
+				     "migration stream rejected: no %s record\n",
+				     !st ? "device state" : "vfio-mdev-core");
+	} else if (!blk->serial[0]) {
+		/* Without a serial the parent gives no way to tell its disks. */
+		dev_warn_ratelimited(&inst->vdev.mdev->dev,
+				     "migration stream rejected: the SF's disk has no serial to check it against\n");
 	} else if (!svf_vblk_same_disk(blk, st)) {
-		dev_warn(&inst->vdev.mdev->dev,
-			 "migration stream rejected: source disk %.20s (%llu bytes, block %u) is not this instance's %.20s (%llu bytes, block %u)\n",
-			 st->serial, le64_to_cpu(st->capacity),
-			 le32_to_cpu(st->block_size), blk->serial,
-			 blk->capacity, blk->block_size);
+		dev_warn_ratelimited(&inst->vdev.mdev->dev,
+				     "migration stream rejected: source disk %*pE (%llu bytes, block %u) is not this instance's %*pE (%llu bytes, block %u)\n",
+				     (int)strnlen(st->serial, sizeof(st->serial)),
+				     st->serial, le64_to_cpu(st->capacity),
+				     le32_to_cpu(st->block_size),
+				     (int)strnlen(blk->serial, sizeof(blk->serial)),
+				     blk->serial, blk->capacity, blk->block_size);
 	} else {
 		ret = svf_vblk_load(blk, st);
 		if (ret)
-			dev_warn(&inst->vdev.mdev->dev,
-				 "migration stream rejected: cannot apply state\n");
+			dev_warn_ratelimited(&inst->vdev.mdev->dev,
+					     "migration stream rejected: cannot apply state\n");
 		else
 			vmdev_mig_load_commit(&inst->vdev);
 	}
@@ -216,12 +235,18 @@ static void svf_sf_load_abort(struct svf_mig *mig)
 	svf_sf_drop_staged(mig_inst(mig));
 }
 
+/*
+ * VFIO_DEVICE_RESET or close: the model is reset (which also ends the
+ * quiesce), never restarted.  Restarting would execute the requests a
+ * migrated-away source left in its avail ring, which the destination
+ * executed already on the same disk.
+ */
 static void svf_sf_mig_reset(struct svf_mig *mig)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
 
 	svf_sf_drop_staged(inst);
-	svf_vblk_quiesce(&inst->blk, false);
+	svf_vblk_reset(&inst->blk);
 }
 
 static const struct svf_mig_ops svf_sf_mig_ops = {

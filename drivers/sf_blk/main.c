@@ -8,8 +8,10 @@
  * (the parent withdrawing the SF: hot-unplug, rmmod of the parent, or
  * unbinding us) unregisters it, which removes every instance - users
  * holding a device fd get the VFIO request interrupt and removal waits
- * until they close it.  Instances never call the SF's ops, so nothing
- * races with the ops dying before remove() runs.
+ * until they close it.  Instances call the SF's ops only through the
+ * gated svf_aux_sf_*() wrappers, which return -ENODEV (an I/O error for
+ * the guest) once the parent started withdrawing the SF; the SF structure
+ * itself stays valid until remove() returned, after the instances.
  */
 #include <linux/auxiliary_bus.h>
 #include <linux/module.h>

@@ -137,6 +137,8 @@ static void vblk_reset_locked(struct svf_vblk_dev *dev)
 	dev->status = 0;
 	dev->isr = 0;
 	dev->broken = false;
+	/* A reset ends a migration's stop: nothing is left to process. */
+	dev->quiesced = false;
 	for (i = 0; i < dev->nqueues; i++) {
 		struct svf_vblk_vq *vq = &dev->vq[i];
 

@@ -12,6 +12,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
@@ -145,10 +146,11 @@ static int vblk_xfer(struct svf_vblk_dev *dev, struct vblk_chain *c,
 /*
  * Moves @len bytes between the disk at byte @off and the chain's data
  * (writable bytes from @pos for a read, readable bytes from @pos for a
- * write), through a bounce buffer.  Returns the virtio-blk status, or
- * -errno when guest memory is not mapped.  A disk error ends the request
- * with VIRTIO_BLK_S_IOERR; a write may then have reached the disk in
- * part, as on any disk.
+ * write), through a bounce buffer, in parent calls of up to VBLK_BOUNCE
+ * bytes.  Returns the virtio-blk status, or -errno when guest memory is
+ * not mapped.  A disk error ends the request with VIRTIO_BLK_S_IOERR; a
+ * write may then have reached the disk in part (the chunks before the
+ * failed one), as on any disk.
  */
 static int vblk_disk_io(struct svf_vblk_dev *dev, struct vblk_chain *c,
 			bool read, u64 pos, u64 off, u64 len)
@@ -159,10 +161,13 @@ static int vblk_disk_io(struct svf_vblk_dev *dev, struct vblk_chain *c,
 
 	if (!len)
 		return VIRTIO_BLK_S_OK;
-	bounce = kvmalloc(min_t(u64, len, VBLK_BOUNCE), GFP_KERNEL_ACCOUNT);
+	/* zeroed: a parent that fills less than it says leaks nothing */
+	bounce = kvzalloc(min_t(u64, len, VBLK_BOUNCE), GFP_KERNEL_ACCOUNT);
 	if (!bounce)
 		return VIRTIO_BLK_S_IOERR;
 	for (; len && !ret; pos += n, off += n, len -= n) {
+		/* a request may be as large as the disk: let others run */
+		cond_resched();
 		n = min_t(u64, len, VBLK_BOUNCE);
 		if (read) {
 			if (dev->ops->disk_read(dev->priv, off, bounce, n)) {

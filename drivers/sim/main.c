@@ -59,6 +59,12 @@ static void sim_mgr_remove(struct pci_dev *pdev)
 	mgr->dying = true;
 	mutex_unlock(&mgr->lock);
 	sim_sf_del_all(mgr);
+	/*
+	 * An SF's surprise work unlinks it before destroying it, so the loop
+	 * above does not wait for it; its destroy still uses the manager and
+	 * the volume.
+	 */
+	flush_workqueue(sim_wq);
 	sim_vol_del_all(mgr);
 	sim_fn_del_all(mgr);
 	mutex_destroy(&mgr->lock);

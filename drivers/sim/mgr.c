@@ -92,6 +92,28 @@ static ssize_t functions_show(struct device *dev,
 static DEVICE_ATTR_RO(functions);
 
 /*
+ * Splits a copy of @buf into at most @max words at @w; returns how many,
+ * or -EINVAL for more words than @max or a line longer than @len.
+ */
+static int sim_words(const char *buf, char *copy, size_t len, char **w,
+		     int max)
+{
+	char *p = copy, *word;
+	int n = 0;
+
+	if (strscpy(copy, buf, len) < 0)
+		return -EINVAL;
+	while ((word = strsep(&p, " \t\n"))) {
+		if (!*word)
+			continue;
+		if (n == max)
+			return -EINVAL;
+		w[n++] = word;
+	}
+	return n;
+}
+
+/*
  * "ID SIZE|vol:VOLUME [QUEUES [QUEUE_SIZE [INSTANCES]]]": SIZE (memparse
  * suffixes) makes a private volume for the SF; vol:VOLUME presents listed
  * volume VOLUME (new_volume).  INSTANCES defaults to 4.
@@ -99,33 +121,32 @@ static DEVICE_ATTR_RO(functions);
 static ssize_t new_sf_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t count)
 {
-	char cap[32] = "";
 	u32 id, queues = 1, qsize = 256, instances = 4, vol = SIM_VOL_PRIVATE;
-	char *end;
+	u32 *opt[] = { &queues, &qsize, &instances };
+	char copy[128], *w[5], *end;
 	u64 capacity = 0;
-	int n, ret;
+	int n, i, ret;
 
-	n = sscanf(buf, "%u %31s %u %u %u", &id, cap, &queues, &qsize,
-		   &instances);
-	if (n < 2) {
-		dev_err(dev, "snapvf_sim: new_sf wants 'ID SIZE|vol:VOLUME [QUEUES [QUEUE_SIZE [INSTANCES]]]'\n");
-		return -EINVAL;
-	}
-	if (!strncmp(cap, "vol:", 4)) {
-		if (kstrtou32(cap + 4, 10, &vol) || vol == SIM_VOL_PRIVATE) {
-			dev_err(dev, "snapvf_sim: new_sf: bad volume '%s'\n", cap);
-			return -EINVAL;
-		}
+	n = sim_words(buf, copy, sizeof(copy), w, ARRAY_SIZE(w));
+	if (n < 2 || kstrtou32(w[0], 10, &id))
+		goto bad;
+	for (i = 2; i < n; i++)
+		if (kstrtou32(w[i], 10, opt[i - 2]))
+			goto bad;
+	if (!strncmp(w[1], "vol:", 4)) {
+		if (kstrtou32(w[1] + 4, 10, &vol) || vol == SIM_VOL_PRIVATE)
+			goto bad;
 	} else {
-		capacity = memparse(cap, &end);
-		if (*end) {
-			dev_err(dev, "snapvf_sim: new_sf: bad capacity '%s'\n", cap);
-			return -EINVAL;
-		}
+		capacity = memparse(w[1], &end);
+		if (*end || end == w[1])
+			goto bad;
 	}
 	ret = sim_sf_add(sim_mgr_of(dev), id, vol, capacity, queues, qsize,
 			 instances);
 	return ret ? ret : count;
+bad:
+	dev_err(dev, "snapvf_sim: new_sf wants 'ID SIZE|vol:VOLUME [QUEUES [QUEUE_SIZE [INSTANCES]]]' (decimal numbers)\n");
+	return -EINVAL;
 }
 static DEVICE_ATTR_WO(new_sf);
 
@@ -167,23 +188,22 @@ static ssize_t new_volume_store(struct device *dev,
 				struct device_attribute *attr, const char *buf,
 				size_t count)
 {
-	char size[32] = "", extra;
+	char copy[64], *w[2], *end;
 	u64 capacity;
-	char *end;
 	u32 id;
 	int ret;
 
-	if (sscanf(buf, "%u %31s %c", &id, size, &extra) != 2) {
-		dev_err(dev, "snapvf_sim: new_volume wants 'ID SIZE'\n");
-		return -EINVAL;
-	}
-	capacity = memparse(size, &end);
-	if (*end) {
-		dev_err(dev, "snapvf_sim: new_volume: bad size '%s'\n", size);
-		return -EINVAL;
-	}
+	if (sim_words(buf, copy, sizeof(copy), w, ARRAY_SIZE(w)) != 2 ||
+	    kstrtou32(w[0], 10, &id))
+		goto bad;
+	capacity = memparse(w[1], &end);
+	if (*end || end == w[1])
+		goto bad;
 	ret = sim_vol_add(sim_mgr_of(dev), id, capacity);
 	return ret ? ret : count;
+bad:
+	dev_err(dev, "snapvf_sim: new_volume wants 'ID SIZE'\n");
+	return -EINVAL;
 }
 static DEVICE_ATTR_WO(new_volume);
 

@@ -11,8 +11,9 @@
  * device name>/ (Documentation/simulator.rst).
  *
  * Reads and writes copy to and from the volume under the SF's vol_sem
- * (read side) and no other lock: concurrent I/O to one block has no
- * defined order on a disk either.  Detaching (the "detach" knob) takes
+ * (read side); sf->lock is only taken around the fault check and the
+ * counters, not the copy: concurrent I/O to one block has no defined
+ * order on a disk either.  Detaching (the "detach" knob) takes
  * the write side, so it waits for the copies in progress, and every data
  * op after it fails with -EIO.  Lifetime and removal of SFs follow the
  * rules of managed functions (sim.h); a volume is freed only without
@@ -21,6 +22,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -35,8 +37,13 @@
 
 /* ---- volumes ---- */
 
-static struct sim_vol *sim_vol_alloc(struct device *dev, u32 id, u64 capacity,
-				     const char *serial)
+/*
+ * Serials name the storage: two SFs give the same serial only when they
+ * present the same volume, which is what a migration destination checks.
+ * A random 64-bit number keeps a re-created volume, or volume N of
+ * another manager, from passing for this one.
+ */
+static struct sim_vol *sim_vol_alloc(struct device *dev, u32 id, u64 capacity)
 {
 	struct sim_vol *vol;
 
@@ -49,7 +56,7 @@ static struct sim_vol *sim_vol_alloc(struct device *dev, u32 id, u64 capacity,
 	vol = kzalloc(sizeof(*vol), GFP_KERNEL);
 	if (!vol)
 		return ERR_PTR(-ENOMEM);
-	vol->store = vzalloc(capacity);
+	vol->store = __vmalloc(capacity, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!vol->store) {
 		dev_err(dev, "snapvf_sim: no memory for a %llu byte volume\n",
 			capacity);
@@ -59,7 +66,8 @@ static struct sim_vol *sim_vol_alloc(struct device *dev, u32 id, u64 capacity,
 	INIT_LIST_HEAD(&vol->node);
 	vol->id = id;
 	vol->capacity = capacity;
-	strscpy(vol->serial, serial, sizeof(vol->serial));
+	snprintf(vol->serial, sizeof(vol->serial), "sim-%016llx",
+		 get_random_u64());
 	return vol;
 }
 
@@ -98,16 +106,23 @@ struct sim_vol *sim_vol_find(struct sim_mgr *mgr, u32 id)
 int sim_vol_add(struct sim_mgr *mgr, u32 id, u64 capacity)
 {
 	struct device *dev = &mgr->pdev->dev;
-	char serial[SVF_AUX_SERIAL_LEN + 1];
 	struct sim_vol *vol;
+	bool exists;
 	int ret = 0;
 
 	if (id == SIM_VOL_PRIVATE) {
 		dev_err(dev, "snapvf_sim: volume id %u is reserved\n", id);
 		return -EINVAL;
 	}
-	snprintf(serial, sizeof(serial), "sim-vol-%u", id);
-	vol = sim_vol_alloc(dev, id, capacity, serial);
+	/* checked again under the lock; this spares a big allocation */
+	mutex_lock(&mgr->lock);
+	exists = sim_vol_find(mgr, id);
+	mutex_unlock(&mgr->lock);
+	if (exists) {
+		dev_err(dev, "snapvf_sim: volume %u exists\n", id);
+		return -EEXIST;
+	}
+	vol = sim_vol_alloc(dev, id, capacity);
 	if (IS_ERR(vol))
 		return PTR_ERR(vol);
 	mutex_lock(&mgr->lock);
@@ -175,13 +190,14 @@ void sim_vol_del_all(struct sim_mgr *mgr)
 	list_splice_init(&mgr->vols, &gone);
 	mutex_unlock(&mgr->lock);
 	list_for_each_entry_safe(vol, tmp, &gone, node) {
-		WARN_ON(vol->users);
-		sim_vol_free(vol);
+		/* users left would be a bug: leak rather than free under them */
+		if (!WARN_ON(vol->users))
+			sim_vol_free(vol);
 	}
 }
 
-/* Drops @sf's volume (once); frees it if it was private. */
-static void sim_sf_detach(struct sim_sf *sf)
+/* Drops @sf's volume, freeing it if private; false if it had none. */
+static bool sim_sf_detach(struct sim_sf *sf)
 {
 	struct sim_mgr *mgr = sf->mgr;
 	struct sim_vol *vol;
@@ -192,13 +208,14 @@ static void sim_sf_detach(struct sim_sf *sf)
 	sf->vol = NULL;
 	up_write(&sf->vol_sem);
 	if (!vol)
-		return;
+		return false;
 	mutex_lock(&mgr->lock);
 	vol->users--;
 	free_it = !vol->users && vol->id == SIM_VOL_PRIVATE;
 	mutex_unlock(&mgr->lock);
 	if (free_it)
 		sim_vol_free(vol);
+	return true;
 }
 
 /* ---- the SF's parent ops ---- */
@@ -208,8 +225,11 @@ static struct sim_sf *sim_sf_of(struct svf_aux_sf *asf)
 	return asf->priv;
 }
 
-/* Injected I/O fault: one-shot -EIO for an access covering fail_io_at. */
-static int sim_sf_fault(struct sim_sf *sf, u64 offset, size_t len)
+/*
+ * Injected I/O fault: one-shot -EIO for an access covering fail_io_at.
+ * Otherwise counts the access in @count.
+ */
+static int sim_sf_fault(struct sim_sf *sf, u64 offset, size_t len, u64 *count)
 {
 	int ret = 0;
 
@@ -221,6 +241,8 @@ static int sim_sf_fault(struct sim_sf *sf, u64 offset, size_t len)
 			sf->fail_io_at);
 		sf->fail_io_at = -1;
 		ret = -EIO;
+	} else {
+		(*count)++;
 	}
 	mutex_unlock(&sf->lock);
 	return ret;
@@ -245,11 +267,9 @@ static int sim_sf_read(struct svf_aux_sf *asf, u64 offset, void *buf,
 
 	down_read(&sf->vol_sem);
 	vol = sim_sf_vol(sf);
-	ret = vol ? sim_sf_fault(sf, offset, len) : -EIO;
-	if (!ret) {
+	ret = vol ? sim_sf_fault(sf, offset, len, &sf->reads) : -EIO;
+	if (!ret)
 		memcpy(buf, vol->store + offset, len);
-		WRITE_ONCE(sf->reads, sf->reads + 1);
-	}
 	up_read(&sf->vol_sem);
 	return ret;
 }
@@ -263,11 +283,9 @@ static int sim_sf_write(struct svf_aux_sf *asf, u64 offset, const void *buf,
 
 	down_read(&sf->vol_sem);
 	vol = sim_sf_vol(sf);
-	ret = vol ? sim_sf_fault(sf, offset, len) : -EIO;
-	if (!ret) {
+	ret = vol ? sim_sf_fault(sf, offset, len, &sf->writes) : -EIO;
+	if (!ret)
 		memcpy(vol->store + offset, buf, len);
-		WRITE_ONCE(sf->writes, sf->writes + 1);
-	}
 	up_read(&sf->vol_sem);
 	return ret;
 }
@@ -335,11 +353,10 @@ static ssize_t sim_sf_knob_write(struct file *file, const char __user *ubuf,
 	s64 val;
 	int ret;
 
-	ret = kstrtos64_from_user(ubuf, count, 0, &val);
-	if (ret) {
+	if (kstrtos64_from_user(ubuf, count, 0, &val)) {
 		dev_err(&sf->asf->core.adev.dev,
 			"snapvf_sim: %s wants a number\n", name);
-		return ret;
+		return -EINVAL;
 	}
 	ret = set(sf, val);
 	return ret ? ret : count;
@@ -399,7 +416,11 @@ static int sim_sf_detach_set(struct sim_sf *sf, s64 v)
 			"snapvf_sim: detach wants 1\n");
 		return -EINVAL;
 	}
-	sim_sf_detach(sf);
+	if (!sim_sf_detach(sf)) {
+		dev_err(&sf->asf->core.adev.dev,
+			"snapvf_sim: SF %u has no volume to detach\n", sf->id);
+		return -ENOENT;
+	}
 	dev_info(&sf->asf->core.adev.dev, "snapvf_sim: SF %u volume detached\n",
 		 sf->id);
 	return 0;
@@ -465,8 +486,7 @@ static int sim_sf_stats_show(struct seq_file *m, void *v)
 
 	mutex_lock(&sf->lock);
 	seq_printf(m, "reads %llu\nwrites %llu\nflushes %llu\nresets %llu\n",
-		   READ_ONCE(sf->reads), READ_ONCE(sf->writes), sf->flushes,
-		   sf->resets);
+		   sf->reads, sf->writes, sf->flushes, sf->resets);
 	mutex_unlock(&sf->lock);
 	return 0;
 }
@@ -488,6 +508,15 @@ static int sim_sf_volume_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(sim_sf_volume);
 
+static int sim_sf_serial_show(struct seq_file *m, void *v)
+{
+	struct sim_sf *sf = m->private;
+
+	seq_printf(m, "%.*s\n", (int)sizeof(sf->asf->serial), sf->asf->serial);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_sf_serial);
+
 static void sim_sf_debugfs_add(struct sim_sf *sf)
 {
 	struct dentry *d;
@@ -497,6 +526,7 @@ static void sim_sf_debugfs_add(struct sim_sf *sf)
 	debugfs_create_u64("capacity", 0400, d, &sf->capacity);
 	debugfs_create_u32("instances", 0400, d, &sf->asf->max_instances);
 	debugfs_create_file("volume", 0400, d, sf, &sim_sf_volume_fops);
+	debugfs_create_file("serial", 0400, d, sf, &sim_sf_serial_fops);
 	debugfs_create_file("stats", 0400, d, sf, &sim_sf_stats_fops);
 	debugfs_create_file("fail_io_at", 0600, d, sf, &sim_sf_fail_io_at_fops);
 	debugfs_create_file("fail_flush", 0600, d, sf, &sim_sf_fail_flush_fops);
@@ -516,12 +546,18 @@ static void sim_sf_free(struct sim_sf *sf)
 
 /*
  * Knobs first (debugfs waits for the calls in progress), then the aux
- * device (waits for the data ops), then the volume.
+ * device (waits for the data ops), then the surprise work a knob may have
+ * queued meanwhile (without waiting when it is that work), then the
+ * volume.
  */
-static void sim_sf_destroy(struct sim_sf *sf)
+static void sim_sf_destroy(struct sim_sf *sf, bool in_work)
 {
 	debugfs_remove_recursive(sf->dbg);
 	svf_aux_sf_withdraw(sf->asf);
+	if (in_work)
+		cancel_delayed_work(&sf->surprise);
+	else
+		cancel_delayed_work_sync(&sf->surprise);
 	dev_info(&sf->mgr->pdev->dev, "snapvf_sim: SF %u withdrawn\n", sf->id);
 	sim_sf_free(sf);
 }
@@ -538,7 +574,7 @@ static void sim_sf_surprise_work(struct work_struct *work)
 	list_del_init(&sf->node);
 	mutex_unlock(&mgr->lock);
 	if (mine)
-		sim_sf_destroy(sf);
+		sim_sf_destroy(sf, true);
 }
 
 static int sim_sf_check(struct device *dev, u32 queues, u32 qsize,
@@ -575,12 +611,10 @@ static int sim_sf_attach(struct sim_sf *sf, u32 vol_id, u64 capacity)
 {
 	struct sim_mgr *mgr = sf->mgr;
 	struct device *dev = &mgr->pdev->dev;
-	char serial[SVF_AUX_SERIAL_LEN + 1];
 	struct sim_vol *vol;
 
 	if (vol_id == SIM_VOL_PRIVATE) {
-		snprintf(serial, sizeof(serial), "sim-sf-%u", sf->id);
-		vol = sim_vol_alloc(dev, SIM_VOL_PRIVATE, capacity, serial);
+		vol = sim_vol_alloc(dev, SIM_VOL_PRIVATE, capacity);
 		if (IS_ERR(vol))
 			return PTR_ERR(vol);
 		vol->users = 1;
@@ -660,6 +694,10 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u32 vol_id, u64 capacity,
 		sim_sf_free(sf);
 		return ret;
 	}
+	/* Logged first: once listed, another path may remove it. */
+	dev_info(dev, "snapvf_sim: SF %u published as %s, %llu bytes (volume %s)\n",
+		 id, dev_name(&sf->asf->core.adev.dev), sf->capacity,
+		 sf->vol->serial);
 	sim_sf_debugfs_add(sf);
 	mutex_lock(&mgr->lock);
 	dying = mgr->dying;
@@ -667,19 +705,15 @@ int sim_sf_add(struct sim_mgr *mgr, u32 id, u32 vol_id, u64 capacity,
 		list_add_tail(&sf->node, &mgr->sfs);
 	mutex_unlock(&mgr->lock);
 	if (dying) {
-		sim_sf_destroy(sf);
+		sim_sf_destroy(sf, false);
 		return -ENODEV;
 	}
-	dev_info(dev, "snapvf_sim: SF %u published as %s, %llu bytes (volume %s)\n",
-		 id, dev_name(&sf->asf->core.adev.dev), sf->capacity,
-		 sf->vol->serial);
 	return 0;
 }
 
 static void sim_sf_remove(struct sim_sf *sf)
 {
-	cancel_delayed_work_sync(&sf->surprise);
-	sim_sf_destroy(sf);
+	sim_sf_destroy(sf, false);
 }
 
 /**

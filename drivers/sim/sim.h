@@ -14,7 +14,10 @@
  *   state, sessions and knobs; ops take it, withdrawal never does.
  * - struct sim_sf: same scheme for scalable functions.  Its debugfs
  *   directory (/sys/kernel/debug/snapvf_sim/<aux device>/) is removed,
- *   which waits for every knob call in progress, before it is withdrawn.
+ *   which waits for every knob call in progress, before it is withdrawn;
+ *   its surprise work is cancelled after the withdrawal, and manager
+ *   remove flushes sim_wq so an SF a surprise work is destroying (unlinked
+ *   already) is gone before the manager and its volumes are freed.
  * - struct sim_vol: a backing volume, the storage an SF presents (sf.c).
  *   A listed volume (new_volume) lives on mgr->vols until del_volume or
  *   manager remove and may be attached to several SFs at once, as a SAN

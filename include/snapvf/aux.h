@@ -366,7 +366,9 @@ struct svf_aux_sf_ops {
  * @max_queues: number of I/O queues an instance of this SF may expose
  * @max_queue_size: maximum entries per queue (power of two)
  * @max_instances: how many consumer instances (mdevs) the SF supports
- * @serial: device serial, NUL padded (virtio-blk GET_ID)
+ * @serial: device serial, NUL padded (virtio-blk GET_ID).  It names the
+ *	storage: two SFs give the same serial only if they present the same
+ *	data (a migration destination checks it)
  * @ops: the parent's ops (consumers call the wrappers)
  * @priv: the parent's private data (consumers must not touch it)
  *
@@ -393,7 +395,8 @@ struct svf_aux_sf {
  * @max_queues: >= 1
  * @max_queue_size: power of two >= 2
  * @max_instances: >= 1
- * @serial: optional NUL-terminated serial (truncated to SVF_AUX_SERIAL_LEN)
+ * @serial: NUL-terminated serial (truncated to SVF_AUX_SERIAL_LEN); optional,
+ *	but an SF without one cannot be a migration destination
  * @groups: optional sysfs attribute groups (as in &struct svf_aux_fn_info)
  */
 struct svf_aux_sf_info {

@@ -479,9 +479,31 @@ TEST(precopy_with_io)
 	ASSERT_EQ(0, vblk_rw(&m.b, 0, VIRTIO_BLK_T_IN, 100000, buf, 4096));
 	EXPECT_GT(0, vblk_check_pattern(buf, 4096, 100000, 5));
 
+	/*
+	 * The destination's guest rewrites the blocks of the requests that
+	 * were in flight; then the source's VMM closes the source's device
+	 * fd with its guest RAM still mapped, as QEMU does when it exits
+	 * after a migration.  The source must not execute its stale avail
+	 * entries now: the blocks keep the destination's data.
+	 */
+	for (i = 0; i < 4; i++) {
+		vblk_pattern(buf, WR_SECTORS * VBLK_SECTOR, pending[i] * WR_SECTORS, 12);
+		ASSERT_EQ(0, vblk_rw(&m.b, 0, VIRTIO_BLK_T_OUT, pending[i] * WR_SECTORS,
+				     buf, WR_SECTORS * VBLK_SECTOR));
+	}
+	close(m.a.v.device);
+	m.a.v.device = -1;
+	vblk_close(&m.a);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, vblk_rw(&m.b, 0, VIRTIO_BLK_T_IN, pending[i] * WR_SECTORS,
+				     buf, WR_SECTORS * VBLK_SECTOR));
+		EXPECT_GT(0, vblk_check_pattern(buf, WR_SECTORS * VBLK_SECTOR,
+						pending[i] * WR_SECTORS, 12))
+			TH_LOG("block %d: the closed source replayed a request", pending[i]);
+	}
+
 	close(fd);
 	vblk_close(&m.b);
-	vblk_close(&m.a);
 	EXPECT_EQ(0, svf_mdev_remove(src));
 	EXPECT_EQ(0, svf_mdev_remove(dst));
 }
@@ -705,41 +727,55 @@ static int resume_from(struct vblk *b, const uint8_t *st, size_t len)
 /*
  * A destination whose disk is another volume refuses the stream when it
  * leaves RESUMING (EINVAL) with one kernel log line naming both disks,
- * and stays as it was: SF 2 presents a private 1 MiB volume, not volume 0.
+ * and stays as it was: (a) SF 2, a private 1 MiB volume; (b) SF 6 on
+ * volume 5, as large as volume 0 with the same block size, so only the
+ * serial tells the disks apart.
  */
 TEST(reject_other_disk)
 {
-	char src[37], dst[37];
-	struct vblk a, b;
+	char src[37], dst[37], serial[64], needle[96];
+	const char *sfs[] = { SF_DEV(2), SF_DEV(6) };
 	struct pci_snap before, after;
+	struct vblk a, b;
 	uint8_t *sa;
 	int64_t na;
-	int kmsg;
+	int kmsg, k;
 
+	ASSERT_EQ(0, sf_sim_ctl("new_volume", "5 64M"));
+	ASSERT_EQ(0, sf_sim_ctl("new_sf", "6 vol:5 4 256 4"));
+	ASSERT_EQ(SF_VOL0_BYTES, svf_sysfs_u64(SF_DBG(6) "/capacity"));
+	ASSERT_EQ(0, sf_serial(SF_DBG(0), serial, sizeof(serial)));
+	snprintf(needle, sizeof(needle), "source disk %s", serial);
 	sf_uuid(src, TAG, 9);
-	sf_uuid(dst, TAG, 10);
 	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
-	ASSERT_EQ(0, svf_mdev_create(SF_DEV(2), SF_TYPE_1Q, dst));
 	ASSERT_EQ(0, vblk_open(&a, src, 1));
-	ASSERT_EQ(0, vblk_open(&b, dst, 1));
 	ASSERT_EQ(0, program_pci(&a, 5));
-	ASSERT_EQ(0, program_pci(&b, 6));
 	na = save_all(&a, &sa);
 	ASSERT_LT(0, na);
-	ASSERT_EQ(0, snap_pci(&b, &before));
 	kmsg = svf_kmsg_open();
 	ASSERT_LE(0, kmsg);
-	EXPECT_EQ(0, resume_from(&b, sa, na));
-	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
-	EXPECT_EQ(1, svf_kmsg_count(kmsg, "source disk " SF_VOL0_SERIAL, NULL));
-	ASSERT_EQ(0, snap_pci(&b, &after));
-	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+	for (k = 0; k < 2; k++) {
+		sf_uuid(dst, TAG, 10 + k);
+		ASSERT_EQ(0, svf_mdev_create(sfs[k], SF_TYPE_1Q, dst));
+		ASSERT_EQ(0, vblk_open(&b, dst, 1));
+		ASSERT_EQ(0, program_pci(&b, 6));
+		ASSERT_EQ(0, snap_pci(&b, &before));
+		svf_kmsg_count(kmsg, "", NULL);
+		EXPECT_EQ(0, resume_from(&b, sa, na));
+		EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL))
+			TH_LOG("%s", sfs[k]);
+		EXPECT_EQ(1, svf_kmsg_count(kmsg, needle, NULL)) TH_LOG("%s", sfs[k]);
+		ASSERT_EQ(0, snap_pci(&b, &after));
+		EXPECT_EQ(0, memcmp(&before, &after, sizeof(before))) TH_LOG("%s", sfs[k]);
+		vblk_close(&b);
+		EXPECT_EQ(0, svf_mdev_remove(dst));
+	}
 	close(kmsg);
 	free(sa);
-	vblk_close(&b);
 	vblk_close(&a);
 	EXPECT_EQ(0, svf_mdev_remove(src));
-	EXPECT_EQ(0, svf_mdev_remove(dst));
+	EXPECT_EQ(0, sf_sim_ctl("del_sf", "6"));
+	EXPECT_EQ(0, sf_sim_ctl("del_volume", "5"));
 }
 
 /*

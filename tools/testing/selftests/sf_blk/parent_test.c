@@ -120,7 +120,7 @@ TEST(parent_io_error)
 {
 	static struct two t;
 	char at[32];
-	int kmsg;
+	int kmsg, i;
 
 	ASSERT_EQ(0, two_open(&t, SF_DEV(0), SF_DEV(1), 4));
 	ASSERT_EQ(0, put(&t.a, t.buf, SECT + 64, 31));
@@ -128,8 +128,12 @@ TEST(parent_io_error)
 	ASSERT_LE(0, kmsg);
 	snprintf(at, sizeof(at), "%llu", (SECT + 64) * 512 + 100);
 	ASSERT_EQ(0, dbg_write(SF_DBG(0), "fail_io_at", at));
+	/* the guest's buffer is not written by the failed read */
+	memset(vblk_slot_buf(&t.a, 0, 0), 0xaa, 4096);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, vblk_rw(&t.a, 0, VIRTIO_BLK_T_IN, SECT + 64,
 					     t.buf, 4096));
+	for (i = 0; i < 4096; i++)
+		ASSERT_EQ(0xaa, t.buf[i]) TH_LOG("byte %d of a failed read written", i);
 	EXPECT_EQ(1, svf_kmsg_count(kmsg, "injected I/O error", NULL));
 	/* one-shot: disarmed, and the data is intact */
 	EXPECT_EQ((unsigned long long)-1, svf_sysfs_u64(SF_DBG(0) "/fail_io_at"));
@@ -284,6 +288,10 @@ TEST(volume_detached_under_io)
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, vblk_rw(&a, 0, VIRTIO_BLK_T_IN, 0, l.buf, 4096));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, vblk_rw(&a, 0, VIRTIO_BLK_T_FLUSH, 0, NULL, 0));
 	EXPECT_EQ(1, svf_kmsg_count(kmsg, "has no volume attached", NULL));
+	/* a second detach has nothing to detach */
+	svf_kmsg_count(kmsg, "", NULL);
+	EXPECT_EQ(-ENOENT, dbg_write(SF_DBG(3), "detach", "1"));
+	EXPECT_EQ(1, svf_kmsg_count(kmsg, "no volume to detach", NULL));
 	ASSERT_EQ(0, svf_sysfs_read(SF_DBG(3) "/volume", vol, sizeof(vol)));
 	EXPECT_STREQ("detached", vol);
 	close(kmsg);
@@ -311,6 +319,10 @@ TEST(volume_bad_input)
 	REJECT(EINVAL, sf_sim_ctl("new_volume", "7 1000"));
 	REJECT(EINVAL, sf_sim_ctl("new_volume", "7 2G"));
 	REJECT(EINVAL, sf_sim_ctl("new_volume", "7 1M trailing"));
+	REJECT(EINVAL, sf_sim_ctl("new_sf", "6 1M 4q"));
+	REJECT(EINVAL, sf_sim_ctl("new_sf", "6 1M 1 256 4 junk"));
+	REJECT(EINVAL, sf_sim_ctl("new_sf", "4294967302 1M"));
+	REJECT(EINVAL, sf_sim_ctl("new_sf", "6 vol:"));
 	REJECT(EEXIST, sf_sim_ctl("new_volume", "0 1M"));
 	REJECT(ENOENT, sf_sim_ctl("new_sf", "6 vol:99"));
 	REJECT(EINVAL, sf_sim_ctl("new_sf", "6 vol:abc"));
@@ -320,6 +332,9 @@ TEST(volume_bad_input)
 	REJECT(EINVAL, dbg_write(SF_DBG(0), "fail_io_at", "-2"));
 	REJECT(EINVAL, dbg_write(SF_DBG(0), "fail_flush", "2"));
 	REJECT(EINVAL, dbg_write(SF_DBG(0), "detach", "0"));
+	REJECT(EINVAL, dbg_write(SF_DBG(0), "fail_io_at", "x"));
+	REJECT(EINVAL, dbg_write(SF_DBG(0), "fail_flush", "yes"));
+	REJECT(EINVAL, dbg_write(SF_DBG(0), "detach", "1 2"));
 	REJECT(EINVAL, dbg_write(SF_DBG(0), "surprise_remove", "600000"));
 	/* nothing changed: SF 6 and volume 7 do not exist, volume 0 serves */
 	EXPECT_FALSE(svf_exists(SF_DEV(6)));

@@ -26,7 +26,6 @@
 /* SF @id's knobs in the simulator's debugfs */
 #define SF_DBG(id)	"/sys/kernel/debug/snapvf_sim/snapvf_sim.sf." #id
 #define SF_VOL0_BYTES	(64ULL << 20)
-#define SF_VOL0_SERIAL	"sim-vol-0"
 
 /* Write @val to the simulator manager's control file @file. */
 static inline int sf_sim_ctl(const char *file, const char *val)
@@ -41,6 +40,15 @@ static inline int sf_sim_ctl(const char *file, const char *val)
 	globfree(&g);
 	ret = svf_sysfs_write(p, val);
 	return ret;
+}
+
+/* SF @dbg's serial (its volume's) into @out, or -errno. */
+static inline int sf_serial(const char *dbg, char *out, size_t len)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/serial", dbg);
+	return svf_sysfs_read(p, out, len);
 }
 
 /* The count @what ("reads", "flushes", ...) in SF @dir's debugfs stats. */
