@@ -6,8 +6,11 @@
  * <snapvf/mig.h>) and its hooks; from them it calls the helpers below so
  * that the state the library owns travels as one record of type
  * VMDEV_MIG_REC_STATE: config space (256 bytes), the MSI-X table and PBA,
- * MSI pending bits and the INTx line.  The eventfds and the SET_IRQS mode
- * are not device state: the destination's user sets them up again.
+ * MSI pending bits and the INTx line.  Its layout is public:
+ * struct vmdev_mig_rec in <snapvf/mig_stream.h>
+ * (include/uapi/snapvf/mig_stream.h) is the normative definition.  The
+ * eventfds and the SET_IRQS mode are not device state: the destination's
+ * user sets them up again.
  *
  * Loading is two-phase as the layer requires: vmdev_mig_load_stage()
  * checks the record against this device (same IDs, vector counts, sizes
@@ -19,50 +22,35 @@
 #include <linux/crc32.h>
 #include <linux/slab.h>
 #include <snapvf/mig.h>
+#include <snapvf/mig_stream.h>
 #include "vmdev_priv.h"
 
-#define VMDEV_MIG_MAGIC		0x43444d56	/* "VMDC" */
-#define VMDEV_MIG_VERSION	2
-#define VMDEV_REC_INTX_ASSERTED	BIT(0)
-
-/**
- * struct vmdev_mig_rec - layout of the library record (little-endian)
- * @magic: VMDEV_MIG_MAGIC
- * @version: VMDEV_MIG_VERSION
- * @cfg_len: bytes of @cfg (256)
- * @vendor: PCI vendor ID of the source
- * @device: PCI device ID of the source
- * @msix_vectors: MSI-X table size; table and PBA follow @cfg
- * @msi_vectors: MSI vectors of the source
- * @flags: VMDEV_REC_*
- * @msi_pending: MSI pending bits
- * @desc_id: fingerprint of the source's device description
- *	(vmdev_desc_id()); a destination built from another description
- *	refuses the record
- * @cfg: config space bytes
+/*
+ * The record's layout (struct vmdev_mig_rec, VMDEV_MIG_*) is public and
+ * defined in <snapvf/mig_stream.h>; these hold it to the library's own
+ * sizes.
  */
-struct vmdev_mig_rec {
-	__le32 magic;
-	__le16 version;
-	__le16 cfg_len;
-	__le16 vendor;
-	__le16 device;
-	__le16 msix_vectors;
-	u8 msi_vectors;
-	u8 flags;
-	__le32 msi_pending;
-	__le32 desc_id;
-	u8 cfg[VMDEV_CFG_SIZE];
-} __packed;
+static_assert(sizeof(struct vmdev_mig_rec) == 280);
+static_assert(VMDEV_MIG_CFG_LEN == VMDEV_CFG_SIZE);
+static_assert(VMDEV_MIG_MSIX_ENTRY_LEN == VMDEV_MSIX_ENTRY);
 
 static size_t msix_table_len(struct vmdev_device *vdev)
 {
-	return (size_t)vdev->desc->msix_vectors * VMDEV_MSIX_ENTRY;
+	return VMDEV_MIG_MSIX_TABLE_LEN((size_t)vdev->desc->msix_vectors);
 }
 
 static size_t msix_pba_len(struct vmdev_device *vdev)
 {
-	return DIV_ROUND_UP(vdev->desc->msix_vectors, 64) * 8;
+	return VMDEV_MIG_MSIX_PBA_LEN((size_t)vdev->desc->msix_vectors);
+}
+
+/*
+ * The PBA of the record in @buf, after the MSI-X table: __le64 words,
+ * vector n is bit n % 64 of word n / 64.  8-byte aligned in @buf.
+ */
+static __le64 *rec_pba(struct vmdev_device *vdev, void *buf)
+{
+	return buf + sizeof(struct vmdev_mig_rec) + msix_table_len(vdev);
 }
 
 /*
@@ -104,6 +92,7 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 	struct vmdev_mig_rec *rec = chunk->buf;
 	unsigned long flags;
 	u32 pending = 0;
+	__le64 *pba;
 	unsigned int i;
 
 	if (chunk->size < size)
@@ -111,7 +100,7 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 	memset(rec, 0, size);
 	rec->magic = cpu_to_le32(VMDEV_MIG_MAGIC);
 	rec->version = cpu_to_le16(VMDEV_MIG_VERSION);
-	rec->cfg_len = cpu_to_le16(VMDEV_CFG_SIZE);
+	rec->cfg_len = cpu_to_le16(VMDEV_MIG_CFG_LEN);
 	rec->vendor = cpu_to_le16(vdev->desc->vendor);
 	rec->device = cpu_to_le16(vdev->desc->device);
 	rec->msix_vectors = cpu_to_le16(vdev->desc->msix_vectors);
@@ -119,16 +108,17 @@ int vmdev_mig_save(struct vmdev_device *vdev, struct svf_mig_chunk *chunk)
 	rec->desc_id = cpu_to_le32(vmdev_desc_id(vdev));
 
 	flags = vmdev_lock(st);
-	memcpy(rec->cfg, st->cfg, VMDEV_CFG_SIZE);
+	memcpy(rec->cfg, st->cfg, VMDEV_MIG_CFG_LEN);
 	for (i = 0; i < vdev->desc->msi_vectors; i++)
 		if (st->ctx[i].pending)
 			pending |= BIT(i);
 	if (st->intx_asserted)
-		rec->flags |= VMDEV_REC_INTX_ASSERTED;
+		rec->flags |= VMDEV_MIG_F_INTX_ASSERTED;
 	if (vdev->desc->msix_vectors) {
 		memcpy(rec + 1, st->msix_table, msix_table_len(vdev));
-		bitmap_to_arr64((u64 *)((u8 *)(rec + 1) + msix_table_len(vdev)),
-				st->msix_pba, vdev->desc->msix_vectors);
+		pba = rec_pba(vdev, rec);	/* zeroed above */
+		for_each_set_bit(i, st->msix_pba, vdev->desc->msix_vectors)
+			pba[i / 64] |= cpu_to_le64(BIT_ULL(i % 64));
 	}
 	vmdev_unlock(st, flags);
 	rec->msi_pending = cpu_to_le32(pending);
@@ -156,7 +146,7 @@ static int rec_check(struct vmdev_device *vdev, const void *data, size_t len)
 	}
 	if (le32_to_cpu(rec->magic) != VMDEV_MIG_MAGIC ||
 	    le16_to_cpu(rec->version) != VMDEV_MIG_VERSION ||
-	    le16_to_cpu(rec->cfg_len) != VMDEV_CFG_SIZE) {
+	    le16_to_cpu(rec->cfg_len) != VMDEV_MIG_CFG_LEN) {
 		dev_err(dev, "vmdev: migration record has a bad magic/version\n");
 		return -EINVAL;
 	}
@@ -199,6 +189,7 @@ void vmdev_mig_load_commit(struct vmdev_device *vdev)
 {
 	struct vmdev_state *st = vdev->st;
 	const struct vmdev_mig_rec *rec = st->mig_staged;
+	const __le64 *pba;
 	unsigned long flags;
 	unsigned int i;
 	u32 pending;
@@ -208,16 +199,17 @@ void vmdev_mig_load_commit(struct vmdev_device *vdev)
 	pending = le32_to_cpu(rec->msi_pending);
 	mutex_lock(&st->irq_mutex);
 	flags = vmdev_lock(st);
-	memcpy(st->cfg, rec->cfg, VMDEV_CFG_SIZE);
+	memcpy(st->cfg, rec->cfg, VMDEV_MIG_CFG_LEN);
 	for (i = 0; i < vdev->desc->msi_vectors; i++)
 		st->ctx[i].pending = pending & BIT(i);
-	st->intx_asserted = rec->flags & VMDEV_REC_INTX_ASSERTED;
+	st->intx_asserted = rec->flags & VMDEV_MIG_F_INTX_ASSERTED;
 	if (vdev->desc->msix_vectors) {
 		memcpy(st->msix_table, rec + 1, msix_table_len(vdev));
-		bitmap_from_arr64(st->msix_pba,
-				  (const u64 *)((const u8 *)(rec + 1) +
-						msix_table_len(vdev)),
-				  vdev->desc->msix_vectors);
+		pba = rec_pba(vdev, st->mig_staged);
+		bitmap_zero(st->msix_pba, vdev->desc->msix_vectors);
+		for (i = 0; i < vdev->desc->msix_vectors; i++)
+			if (le64_to_cpu(pba[i / 64]) & BIT_ULL(i % 64))
+				__set_bit(i, st->msix_pba);
 	}
 	vmdev_irq_after_load_locked(vdev);
 	vmdev_unlock(st, flags);

@@ -8,62 +8,13 @@
 #include <linux/fs.h>
 #include <linux/refcount.h>
 #include <snapvf/mig.h>
+#include <snapvf/mig_stream.h>
 
-/* ---- stream.c: the wire format (see Documentation/migration-stream.rst) */
-
-#define SVF_STREAM_MAGIC	0x4d465653	/* "SVFM" little endian */
-#define SVF_STREAM_VERSION	1
-#define SVF_REC_END		0x0001
-
-/**
- * struct svf_stream_hdr - stream header, first 32 bytes of every stream
- * @magic: SVF_STREAM_MAGIC
- * @version: SVF_STREAM_VERSION
- * @hdr_len: sizeof(struct svf_stream_hdr)
- * @compat_id: device compatibility id of the source
- * @features: device feature bits of the source
- * @reserved: zero
- * @reserved2: zero
- * @crc: CRC32C of the bytes before it
+/*
+ * ---- stream.c: the wire format.  Magic, version, record types and the
+ * header, record and end layouts are public: <snapvf/mig_stream.h>
+ * (include/uapi/snapvf/mig_stream.h) is their normative definition.
  */
-struct svf_stream_hdr {
-	__le32 magic;
-	__le16 version;
-	__le16 hdr_len;
-	__le64 compat_id;
-	__le32 features;
-	__le32 reserved;
-	__le32 reserved2;
-	__le32 crc;
-};
-
-/**
- * struct svf_stream_rec - header in front of each record's payload
- * @type: SVF_REC_END or a driver type (>= SVF_MIG_REC_DRIVER)
- * @flags: zero
- * @len: payload bytes following this header
- * @seq: record number, 0 for the first record after the stream header
- * @crc: CRC32C of the first 12 bytes of this header and the payload
- */
-struct svf_stream_rec {
-	__le16 type;
-	__le16 flags;
-	__le32 len;
-	__le32 seq;
-	__le32 crc;
-};
-
-/**
- * struct svf_stream_end - payload of the end record
- * @nrecords: records before the end record
- * @reserved: zero
- * @payload_bytes: sum of the payload lengths of those records
- */
-struct svf_stream_end {
-	__le32 nrecords;
-	__le32 reserved;
-	__le64 payload_bytes;
-};
 
 enum svf_parse_stage {
 	SVF_PARSE_HDR,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The migration stream format: building and verifying headers and records.
- * Documentation/migration-stream.rst is the specification; this file and
- * that page change together.
+ * include/uapi/snapvf/mig_stream.h is the normative definition (layouts,
+ * byte order, CRC coverage, the order of the checks a reader makes) and
+ * Documentation/migration-stream.rst explains it; this file, that header
+ * and that page change together.
  *
  * Every check that rejects a stream prints exactly one dev_err line naming
  * what was wrong and returns -EINVAL; the caller then refuses every later
@@ -18,13 +20,17 @@
 #include <linux/slab.h>
 #include "mig_internal.h"
 
-#define SVF_REC_CRC_LEN	offsetof(struct svf_stream_rec, crc)
-#define SVF_HDR_CRC_LEN	offsetof(struct svf_stream_hdr, crc)
+/* The uapi header states sizes and CRC coverage as numbers: hold them. */
+static_assert(sizeof(struct svf_stream_hdr) == 32);
+static_assert(sizeof(struct svf_stream_rec) == 16);
+static_assert(sizeof(struct svf_stream_end) == 16);
+static_assert(offsetof(struct svf_stream_hdr, crc) == SVF_STREAM_HDR_CRC_LEN);
+static_assert(offsetof(struct svf_stream_rec, crc) == SVF_STREAM_REC_CRC_LEN);
 
 static u32 svf_crc_rec(const struct svf_stream_rec *rec, const void *payload,
 		       u32 len)
 {
-	u32 crc = svf_crc32c(~0U, rec, SVF_REC_CRC_LEN);
+	u32 crc = svf_crc32c(~0U, rec, SVF_STREAM_REC_CRC_LEN);
 
 	return ~svf_crc32c(crc, payload, len);
 }
@@ -42,7 +48,7 @@ void svf_stream_fill_hdr(struct svf_mig *mig, struct svf_stream_hdr *hdr)
 	hdr->hdr_len = cpu_to_le16(sizeof(*hdr));
 	hdr->compat_id = cpu_to_le64(mig->cfg.compat_id);
 	hdr->features = cpu_to_le32(mig->cfg.stream_features);
-	hdr->crc = cpu_to_le32(~svf_crc32c(~0U, hdr, SVF_HDR_CRC_LEN));
+	hdr->crc = cpu_to_le32(~svf_crc32c(~0U, hdr, SVF_STREAM_HDR_CRC_LEN));
 }
 
 /**
@@ -92,7 +98,7 @@ void svf_stream_fill_end(struct svf_stream_end *end, u32 nrecords, u64 bytes)
  */
 int svf_stream_check_hdr(struct svf_mig *mig, const struct svf_stream_hdr *h)
 {
-	u32 crc = ~svf_crc32c(~0U, h, SVF_HDR_CRC_LEN);
+	u32 crc = ~svf_crc32c(~0U, h, SVF_STREAM_HDR_CRC_LEN);
 	u32 extra;
 
 	if (le32_to_cpu(h->magic) != SVF_STREAM_MAGIC)
@@ -142,7 +148,7 @@ int svf_stream_check_rec(struct svf_mig *mig, struct svf_stream_parser *p)
 				  type);
 	if (type == SVF_REC_END && len != sizeof(struct svf_stream_end))
 		return svf_reject(mig, "end record has length %u", len);
-	if (len > SVF_MIG_CHUNK_MAX)
+	if (len > SVF_STREAM_REC_LEN_MAX)
 		return svf_reject(mig, "record %u too long (%u bytes)", seq,
 				  len);
 	if (len > p->payload_size) {

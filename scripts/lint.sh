@@ -8,7 +8,9 @@
 #     scripts/checkpatch.exceptions, each with its reason;
 #  3. kernel-doc: every comment parses (kernel-doc -none -Wall), every
 #     EXPORT_SYMBOL*() and every "struct *_ops" in include/ is documented;
-#  4. the test runner: its self-test (canned TAP through its verdict
+#  4. uapi headers (include/uapi/): each compiles on its own as userspace
+#     C90 (-pedantic) and C++, and uses no kernel-only type or include;
+#  5. the test runner: its self-test (canned TAP through its verdict
 #     rules), every file of a test group accounted for in its vm.conf
 #     (TESTS, HELPERS, HOST_TESTS), and every rule in
 #     tools/testing/todo-allowed and tools/vm/dmesg-suppress has a reason.
@@ -170,6 +172,30 @@ for sym in "${!unused_ok[@]}"; do
 	echo "    $sym is listed in scripts/exports-unused but not exported: remove it"
 	fail=1
 done
+
+# Userspace API headers: userspace compiles them as they are (make
+# headers_install copies them unchanged), so nothing of the kernel's may
+# appear: only <linux/...>/<asm/...> uapi includes, only the __u8..__le64
+# types, no __packed/__aligned, no __KERNEL__ sections.
+echo "lint: uapi headers (userspace C90 and C++, no kernel-only names)"
+while read -r h; do
+	rel=${h#include/uapi/}
+	for lang in "c -std=c90 -pedantic" "c++"; do
+		# shellcheck disable=SC2086
+		if ! out=$(printf '#include <%s>\n' "$rel" |
+			   gcc -x $lang -Wall -Wextra -Werror -fsyntax-only \
+			       -I include/uapi - 2>&1); then
+			echo "    $h does not compile on its own as userspace ${lang%% *}:"
+			echo "$out" | sed 's/^/      /'
+			fail=1
+		fi
+	done
+	if out=$(grep -nP '\b(u8|u16|u32|u64|s8|s16|s32|s64|__packed|__aligned|__KERNEL__)\b|^\s*#\s*include\s*<(?!linux/|asm/)' "$h"); then
+		echo "    $h uses kernel-only names or includes:"
+		echo "$out" | sed 's/^/      /'
+		fail=1
+	fi
+done < <(find include/uapi -name '*.h' 2>/dev/null | sort)
 
 echo "lint: test runner (run-tests --self-test, --lint)"
 if ! out=$(tools/testing/run-tests --self-test 2>&1); then

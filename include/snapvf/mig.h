@@ -14,7 +14,9 @@
  *  - DMA dirty tracking behind vfio_log_ops, fed by svf_dirty_mark().
  *
  * The stream framing (header, records, CRC32C, end record) belongs to the
- * layer; drivers produce and consume typed chunks only.  See
+ * layer; drivers produce and consume typed chunks only.  Its public,
+ * normative definition is <snapvf/mig_stream.h>
+ * (include/uapi/snapvf/mig_stream.h); see also
  * Documentation/driver-api/migration.rst and
  * Documentation/migration-stream.rst.
  */
@@ -28,6 +30,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/vfio.h>
+#include <snapvf/mig_stream.h>
 
 /* ------------------------------------------------------------------ */
 /* Regions                                                             */
@@ -136,14 +139,15 @@ ssize_t svf_region_rw(struct svf_region_set *set, char __user *buf,
 
 /*
  * Record types below SVF_MIG_REC_DRIVER belong to the stream format; a
- * driver's chunk types are SVF_MIG_REC_DRIVER..0xffff.
+ * driver's chunk types are SVF_MIG_REC_DRIVER..0xffff, except
+ * VMDEV_MIG_REC_STATE (vfio-mdev-core's).  Both come from the stream's
+ * public definition, <snapvf/mig_stream.h>.
  */
-#define SVF_MIG_REC_DRIVER	0x100
 
 /* Default most bytes per produced chunk. */
 #define SVF_MIG_CHUNK_DEFAULT	SZ_1M
 /* Largest chunk a driver may ask for (stream format limit). */
-#define SVF_MIG_CHUNK_MAX	SZ_16M
+#define SVF_MIG_CHUNK_MAX	SVF_STREAM_REC_LEN_MAX
 
 struct svf_mig;
 struct svf_mig_file;

@@ -33,6 +33,7 @@
 #include <linux/vfio.h>
 #include <linux/pci_regs.h>
 #include <linux/spinlock.h>
+#include <snapvf/mig_stream.h>
 
 struct vmdev_device;
 struct vmdev_state;
@@ -597,10 +598,12 @@ int vmdev_dma_write(struct vmdev_device *vdev, dma_addr_t iova,
 struct svf_mig_chunk;
 
 /*
- * Chunk type of the library's own record.  It lies in the drivers' chunk
- * space of the stream (>= SVF_MIG_REC_DRIVER); drivers must not use it.
+ * The library's own record: chunk type VMDEV_MIG_REC_STATE, payload
+ * struct vmdev_mig_rec with the MSI-X table and PBA after it, all defined
+ * in <snapvf/mig_stream.h> (the stream's public definition).  The type
+ * lies in the drivers' chunk space of the stream (>= SVF_MIG_REC_DRIVER);
+ * drivers must not use it for their own records.
  */
-#define VMDEV_MIG_REC_STATE	0xff00
 
 /**
  * vmdev_mig_state_size - bytes of the library's migration record
