@@ -3,7 +3,11 @@
  * svf-fuzz: the VFIO v2 migration surfaces - state arcs in any order
  * (also from two threads at once), data_fd reads and writes, PRECOPY_INFO,
  * MIG_DATA_SIZE, and resuming from a captured STOP_COPY stream after
- * mutating it (corrupted, truncated, extended, reordered, replayed).
+ * mutating it (corrupted, truncated, extended, reordered, replayed,
+ * fields changed with valid CRCs).  Streams are read and resealed with
+ * the public definition of the format, <snapvf/mig_stream.h>
+ * (svf_stream.h), and judged by its reference reader: a stream that
+ * reader rejects must be rejected by the device as well.
  *
  * Bookkeeping: fz_dev.mig_state is what the fuzzer believes; every arc
  * checks the device agrees after a successful one; after a failed one the
@@ -13,10 +17,10 @@
 #include <errno.h>
 
 #include "fuzz.h"
+#include "svf_stream.h"
 
 #define STREAM_MAX	(64 << 20)
-#define HDR_LEN		32	/* struct svf_stream_hdr */
-#define REC_LEN		16	/* struct svf_stream_rec */
+#define MAX_RECS	1024	/* records mutate() looks at */
 
 uint8_t *fz_capture;
 size_t fz_capture_len;
@@ -248,7 +252,7 @@ static void op_capture(struct fz_dev *d, struct fz_rng *r)
 		len += n;
 	}
 	close(fd);
-	if (buf && len >= HDR_LEN) {
+	if (buf && len >= SVF_HDR_SIZE) {
 		free(fz_capture);
 		fz_capture = buf;
 		fz_capture_len = len;
@@ -260,24 +264,6 @@ out:
 	fz_mig_recover(d);
 }
 
-/* Offsets of the records of a stream (header skipped); returns count. */
-static int records(const uint8_t *s, size_t len, size_t *off, int max)
-{
-	size_t at = HDR_LEN;
-	int n = 0;
-
-	while (at + REC_LEN <= len && n < max) {
-		uint32_t rl;
-
-		memcpy(&rl, s + at + 4, 4);
-		off[n++] = at;
-		if (rl > len - at - REC_LEN)
-			break;
-		at += REC_LEN + rl;
-	}
-	return n;
-}
-
 enum mut {
 	MUT_NONE,	/* must load into its own device */
 	MUT_FLIP,	/* one byte changed: must be rejected */
@@ -285,25 +271,92 @@ enum mut {
 	MUT_REPLAY,	/* the stream twice: must be rejected */
 	MUT_SWAP,	/* two records swapped: must be rejected */
 	MUT_DROP,	/* one record dropped: must be rejected */
+	MUT_RESEAL,	/* a checked field changed, CRCs valid: must be rejected */
 	MUT_RANDOM,	/* random bytes (with the real header sometimes) */
 	MUT_FIELD,	/* a record field set to a magic value, unchecked */
 	MUT_NR,
 };
 
 static const char * const mut_name[] = {
-	"none", "flip", "truncate", "replay", "swap", "drop", "random", "field",
+	"none", "flip", "truncate", "replay", "swap", "drop", "reseal",
+	"random", "field",
 };
+
+/*
+ * Change one field the framing checks (never a device's compat_id or
+ * features) to another value and recompute the CRCs that cover it, so
+ * that only the check of that field can catch it.  @recs: the records of
+ * @s, @nr of them.  Returns false if @s has no end record to work on.
+ */
+static bool reseal(struct fz_rng *r, uint8_t *s, size_t n,
+		   const struct svf_rec_info *recs, int nr)
+{
+	struct svf_rec_info x;
+	struct svf_stream_hdr h;
+	struct svf_stream_end end;
+	size_t eoff;
+
+	if (nr < 1 || recs[nr - 1].type != SVF_REC_END ||
+	    recs[nr - 1].off + SVF_REC_SIZE + sizeof(end) > n)
+		return false;
+	x = recs[fz_below(r, nr)];
+	eoff = recs[nr - 1].off + SVF_REC_SIZE;
+	memcpy(&h, s, sizeof(h));
+	memcpy(&end, s + eoff, sizeof(end));
+	switch (fz_below(r, 9)) {
+	case 0:
+		h.version = htole16(le16toh(h.version) ^ (1 + fz_below(r, 0xffff)));
+		break;
+	case 1:
+		h.reserved = htole32(1U << fz_below(r, 32));
+		break;
+	case 2:
+		h.reserved2 = htole32((uint32_t)fz_magic64(r) | 1);
+		break;
+	case 3:
+		h.hdr_len = htole16(le16toh(h.hdr_len) ^ (1 + fz_below(r, 0xffff)));
+		break;
+	case 4:
+		x.flags ^= 1 + fz_below(r, 0xffff);
+		break;
+	case 5:
+		x.seq ^= 1 + fz_below(r, 0xffffffff);
+		break;
+	case 6:		/* 0 or 0x0002..0x00ff: reserved for the framing */
+		x.type = fz_chance(r, 20) ? 0 : 2 + fz_below(r, SVF_MIG_REC_DRIVER - 2);
+		break;
+	case 7:
+		end.nrecords = htole32(le32toh(end.nrecords) ^ (1 + fz_below(r, 0xffff)));
+		break;
+	default:
+		if (fz_chance(r, 50))
+			end.payload_bytes ^= htole64(1ULL << fz_below(r, 64));
+		else
+			end.reserved = htole32(1U << fz_below(r, 32));
+		break;
+	}
+	memcpy(s, &h, sizeof(h));
+	svf_stream_seal_hdr(s);
+	memcpy(s + eoff, &end, sizeof(end));
+	svf_stream_seal_rec(s, recs[nr - 1].off);
+	svf_stream_put_rec(s, &x);
+	svf_stream_seal_rec(s, x.off);
+	return true;
+}
 
 static uint8_t *mutate(struct fz_rng *r, enum mut m, size_t *len)
 {
-	size_t n = fz_capture_len, off[64], i;
+	size_t n = fz_capture_len, off[MAX_RECS], i;
+	struct svf_rec_info recs[MAX_RECS];
 	uint8_t *s = malloc(2 * n + 4096);
-	int nr;
+	int nr, k;
 
 	if (!s)
 		return NULL;
 	memcpy(s, fz_capture, n);
-	nr = records(s, n, off, 64);
+	nr = svf_stream_records(s, n, recs, MAX_RECS);
+	for (k = 0; k < nr; k++)
+		off[k] = recs[k].off;
 	switch (m) {
 	case MUT_FLIP:
 		i = fz_below(r, n);
@@ -349,14 +402,19 @@ static uint8_t *mutate(struct fz_rng *r, enum mut m, size_t *len)
 			free(tmp);
 		}
 		break;
+	case MUT_RESEAL:
+		if (!reseal(r, s, n, recs, nr))
+			s[fz_below(r, n)] ^= 0x80;	/* degrade to a flip */
+		break;
 	case MUT_RANDOM:
-		for (i = fz_chance(r, 50) ? HDR_LEN : 0; i < n; i++)
+		for (i = fz_chance(r, 50) ? SVF_HDR_SIZE : 0; i < n; i++)
 			s[i] = fz_next(r);
 		n = fz_below(r, n + 1);
 		break;
-	case MUT_FIELD:
+	case MUT_FIELD:	/* type+flags, len, seq or crc */
 		if (nr) {
-			size_t at = off[fz_below(r, nr)] + 4 * fz_below(r, 4);
+			size_t at = off[fz_below(r, nr)] +
+				    sizeof(uint32_t) * fz_below(r, SVF_REC_SIZE / 4);
 			uint32_t v = fz_magic64(r);
 
 			memcpy(s + at, &v, 4);
@@ -394,6 +452,7 @@ static void op_resume(struct fz_dev *d, struct fz_rng *r)
 	bool same_dev = fz_capture_dev == d - fz_devs;
 	size_t len, done = 0;
 	int fd, wret = 0, aret;
+	char why[128];
 	uint8_t *s;
 
 	if (!fz_capture)
@@ -433,9 +492,14 @@ static void op_resume(struct fz_dev *d, struct fz_rng *r)
 	if (m == MUT_NONE && same_dev && (wret || aret) && !decoding_off(d))
 		fz_bug("own unmodified stream (%zu bytes) refused: write %d, arc %d",
 		       len, wret, aret);
-	if (m >= MUT_FLIP && m <= MUT_DROP && !wret && !aret)
+	if (m >= MUT_FLIP && m <= MUT_RESEAL && !wret && !aret)
 		fz_bug("%s-mutated stream (%zu of %zu bytes) accepted",
 		       mut_name[m], len, fz_capture_len);
+	/* Whatever the mutation: what the format's definition rejects. */
+	if (!wret && !aret &&
+	    svf_stream_verify(s, len, NULL, why, sizeof(why)))
+		fz_bug("%s-mutated stream (%zu of %zu bytes) accepted, but the uapi reference reader rejects it: %s",
+		       mut_name[m], len, fz_capture_len, why);
 out:
 	free(s);
 	fz_mig_recover(d);

@@ -24,7 +24,9 @@
  *   dirty_report write "IOVA LEN", then read "iova len" lines
  *   dma_write   write "IOVA LEN": vfio_dma_rw() a pattern, mark dirty
  *
- * Record types: META (size check) and PAGES ([le64 offset][page data]).
+ * Record types: META (size check) and PAGES ([le64 offset][page data]),
+ * defined with the compat id and feature bits in mig_test_stream.h, which
+ * the selftests share; the framing is <snapvf/mig_stream.h>.
  *
  * Locking: dev->lock protects the state, the buffers, the send/staged
  * bitmaps and the knobs.  Hooks run under the layer's state lock and take
@@ -41,11 +43,10 @@
 #include <linux/vmalloc.h>
 #include <snapvf/compat.h>
 #include <snapvf/mig.h>
+#include <snapvf/mig_stream.h>
+#include "mig_test_stream.h"
 
 #define MT_NAME		"svf_mig_test"
-#define MT_REC_META	(SVF_MIG_REC_DRIVER + 0)
-#define MT_REC_PAGES	(SVF_MIG_REC_DRIVER + 1)
-#define MT_COMPAT_ID	0x5356464d54455354ULL	/* "SVFMTEST" */
 #define MT_CHUNK	(SZ_1M + 64)
 #define MT_REGION_SIZE	4096
 
@@ -62,10 +63,6 @@ MODULE_PARM_DESC(caps, "SVF_MIG_CAP_* flags (1 P2P, 2 PRE_COPY, 4 DIRTY_LOG)");
 static ulong compat_id = MT_COMPAT_ID;
 module_param(compat_id, ulong, 0444);
 MODULE_PARM_DESC(compat_id, "stream compatibility id");
-
-struct mt_meta {
-	__le64 size;
-};
 
 struct mt_dev {
 	struct vfio_device vdev;
@@ -503,7 +500,7 @@ static int mt_vinit(struct vfio_device *vdev)
 		.ops = &mt_mig_ops,
 		.caps = caps,
 		.compat_id = compat_id,
-		.stream_features = 0x1,
+		.stream_features = MT_STREAM_FEATURES,
 		.chunk_size = MT_CHUNK,
 		.dirty_max_ranges = 64,
 		.priv = d,

@@ -4,15 +4,14 @@
  * repeating the same rejection 1000 times gets the error every time and
  * one log line per session (Documentation/driver-api/migration.rst,
  * "Kernel log messages").  The first rejection of every session is
- * logged; the destination never changes.
+ * logged; the destination never changes.  Streams are cut and damaged
+ * with the layouts of <snapvf/mig_stream.h> (svf_stream.h).
  */
 #include "svf_harness.h"
 #include "mig_test_lib.h"
 
 #define STATE_SIZE	(64 << 10)
 #define REPEAT		1000
-#define HDR_LEN		32
-#define REC_LEN		16
 
 FIXTURE(log) {
 	struct svf_vfio src, dst;
@@ -35,7 +34,7 @@ FIXTURE_SETUP(log)
 	ASSERT_EQ(0, mt_attr_write(1, "seed", "8"));
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->src, VFIO_DEVICE_STATE_STOP, NULL));
 	self->len = mt_save(&self->src, &self->s);
-	ASSERT_LT(HDR_LEN + 2 * REC_LEN, self->len);
+	ASSERT_LT(SVF_HDR_SIZE + 2 * SVF_REC_SIZE, self->len);
 	self->before = mt_checksum(1);
 	self->commits = mt_counter(1, "commit");
 	ASSERT_LE(0, self->commits);
@@ -72,11 +71,11 @@ static void expect_unchanged(struct __test_metadata *_metadata,
 /* One session, a bad header, then the same bad bytes 999 more times. */
 TEST_F(log, rejected_writes_once_per_session)
 {
-	char bad[HDR_LEN];
+	char bad[sizeof(struct svf_stream_hdr)];
 	int fd, i, fails = 0;
 
-	memcpy(bad, self->s, HDR_LEN);
-	bad[0] ^= 0x40;				/* magic */
+	memcpy(bad, self->s, sizeof(bad));
+	bad[offsetof(struct svf_stream_hdr, magic)] ^= 0x40;
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
 	for (i = 0; i < REPEAT; i++) {
 		errno = 0;
@@ -97,12 +96,14 @@ TEST_F(log, rejected_writes_once_per_session)
  */
 TEST_F(log, truncated_commit_retried_once_per_session)
 {
-	uint32_t rlen, st;
+	struct svf_rec_info r;
+	uint32_t st;
 	size_t cut;
 	int fd, i, fails = 0;
 
-	memcpy(&rlen, self->s + HDR_LEN + 4, 4);
-	cut = HDR_LEN + REC_LEN + rlen;
+	ASSERT_EQ(0, svf_stream_get_rec(self->s, self->len, SVF_HDR_SIZE, &r));
+	ASSERT_EQ(MT_REC_META, r.type);
+	cut = r.off + SVF_REC_SIZE + r.len;
 	ASSERT_LT(cut, (size_t)self->len);
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->dst, VFIO_DEVICE_STATE_RESUMING, &fd));
 	ASSERT_EQ(0, svf_write_all(fd, self->s, cut));
@@ -126,18 +127,20 @@ TEST_F(log, truncated_commit_retried_once_per_session)
 TEST_F(log, each_session_logs_its_first_rejection)
 {
 	char *c = malloc(self->len);
+	struct svf_rec_info r;
 	int fd, round, i;
 
 	ASSERT_NE(NULL, c);
 	memcpy(c, self->s, self->len);
-	c[HDR_LEN + REC_LEN + 3] ^= 1;		/* first record's payload */
+	ASSERT_EQ(0, svf_stream_get_rec(c, self->len, SVF_HDR_SIZE, &r));
+	c[r.off + SVF_REC_SIZE + 3] ^= 1;	/* first record's payload */
 	for (round = 0; round < 3; round++) {
 		ASSERT_EQ(0, svf_vfio_mig_set(&self->dst,
 					      VFIO_DEVICE_STATE_RESUMING, &fd));
 		EXPECT_EQ(-1, write(fd, c, self->len));
 		EXPECT_EQ(EINVAL, errno);
 		for (i = 0; i < 10; i++) {
-			EXPECT_EQ(-1, write(fd, c, HDR_LEN));
+			EXPECT_EQ(-1, write(fd, c, SVF_HDR_SIZE));
 			EXPECT_EQ(EINVAL, errno);
 			EXPECT_EQ(-EINVAL,
 				  svf_vfio_mig_set(&self->dst,

@@ -2,7 +2,9 @@
 /*
  * Helpers for the migration selftests: the test devices of
  * snapvf_mig_test.ko (platform devices svf_mig_test.N), their sysfs knobs,
- * whole-stream save/load through data_fd, and kernel-log capture.
+ * whole-stream save/load through data_fd, and kernel-log capture.  Their
+ * streams are read with svf_stream.h (the uapi <snapvf/mig_stream.h>)
+ * and the device's own records with the module's mig_test_stream.h.
  */
 #ifndef _MIG_TEST_LIB_H
 #define _MIG_TEST_LIB_H
@@ -10,6 +12,9 @@
 #include "svf_kmsg.h"
 #include <stdarg.h>
 #include "svf_sysfs.h"	/* sysfs I/O; includes svf_vfio.h */
+#include "svf_stream.h"	/* the stream format, <snapvf/mig_stream.h> */
+/* the test device's records, shared with the module */
+#include "../../modules/mig_test/mig_test_stream.h"
 
 #define MT_SYSFS	"/sys/bus/platform/devices/svf_mig_test.%d"
 #define MT_IO		(1 << 20)

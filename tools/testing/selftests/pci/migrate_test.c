@@ -4,7 +4,9 @@
  * the simulator as parent: STOP_COPY, PRE_COPY with the state changing
  * between rounds, P2P arcs, the size estimate, the simulated registers,
  * and rejected streams (incompatible, corrupt, truncated) leaving the
- * destination unchanged and reusable.  Destination state must equal the
+ * destination unchanged and reusable; the reference reader of the
+ * format's public definition (<snapvf/mig_stream.h>, svf_stream.h) agrees
+ * with each verdict.  Destination state must equal the
  * source's byte for byte, also when the user turned memory decoding and
  * bus mastering off on both functions (as QEMU's reset does before the
  * guest's firmware runs).
@@ -13,6 +15,7 @@
 
 #include "mig_lib.h"
 #include "svf_harness.h"
+#include "svf_stream.h"
 
 #define TEST_STATE	(4u << 20)
 
@@ -344,6 +347,12 @@ static void bad_stream(struct __test_metadata *_metadata,
 		len -= 100;			/* truncated */
 	else if (how == 1)
 		self->buf.data[len / 2] ^= 0x40;	/* corrupt */
+	/*
+	 * The format's definition agrees: truncated and corrupt streams break
+	 * the framing; an incompatible one is only the device's to refuse.
+	 */
+	EXPECT_EQ(how == 2 ? 0 : -EINVAL,
+		  svf_stream_verify(self->buf.data, len, NULL, NULL, 0));
 	kfd = kmsg_mark();
 	ASSERT_LE(0, kfd);
 	/* stream_test's contract: EINVAL, nothing applied, one log line. */
