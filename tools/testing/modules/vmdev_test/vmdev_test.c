@@ -15,13 +15,23 @@
  * INTx, 4 maskable MSI vectors, PM, PCIe and one trapped vendor capability
  * (8 bytes: byte 4..5 writable, byte 6 reads the number of cap reads).
  *
+ * Migration (STOP_COPY only) through snapvf_mig, so that the library's
+ * record is tested on its own: the final round sends the BAR0 registers
+ * (VT_REC_REGS: 64 __le32) and then vfio-mdev-core's record
+ * (VMDEV_MIG_REC_STATE, struct vmdev_mig_rec of <snapvf/mig_stream.h>);
+ * a destination stages both and applies them only when both arrived.
+ *
  * Lifetime: one vt_dev per instance, from probe() to the vfio release;
- * regs_lock serialises register accesses and the DMA engine.
+ * regs_lock serialises register accesses and the DMA engine.  Migration
+ * hooks run under the layer's state lock and take regs_lock inside it;
+ * the BAR path takes regs_lock only.
  */
 #include <linux/module.h>
 #include <linux/device.h>
 #include <linux/slab.h>
 #include <linux/vfio_pci_core.h>
+#include <snapvf/mig.h>
+#include <snapvf/mig_stream.h>
 #include <snapvf/vmdev.h>
 
 #define VT_ID		0x00	/* RO "VMDV" */
@@ -42,13 +52,40 @@
 #define VT_ID_VALUE	0x56444d56
 
 #define VT_MSIX_VECS	8
+#define VT_NREGS	64
 
+/* Stream: the registers, then the library's record; "VMDVTEST". */
+#define VT_REC_REGS	(SVF_MIG_REC_DRIVER + 0)
+#define VT_COMPAT_ID	0x564d445654455354ULL
+
+/**
+ * struct vt_dev - one instance
+ * @vmdev: the library's device (first: vmdev_alloc_device())
+ * @regs_lock: regs[] and the DMA engine
+ * @regs: BAR0 registers
+ * @cap_reads: reads of the vendor capability
+ * @bar_reads: BAR0 reads that reached vt_bar_read()
+ * @mig: migration engine
+ * @mig_ready: @mig initialised
+ * @regs_sent: saving: VT_REC_REGS produced this session
+ * @lib_sent: saving: the library record produced this session
+ * @staged_regs: resuming: VT_REC_REGS staged (@staged holds it)
+ * @lib_staged: resuming: the library record staged
+ * @staged: resuming: the staged registers
+ */
 struct vt_dev {
-	struct vmdev_device vmdev;	/* first: vmdev_alloc_device() */
-	struct mutex regs_lock;		/* regs[] and the DMA engine */
-	u32 regs[64];
+	struct vmdev_device vmdev;
+	struct mutex regs_lock;		/* see above */
+	u32 regs[VT_NREGS];
 	u32 cap_reads;
 	u32 bar_reads;
+	struct svf_mig mig;
+	bool mig_ready;
+	bool regs_sent;
+	bool lib_sent;
+	bool staged_regs;
+	bool lib_staged;
+	__le32 staged[VT_NREGS];
 };
 
 static struct vt_dev *to_vt(struct vmdev_device *v)
@@ -226,12 +263,182 @@ static const struct vmdev_desc vt_desc = {
 	.ops = &vt_vmdev_ops,
 };
 
+/* ---- migration ---- */
+
+static struct vt_dev *mig_vt(struct svf_mig *mig)
+{
+	return svf_mig_priv(mig);
+}
+
+static int vt_mig_stop(struct svf_mig *mig)
+{
+	return 0;
+}
+
+static int vt_mig_start(struct svf_mig *mig)
+{
+	return 0;
+}
+
+static int vt_mig_save_begin(struct svf_mig *mig, bool precopy)
+{
+	struct vt_dev *vt = mig_vt(mig);
+
+	vt->regs_sent = false;
+	vt->lib_sent = false;
+	return 0;
+}
+
+/* Final round only: the registers, then the library's record, then done. */
+static int vt_mig_save(struct svf_mig *mig, bool final, struct svf_mig_chunk *c)
+{
+	struct vt_dev *vt = mig_vt(mig);
+	__le32 *out = c->buf;
+	unsigned int i;
+	int ret;
+
+	c->len = 0;
+	if (!final || vt->lib_sent)
+		return 0;
+	if (vt->regs_sent) {
+		ret = vmdev_mig_save(&vt->vmdev, c);
+		vt->lib_sent = !ret;
+		return ret;
+	}
+	if (c->size < sizeof(vt->staged))
+		return -ENOSPC;
+	mutex_lock(&vt->regs_lock);
+	for (i = 0; i < VT_NREGS; i++)
+		out[i] = cpu_to_le32(vt->regs[i]);
+	mutex_unlock(&vt->regs_lock);
+	c->len = sizeof(vt->staged);
+	c->type = VT_REC_REGS;
+	vt->regs_sent = true;
+	return 0;
+}
+
+static void vt_mig_pending(struct svf_mig *mig, struct svf_mig_pending *p)
+{
+	struct vt_dev *vt = mig_vt(mig);
+
+	p->stop_copy = sizeof(vt->staged) + vmdev_mig_state_size(&vt->vmdev);
+	p->stop_copy_records = 2;
+}
+
+static void vt_mig_drop_staged(struct vt_dev *vt)
+{
+	vmdev_mig_load_abort(&vt->vmdev);
+	vt->staged_regs = false;
+	vt->lib_staged = false;
+}
+
+static int vt_mig_load_begin(struct svf_mig *mig)
+{
+	vt_mig_drop_staged(mig_vt(mig));
+	return 0;
+}
+
+/* The library decides on its record; the registers once, before it. */
+static int vt_mig_load_stage(struct svf_mig *mig, u16 type, const void *data,
+			     size_t len)
+{
+	struct vt_dev *vt = mig_vt(mig);
+	int ret;
+
+	ret = vmdev_mig_load_stage(&vt->vmdev, type, data, len);
+	if (ret != -ENOENT) {
+		if (!ret && vt->lib_staged)
+			ret = -EINVAL;
+		vt->lib_staged = !ret;
+		return ret;
+	}
+	if (type != VT_REC_REGS || len != sizeof(vt->staged) ||
+	    vt->staged_regs || vt->lib_staged)
+		return -EINVAL;
+	memcpy(vt->staged, data, len);
+	vt->staged_regs = true;
+	return 0;
+}
+
+static int vt_mig_load_commit(struct svf_mig *mig)
+{
+	struct vt_dev *vt = mig_vt(mig);
+	unsigned int i;
+
+	if (!vt->staged_regs || !vt->lib_staged) {
+		vt_mig_drop_staged(vt);
+		return -EINVAL;
+	}
+	mutex_lock(&vt->regs_lock);
+	for (i = 0; i < VT_NREGS; i++)
+		vt->regs[i] = le32_to_cpu(vt->staged[i]);
+	vt_shadow_sync(vt);
+	mutex_unlock(&vt->regs_lock);
+	vmdev_mig_load_commit(&vt->vmdev);
+	vt_mig_drop_staged(vt);
+	return 0;
+}
+
+static void vt_mig_load_abort(struct svf_mig *mig)
+{
+	vt_mig_drop_staged(mig_vt(mig));
+}
+
+static void vt_mig_reset(struct svf_mig *mig)
+{
+	vt_mig_drop_staged(mig_vt(mig));
+}
+
+static const struct svf_mig_ops vt_mig_ops = {
+	.stop = vt_mig_stop,
+	.start = vt_mig_start,
+	.save_begin = vt_mig_save_begin,
+	.save = vt_mig_save,
+	.pending = vt_mig_pending,
+	.load_begin = vt_mig_load_begin,
+	.load_stage = vt_mig_load_stage,
+	.load_commit = vt_mig_load_commit,
+	.load_abort = vt_mig_load_abort,
+	.reset = vt_mig_reset,
+};
+
+static void vt_release(struct vfio_device *core_vdev)
+{
+	struct vt_dev *vt = to_vt(to_vmdev(core_vdev));
+
+	if (vt->mig_ready) {
+		svf_mig_uninit(&vt->mig);
+		vt_mig_drop_staged(vt);
+	}
+	vmdev_release_dev(core_vdev);
+}
+
+static void vt_close(struct vfio_device *core_vdev)
+{
+	struct vt_dev *vt = to_vt(to_vmdev(core_vdev));
+
+	/* Ends any migration session before the library resets the device. */
+	svf_mig_close(&vt->mig);
+	vmdev_close_device(core_vdev);
+}
+
+static long vt_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct vt_dev *vt = to_vt(to_vmdev(core_vdev));
+	long ret = vmdev_ioctl(core_vdev, cmd, arg);
+
+	if (!ret && cmd == VFIO_DEVICE_RESET)
+		svf_mig_reset(&vt->mig);
+	return ret;
+}
+
 static const struct vfio_device_ops vt_vfio_ops = {
 	.name = "vmdev_test",
-	.release = vmdev_release_dev,
+	.release = vt_release,
 	.open_device = vmdev_open_device,
-	.close_device = vmdev_close_device,
-	.ioctl = vmdev_ioctl,
+	.close_device = vt_close,
+	.ioctl = vt_ioctl,
 	.read = vmdev_read,
 	.write = vmdev_write,
 	.mmap = vmdev_mmap,
@@ -254,6 +461,10 @@ static const struct vmdev_type_info vt_types[] = {
 
 static int vt_probe(struct mdev_device *mdev)
 {
+	struct svf_mig_config mig_cfg = {
+		.ops = &vt_mig_ops,
+		.compat_id = VT_COMPAT_ID,
+	};
 	struct vt_dev *vt;
 	int ret;
 
@@ -263,19 +474,28 @@ static int vt_probe(struct mdev_device *mdev)
 		return PTR_ERR(vt);
 	mutex_init(&vt->regs_lock);
 	vt_shadow_sync(vt);
+	mig_cfg.priv = vt;
+	ret = svf_mig_init(&vt->mig, &vt->vmdev.vdev, &mig_cfg);
+	if (ret)
+		goto err_put;
+	vt->mig_ready = true;
 	ret = vmdev_register_device(&vt->vmdev);
-	if (ret) {
-		vfio_put_device(&vt->vmdev.vdev);
-		return ret;
-	}
+	if (ret)
+		goto err_put;
 	dev_set_drvdata(&mdev->dev, vt);
 	return 0;
+
+err_put:
+	vfio_put_device(&vt->vmdev.vdev);
+	return ret;
 }
 
 static void vt_remove(struct mdev_device *mdev)
 {
 	struct vt_dev *vt = dev_get_drvdata(&mdev->dev);
 
+	/* A migration in progress fails (ERROR) rather than outlive us. */
+	svf_mig_withdraw(&vt->mig);
 	vmdev_unregister_device(&vt->vmdev);
 	vfio_put_device(&vt->vmdev.vdev);
 }

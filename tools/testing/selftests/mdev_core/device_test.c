@@ -3,10 +3,13 @@
  * device_test: one vmdev_test instance opened through group/container
  * (type1) and VFIO_GROUP_GET_DEVICE_FD(uuid): config space semantics,
  * region info, region reads/writes incl. bad offsets and sizes, the
- * SET_IRQS matrix, MSI/MSI-X/INTx delivery, DMA through the container and
- * reset.
+ * SET_IRQS matrix, MSI/MSI-X/INTx delivery, DMA through the container,
+ * reset, and migration to a second instance: vfio-mdev-core's own record
+ * read and changed through its public layout (<snapvf/mig_stream.h>, via
+ * svf_stream.h).
  */
 #include "svf_harness.h"
+#include "svf_kmsg.h"
 #include "vmdev_lib.h"
 
 #define IOVA	0x100000ULL
@@ -591,6 +594,262 @@ TEST_F(dev, reset)
 	EXPECT_EQ(0, bar0_rd(v, VT_SCRATCH));
 	for (i = 0; i < VT_MSIX_VECS; i++)
 		close(fds[i]);
+}
+
+/* ------------------------------------------------------------ migration */
+
+/* RUNNING -> STOP -> STOP_COPY, the whole stream, -> STOP. */
+static ssize_t vt_save(struct svf_vfio *v, char **out)
+{
+	ssize_t len;
+	int fd, ret;
+
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	if (!ret)
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP_COPY, &fd);
+	if (ret)
+		return ret;
+	len = svf_stream_read_all(fd, out);
+	close(fd);
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	if (ret && len >= 0)
+		free(*out);
+	return ret ? ret : len;
+}
+
+/*
+ * RUNNING -> STOP -> RESUMING, write the stream, -> STOP -> RUNNING.
+ * Returns the first error (the device stays where it failed) or 0.
+ */
+static int vt_load(struct svf_vfio *v, const void *s, size_t len)
+{
+	int fd, ret;
+
+	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	if (!ret)
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		return ret;
+	ret = svf_write_all(fd, s, len);
+	close(fd);
+	if (!ret)
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
+	if (!ret)
+		ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_RUNNING, NULL);
+	return ret;
+}
+
+/* Config space header (0x00..0x3f) as VFIO reads it. */
+static void cfg_header(struct svf_vfio *v, uint32_t hdr[16])
+{
+	int i;
+
+	for (i = 0; i < 16; i++)
+		hdr[i] = cfg_rd(v, 4 * i, 4);
+}
+
+/* MSI-X table entry @n, first three dwords (address low/high, data). */
+static void msix_entry_rd(struct svf_vfio *v, unsigned int n, uint32_t e[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		reg_io(v, VFIO_PCI_BAR4_REGION_INDEX, n * 16 + 4 * i, &e[i], 4, 0);
+}
+
+/* Payload of the record @r of stream @s. */
+#define PAYLOAD(s, r)	((s) + (r).off + SVF_REC_SIZE)
+
+/*
+ * Source state the library owns (config header, an MSI-X table entry, a
+ * pending MSI-X vector) and the device's own (BAR0 scratch) travel: the
+ * stream is valid by the uapi header's rules, vfio-mdev-core's record
+ * sits last with the layout, byte order and values <snapvf/mig_stream.h>
+ * documents (struct vmdev_mig_rec, then the MSI-X table and a __le64
+ * PBA), and a second instance resumed from it reads back the same.
+ */
+TEST_F(dev, migrate_library_record)
+{
+	static const uint32_t entry[3] = { 0xfee01000, 0, 0x4025 };
+	struct svf_vfio *v = &self->v, dst;
+	uint32_t hs[16], hd[16], got[3], pba = 0, scratch;
+	int fds[VT_MSIX_VECS], i, msix = cap_find(v, 0x11);
+	struct svf_stream_summary sum;
+	struct svf_rec_info regs, lib;
+	struct vmdev_mig_rec rec;
+	const char *table;
+	char uuid[40], why[128], *s;
+	uint64_t pba64;
+	__le32 le;
+	ssize_t len;
+
+	enable_mem(v, 0x4);
+	ASSERT_EQ(0, cfg_wr(v, 0x3c, 0x5a, 1));
+	bar0_wr(v, VT_SCRATCH, 0xabcd1234);
+	for (i = 0; i < VT_MSIX_VECS; i++)
+		fds[i] = new_efd();
+	ASSERT_EQ(0, set_irq_fds(v, VFIO_PCI_MSIX_IRQ_INDEX, 0, VT_MSIX_VECS, fds));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(4, reg_io(v, VFIO_PCI_BAR4_REGION_INDEX, 5 * 16 + 4 * i,
+				    (void *)&entry[i], 4, 1));
+	ASSERT_EQ(0, set_irq_act(v, VFIO_PCI_MSIX_IRQ_INDEX,
+				 VFIO_IRQ_SET_ACTION_MASK, 2, 1, NULL));
+	EXPECT_EQ(-EAGAIN, raise_vec(v, 2));
+	ASSERT_EQ(4, reg_io(v, VFIO_PCI_BAR4_REGION_INDEX, 0x1000, &pba, 4, 0));
+	ASSERT_EQ(1u << 2, pba);
+	cfg_header(v, hs);
+	EXPECT_EQ(0x5a, hs[15] & 0xff);
+	EXPECT_TRUE(cfg_rd(v, msix + 2, 2) & 0x8000);
+
+	len = vt_save(v, &s);
+	ASSERT_LT(0, len) TH_LOG("save: %zd", len);
+	ASSERT_EQ(0, svf_stream_verify(s, len, &sum, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(VT_COMPAT_ID, sum.compat_id);
+	EXPECT_EQ(2, sum.nrecords);
+	ASSERT_EQ(0, svf_stream_find(s, len, VT_REC_REGS, &regs));
+	ASSERT_EQ(0, svf_stream_find(s, len, VMDEV_MIG_REC_STATE, &lib));
+	EXPECT_EQ(0, regs.seq);
+	EXPECT_EQ(1, lib.seq);
+
+	/* The driver's record: its registers, little endian. */
+	ASSERT_EQ(VT_NREGS * sizeof(le), regs.len);
+	memcpy(&le, PAYLOAD(s, regs) + VT_SCRATCH, sizeof(le));
+	EXPECT_EQ(0xabcd1234, le32toh(le));
+
+	/* The library's record, as the uapi header lays it out. */
+	ASSERT_EQ(sizeof(rec) + VMDEV_MIG_MSIX_TABLE_LEN(VT_MSIX_VECS) +
+		  VMDEV_MIG_MSIX_PBA_LEN(VT_MSIX_VECS), lib.len);
+	memcpy(&rec, PAYLOAD(s, lib), sizeof(rec));
+	EXPECT_EQ(0, memcmp(&rec.magic, "VMDC", 4));
+	EXPECT_EQ(VMDEV_MIG_MAGIC, le32toh(rec.magic));
+	EXPECT_EQ(VMDEV_MIG_VERSION, le16toh(rec.version));
+	EXPECT_EQ(VMDEV_MIG_CFG_LEN, le16toh(rec.cfg_len));
+	EXPECT_EQ(0x1234, le16toh(rec.vendor));
+	EXPECT_EQ(0xbeef, le16toh(rec.device));
+	EXPECT_EQ(VT_MSIX_VECS, le16toh(rec.msix_vectors));
+	EXPECT_EQ(4, rec.msi_vectors);
+	EXPECT_EQ(0, rec.flags);		/* INTx not asserted */
+	EXPECT_EQ(0, le32toh(rec.msi_pending));
+	EXPECT_EQ(0, memcmp(rec.cfg, hs, sizeof(hs)));	/* config is LE */
+	table = PAYLOAD(s, lib) + sizeof(rec);
+	for (i = 0; i < 3; i++) {
+		memcpy(&le, table + 5 * VMDEV_MIG_MSIX_ENTRY_LEN + 4 * i, 4);
+		EXPECT_EQ(entry[i], le32toh(le)) TH_LOG("table dword %d", i);
+	}
+	memcpy(&pba64, table + VMDEV_MIG_MSIX_TABLE_LEN(VT_MSIX_VECS), 8);
+	EXPECT_EQ(1ULL << 2, le64toh(pba64));
+
+	/* A second instance resumes from it. */
+	vt_uuid(uuid, 0x1000 + getpid() % 1000);
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	ASSERT_EQ(0, svf_vfio_open(&dst, uuid));
+	EXPECT_NE(0x5a, cfg_rd(&dst, 0x3c, 1));		/* fresh instance */
+	ASSERT_EQ(0, vt_load(&dst, s, len));
+	cfg_header(&dst, hd);
+	EXPECT_EQ(0, memcmp(hs, hd, sizeof(hs))) TH_LOG("config header differs");
+	scratch = bar0_rd(&dst, VT_SCRATCH);
+	EXPECT_EQ(0xabcd1234, scratch);
+	msix_entry_rd(&dst, 5, got);
+	EXPECT_EQ(0, memcmp(entry, got, sizeof(got))) TH_LOG("table entry 5");
+	pba = 0;
+	ASSERT_EQ(4, reg_io(&dst, VFIO_PCI_BAR4_REGION_INDEX, 0x1000, &pba, 4, 0));
+	EXPECT_EQ(1u << 2, pba);
+	svf_vfio_close(&dst);
+	EXPECT_EQ(0, svf_mdev_remove(uuid));
+	for (i = 0; i < VT_MSIX_VECS; i++)
+		close(fds[i]);
+	free(s);
+}
+
+/*
+ * vfio-mdev-core refuses a record of another layout or function at stage
+ * time: each field of struct vmdev_mig_rec changed (record CRC resealed,
+ * so the framing is valid and only the library can object), and a record
+ * one PBA word short (stream rebuilt with svf_stream_build()).  The load
+ * fails with EINVAL, the destination keeps its own state, and the log has
+ * the library's line and the layer's, nothing else.
+ */
+TEST_F(dev, library_record_refused)
+{
+	static const struct { size_t off; uint8_t x; const char *what; } f[] = {
+		{ offsetof(struct vmdev_mig_rec, magic), 0x01, "magic" },
+		{ offsetof(struct vmdev_mig_rec, version), 0x03, "version" },
+		{ offsetof(struct vmdev_mig_rec, cfg_len), 0x01, "cfg_len" },
+		{ offsetof(struct vmdev_mig_rec, vendor), 0x01, "vendor" },
+		{ offsetof(struct vmdev_mig_rec, device) + 1, 0x80, "device" },
+		{ offsetof(struct vmdev_mig_rec, msix_vectors), 0x0f, "msix_vectors" },
+		{ offsetof(struct vmdev_mig_rec, msi_vectors), 0x06, "msi_vectors" },
+		{ offsetof(struct vmdev_mig_rec, desc_id) + 2, 0x10, "desc_id" },
+		{ 0, 0, "one PBA word short" },
+	};
+	struct svf_vfio *v = &self->v, dst;
+	struct svf_rec_info r[4];
+	const void *payloads[3];
+	uint16_t types[3];
+	uint32_t lens[3], st;
+	char uuid[40], why[128], *s, *c;
+	int kmsg, n, i, j, warnings;
+	ssize_t len;
+	size_t clen;
+
+	enable_mem(v, 0);
+	bar0_wr(v, VT_SCRATCH, 0x5150);
+	len = vt_save(v, &s);
+	ASSERT_LT(0, len);
+	n = svf_stream_records(s, len, r, 4);
+	ASSERT_EQ(3, n);
+	ASSERT_EQ(VMDEV_MIG_REC_STATE, r[1].type);
+	c = malloc(len);
+	ASSERT_NE(NULL, c);
+	vt_uuid(uuid, 0x1000 + getpid() % 1000);
+	ASSERT_EQ(0, svf_mdev_create(VT_PARENT, VT_SMALL, uuid));
+	ASSERT_EQ(0, svf_vfio_open(&dst, uuid));
+	kmsg = svf_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	/* The unchanged stream loads: the refusals below are the changes'. */
+	ASSERT_EQ(0, vt_load(&dst, s, len));
+	EXPECT_EQ(0x5150, bar0_rd(&dst, VT_SCRATCH));
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		ASSERT_EQ(0, svf_vfio_reset(&dst));
+		enable_mem(&dst, 0);
+		ASSERT_EQ(0, cfg_wr(&dst, 0x3c, 0x11, 1));
+		bar0_wr(&dst, VT_SCRATCH, 0x77);
+		if (f[i].x) {
+			memcpy(c, s, len);
+			PAYLOAD(c, r[1])[f[i].off] ^= f[i].x;
+			svf_stream_seal_rec(c, r[1].off);
+			clen = len;
+		} else {
+			for (j = 0; j < 2; j++) {
+				types[j] = r[j].type;
+				lens[j] = r[j].len;
+				payloads[j] = PAYLOAD(s, r[j]);
+			}
+			lens[1] -= 8;
+			clen = svf_stream_build(c, VT_COMPAT_ID, 0, types,
+						payloads, lens, 2);
+			ASSERT_EQ(len - 8, clen);
+		}
+		EXPECT_EQ(0, svf_stream_verify(c, clen, NULL, why, sizeof(why)))
+			TH_LOG("%s: %s", f[i].what, why);
+		svf_kmsg_count(kmsg, "", NULL);		/* drain */
+		EXPECT_EQ(-EINVAL, vt_load(&dst, c, clen)) TH_LOG("%s", f[i].what);
+		ASSERT_EQ(0, svf_vfio_mig_get(&dst, &st));
+		EXPECT_EQ(VFIO_DEVICE_STATE_RESUMING, st) TH_LOG("%s", f[i].what);
+		EXPECT_EQ(0x11, cfg_rd(&dst, 0x3c, 1)) TH_LOG("%s", f[i].what);
+		EXPECT_EQ(0x77, bar0_rd(&dst, VT_SCRATCH)) TH_LOG("%s", f[i].what);
+		/* "vmdev: migration record ..." and "migration stream rejected" */
+		EXPECT_EQ(2, svf_kmsg_count(kmsg, "migration ", &warnings))
+			TH_LOG("%s", f[i].what);
+		EXPECT_EQ(0, warnings);
+	}
+	close(kmsg);
+	svf_vfio_close(&dst);
+	EXPECT_EQ(0, svf_mdev_remove(uuid));
+	free(c);
+	free(s);
 }
 
 TEST_HARNESS_MAIN

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include "svf_sysfs.h"	/* sysfs I/O, svf_mdev_*(); includes svf_vfio.h */
+#include "svf_stream.h"	/* the stream format, <snapvf/mig_stream.h> */
 
 /* The vmdev_test parent: instances via svf_mdev_create(VT_PARENT, type, ..) */
 #define VT_PARENT	"/sys/class/vmdev_test/vmdev_test0"
@@ -32,6 +33,15 @@
 #define VT_BAR_READS	0x38
 #define VT_ID_VALUE	0x56444d56
 #define VT_MSIX_VECS	8
+#define VT_NREGS	64
+
+/*
+ * The test function's migration stream: its compat id and its own record
+ * (the BAR0 registers, VT_NREGS __le32), before vfio-mdev-core's
+ * VMDEV_MIG_REC_STATE record.
+ */
+#define VT_COMPAT_ID	0x564d445654455354ULL	/* "VMDVTEST" */
+#define VT_REC_REGS	(SVF_MIG_REC_DRIVER + 0)
 
 static inline void vt_uuid(char *buf, unsigned int n)
 {
