@@ -15,6 +15,10 @@
 #   make deps       install what the above need (Debian packages, as root)
 #   make install    modules into /lib/modules/$(KVER)/updates/snapvf + depmod
 #   make uninstall  removes them again
+#   make headers_install    the userspace API headers (include/uapi/snapvf:
+#                   the migration stream format) into
+#                   $(INSTALL_HDR_PATH)/include/snapvf (default /usr/local)
+#   make headers_uninstall  removes them again
 #
 # KVER selects the target kernel release (default: the newest Debian 12
 # 6.12 LTS kernel, never the running one); KDIR its build directory.
@@ -35,7 +39,7 @@ KBUILD := $(MAKE) -C $(KDIR) M=$(TOP) W=1
 LOCK := flock $(BUILD)/.build.lock
 
 .PHONY: all modules test-modules tools deps check-deps check bench demo lint \
-	install uninstall clean help debug-kernel
+	install uninstall headers_install headers_uninstall clean help debug-kernel
 
 KERNEL ?= target
 ifeq ($(filter target debug,$(KERNEL)),)
@@ -129,6 +133,23 @@ uninstall:
 	@test -d $(MODDIR) || { echo "make: nothing to uninstall: $(MODDIR) does not exist"; exit 1; }
 	rm -rf $(MODDIR)
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+# The userspace API: what a program that reads or writes snapvf migration
+# streams includes as <snapvf/mig_stream.h>.  The headers are userspace-clean
+# as they are (make lint checks), so they are copied, not rewritten.
+# uninstall removes exactly those files (and the directory if empty).
+INSTALL_HDR_PATH ?= /usr/local
+HDRDIR := $(INSTALL_HDR_PATH)/include/snapvf
+UAPI_HDRS := $(notdir $(wildcard $(TOP)/include/uapi/snapvf/*.h))
+
+headers_install:
+	install -d $(HDRDIR)
+	install -m 0644 $(addprefix $(TOP)/include/uapi/snapvf/,$(UAPI_HDRS)) $(HDRDIR)/
+
+headers_uninstall:
+	@test -n "$(wildcard $(addprefix $(HDRDIR)/,$(UAPI_HDRS)))" || { echo "make: nothing to uninstall: no snapvf headers in $(HDRDIR)"; exit 1; }
+	rm -f $(addprefix $(HDRDIR)/,$(UAPI_HDRS))
+	-rmdir --ignore-fail-on-non-empty $(HDRDIR)
 
 clean:
 	-$(KBUILD) clean

@@ -15,7 +15,7 @@ moddir=$stage/lib/modules/$KVER/updates/snapvf
 mapfile -t built < <(sed -e 's/\.o$//' -e 's/\.ko$//' "$SVF_TOP/modules.order")
 
 echo "TAP version 13"
-echo "1..$(( ${#built[@]} + 7 ))"
+echo "1..$(( ${#built[@]} + 10 ))"
 
 # depmod -b needs the kernel modules ours depend on; link just those (and
 # their dependencies) into the staging root: depmod over all of them reads
@@ -61,4 +61,16 @@ check "depmod no longer lists our modules" bash -c "! grep -q '^updates/snapvf/'
 out=$(make -s -C "$SVF_TOP" uninstall INSTALL_MOD_PATH=$stage KVER="$KVER" 2>&1)
 rc=$?
 check "a second uninstall fails with a clear message" bash -c "[ $rc -ne 0 ] && grep -q 'nothing to uninstall' <<< '$out'"
+# The userspace API header: installed where a compiler finds it, usable on
+# its own (userspace C, nothing but <linux/types.h>), removed again.
+hdr=/tmp/hdr
+out=$(make -s -C "$SVF_TOP" headers_install INSTALL_HDR_PATH=$hdr 2>&1)
+check "make headers_install puts <snapvf/mig_stream.h> under include/snapvf" \
+	test -f $hdr/include/snapvf/mig_stream.h
+[ -f $hdr/include/snapvf/mig_stream.h ] || echo "$out" | tail -n 5 | sed 's/^/# /'
+check "the installed header compiles on its own (C99, -Wall -Werror)" \
+	bash -c 'printf "#include <snapvf/mig_stream.h>\nint main(void) { return sizeof(struct svf_stream_hdr) != 32; }\n" |
+		 gcc -std=c99 -Wall -Werror -I"$1/include" -x c -o /tmp/hdr-test - && /tmp/hdr-test' hdr "$hdr"
+out=$(make -s -C "$SVF_TOP" headers_uninstall INSTALL_HDR_PATH=$hdr 2>&1)
+check "make headers_uninstall removes it" test ! -e $hdr/include/snapvf
 exit $(( failed > 0 ))

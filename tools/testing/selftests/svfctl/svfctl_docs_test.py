@@ -117,6 +117,9 @@ def check_install(cmd):
         need = {"install": ["modules_install", "INSTALL_MOD_DIR=updates",
                             "depmod"],
                 "uninstall": ["depmod"],
+                "headers_install": ["include/uapi/snapvf/mig_stream.h",
+                                    "/include/snapvf/"],
+                "headers_uninstall": ["rm -f", "/include/snapvf/mig_stream.h"],
                 "modules": ["modules"], "all": ["modules"]}.get(goal[0], [])
         for w in need:
             if w not in r.stdout:
