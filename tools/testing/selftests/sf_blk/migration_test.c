@@ -31,6 +31,7 @@
 
 #include "svf_harness.h"
 #include "svf_kmsg.h"
+#include "svf_stream.h"
 #include "sf_test.h"
 #include "../../../vblk/vblk.h"
 
@@ -38,7 +39,6 @@
 #define PG		4096ULL
 #define RD_LEN		(16 * 1024)
 #define WR_SECTORS	8
-#define HDR_LEN		32	/* stream header */
 
 struct mig {
 	struct vblk a, b;
@@ -334,14 +334,14 @@ TEST(precopy_with_io)
 	 * 4 MiB written before, more below: none of it is device state.
 	 * Pre-copy carries the stream's header only.
 	 */
-	EXPECT_EQ(HDR_LEN, initial);
+	EXPECT_EQ(SVF_HDR_SIZE, initial);
 	EXPECT_EQ(0, dirty);
 	for (i = 0; i < 4; i++) {
 		n = svf_mig_copy(stream, fd, 0, 1 << 20);
 		ASSERT_LE(0, n);
 		total += n;
 		ksft_print_msg("round %d: %lld bytes\n", i, (long long)n);
-		EXPECT_EQ(i ? 0 : HDR_LEN, n);
+		EXPECT_EQ(i ? 0 : SVF_HDR_SIZE, n);
 		ASSERT_EQ(0, workload(&m, i));
 		ASSERT_EQ(0, sync_ram(&m));
 		ASSERT_EQ(0, svf_vfio_precopy_info(stream, &initial, &dirty));
@@ -646,50 +646,7 @@ TEST(reject_other_type)
 	EXPECT_EQ(0, svf_mdev_remove(dst));
 }
 
-/* ---- stream surgery (Documentation/migration-stream.rst) ---- */
-
-#define REC_HDR		16
-#define VMDEV_REC	0xff00
-#define VMDEV_DESC_ID	20	/* offset of desc_id in the library record */
-
-static uint32_t le32_at(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);	/* x86 */
-}
-
-/* Offset of the payload of the first record of @type, or -1. */
-static long find_record(const uint8_t *st, size_t len, uint16_t type)
-{
-	size_t at = HDR_LEN;
-
-	while (at + REC_HDR <= len) {
-		uint32_t rlen = le32_at(st + at + 4);
-
-		if ((st[at] | st[at + 1] << 8) == type)
-			return at + REC_HDR;
-		at += REC_HDR + rlen;
-	}
-	return -1;
-}
-
-static void reseal_record(uint8_t *st, long payload)
-{
-	uint8_t *h = st + payload - REC_HDR;
-	uint32_t crc = svf_crc32c(~0U, h, 12);
-
-	crc = svf_crc32c(crc, st + payload, le32_at(h + 4));
-	put_le32(h + 12, ~crc);
-}
-
-static void reseal_header(uint8_t *st)
-{
-	put_le32(st + 28, ~svf_crc32c(~0U, st, 28));
-}
+/* ---- stream surgery (include/uapi/snapvf/mig_stream.h) ---- */
 
 /* Save @b's complete state (STOP_COPY) into a malloc'ed buffer. */
 static int64_t save_all(struct vblk *b, uint8_t **out)
@@ -793,7 +750,8 @@ TEST(reject_other_description)
 	struct pci_snap before, after;
 	uint8_t *sa, *sb, *sc, sig[64];
 	int64_t na, nb, nc;
-	long rec;
+	struct svf_rec_info r;
+	size_t rec, desc_id;
 	static uint8_t buf[4096];
 
 	sf_uuid(src, TAG, 5);
@@ -815,42 +773,46 @@ TEST(reject_other_description)
 	ASSERT_EQ(0, vblk_rw(&c, 0, VIRTIO_BLK_T_OUT, 64, buf, sizeof(buf)));
 
 	na = save_all(&a, &sa);
-	ASSERT_LT(HDR_LEN, na);
-	rec = find_record(sa, na, VMDEV_REC);
-	ASSERT_LT(0, rec);
+	ASSERT_LT(SVF_HDR_SIZE, na);
+	ASSERT_EQ(0, svf_stream_find(sa, na, VMDEV_MIG_REC_STATE, &r));
+	rec = r.off;
+	desc_id = rec + SVF_REC_SIZE + offsetof(struct vmdev_mig_rec, desc_id);
 	/* The library's record is the last one before the end record. */
-	EXPECT_EQ(na - REC_HDR - 16, rec + (long)le32_at(sa + rec - REC_HDR + 4));
+	EXPECT_EQ(na - SVF_REC_SIZE - sizeof(struct svf_stream_end),
+		  rec + SVF_REC_SIZE + r.len);
 
 	/* (a) header says 4-queue type: the library record refuses it. */
 	nb = save_all(&b, &sb);
-	ASSERT_LT(HDR_LEN, nb);
+	ASSERT_LT(SVF_HDR_SIZE, nb);
 	ASSERT_EQ(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&b, &before));
-	memcpy(sig, sa, HDR_LEN);
-	memcpy(sa + 8, sb + 8, 8);
-	reseal_header(sa);
+	memcpy(sig, sa, SVF_HDR_SIZE);
+	memcpy(sa + offsetof(struct svf_stream_hdr, compat_id),
+	       sb + offsetof(struct svf_stream_hdr, compat_id),
+	       sizeof(((struct svf_stream_hdr *)0)->compat_id));
+	svf_stream_seal_hdr(sa);
 	EXPECT_EQ(-EINVAL, resume_from(&b, sa, na));
 	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&b, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
-	memcpy(sa, sig, HDR_LEN);
+	memcpy(sa, sig, SVF_HDR_SIZE);
 
 	/* (b) same type, other description fingerprint. */
 	nc = save_all(&c, &sc);
-	ASSERT_LT(HDR_LEN, nc);
+	ASSERT_LT(SVF_HDR_SIZE, nc);
 	free(sc);
 	ASSERT_EQ(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&c, &before));
-	sa[rec + VMDEV_DESC_ID] ^= 0x01;
-	reseal_record(sa, rec);
+	sa[desc_id] ^= 0x01;
+	svf_stream_seal_rec(sa, rec);
 	EXPECT_EQ(-EINVAL, resume_from(&c, sa, na));
 	EXPECT_EQ(-EINVAL, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
 	ASSERT_EQ(0, snap_pci(&c, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
 
 	/* The untouched stream is accepted by the same destination. */
-	sa[rec + VMDEV_DESC_ID] ^= 0x01;
-	reseal_record(sa, rec);
+	sa[desc_id] ^= 0x01;
+	svf_stream_seal_rec(sa, rec);
 	ASSERT_EQ(0, svf_vfio_reset(&c.v));
 	EXPECT_EQ(0, resume_from(&c, sa, na));
 	EXPECT_EQ(0, svf_vfio_mig_set(&c.v, VFIO_DEVICE_STATE_STOP, NULL));
