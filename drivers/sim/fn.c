@@ -116,17 +116,19 @@ static void sim_fn_free(struct sim_fn *fn)
 }
 
 /*
- * Withdraw and free an unlinked function.  Its surprise work can be queued
- * until withdrawal returns (by the surprise_remove knob, by an op hitting
- * surprise_save_at), so it is cancelled only afterwards: synchronously
- * from other paths, without waiting when @in_work (the work is running
- * this very function; a re-queued instance is cancelled, nothing can
- * queue it any more).
+ * Withdraw and free an unlinked function.  Its knobs go first (they use
+ * fn and log on the aux device; fn_knobs.c).  Its surprise work can be
+ * queued until withdrawal returns (by the surprise_remove knob until its
+ * removal, by an op hitting surprise_save_at), so it is cancelled only
+ * afterwards: synchronously from other paths, without waiting when
+ * @in_work (the work is running this very function; a re-queued instance
+ * is cancelled, nothing can queue it any more).
  */
 static void sim_fn_destroy(struct sim_fn *fn, bool in_work)
 {
 	char name[64];
 
+	sim_fn_dbg_del(fn);
 	strscpy(name, dev_name(&fn->afn->core.adev.dev), sizeof(name));
 	svf_aux_fn_withdraw(fn->afn);
 	if (in_work)
@@ -241,7 +243,6 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 		.features = SVF_AUX_F_MIGRATION | SVF_AUX_F_PRE_COPY |
 			    SVF_AUX_F_P2P | SVF_AUX_F_DIRTY_TRACKING,
 		.compat = SIM_COMPAT,
-		.groups = sim_fn_groups,
 	};
 	struct sim_fn *fn;
 	bool dying;
@@ -263,6 +264,8 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 		sim_fn_free(fn);
 		return ret;
 	}
+	/* before listing: every path that destroys fn finds its knobs made */
+	sim_fn_dbg_add(fn);
 	mutex_lock(&mgr->lock);
 	dying = mgr->dying;
 	if (!dying)

@@ -5,7 +5,9 @@
  * The simulator is instantiated by binding a "manager" guest function,
  * QEMU's pci-testdev (1b36:0005): each bound manager gets a control
  * directory in its sysfs node (mgr.c) through which functions and SFs are
- * added and removed.  Managed functions are ivshmem-plain functions
+ * added and removed.  Fault injection and inspection are in debugfs, below
+ * /sys/kernel/debug/snapvf_sim/ (sim_dbg_root, see sim.h), as netdevsim
+ * does it.  Managed functions are ivshmem-plain functions
  * (1af4:1110) owned by some other driver (vfio-pci, snapvf_pci); the
  * simulator maps their BAR2 and plays their firmware: it owns their device
  * state and implements the parent ops of include/snapvf/aux.h on it.
@@ -24,8 +26,7 @@
 DEFINE_MUTEX(sim_mgrs_lock);	/* protects sim_mgrs */
 LIST_HEAD(sim_mgrs);
 struct workqueue_struct *sim_wq;	/* surprise removals */
-/* /sys/kernel/debug/snapvf_sim: fault injection and inspection knobs */
-struct dentry *sim_dbg_root;
+struct dentry *sim_dbg_root;		/* /sys/kernel/debug/snapvf_sim/ */
 
 static int sim_mgr_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -43,6 +44,7 @@ static int sim_mgr_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_lock(&sim_mgrs_lock);
 	list_add_tail(&mgr->node, &sim_mgrs);
 	mutex_unlock(&sim_mgrs_lock);
+	sim_mgr_dbg_add(mgr);
 	pci_info(pdev, "snapvf simulated device manager ready\n");
 	return 0;
 }
@@ -52,6 +54,7 @@ static void sim_mgr_remove(struct pci_dev *pdev)
 	struct sim_mgr *mgr = pci_get_drvdata(pdev);
 
 	/* the control files are gone already (driver dev_groups) */
+	sim_mgr_dbg_del(mgr);
 	mutex_lock(&sim_mgrs_lock);
 	list_del(&mgr->node);
 	mutex_unlock(&sim_mgrs_lock);
@@ -105,7 +108,8 @@ static int __init sim_init(void)
 	sim_wq = alloc_workqueue("snapvf_sim", 0, 0);
 	if (!sim_wq)
 		return -ENOMEM;
-	sim_dbg_root = debugfs_create_dir("snapvf_sim", NULL);
+	/* before any manager can probe; an error leaves the knobs out only */
+	sim_dbg_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	ret = bus_register_notifier(&pci_bus_type, &sim_pci_nb);
 	if (ret)
 		goto err_wq;
@@ -126,6 +130,7 @@ static void __exit sim_exit(void)
 {
 	pci_unregister_driver(&sim_mgr_driver);
 	bus_unregister_notifier(&pci_bus_type, &sim_pci_nb);
+	/* every manager and what it published removed its directory */
 	debugfs_remove_recursive(sim_dbg_root);
 	destroy_workqueue(sim_wq);
 }

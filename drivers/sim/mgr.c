@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The manager's control files: /sys/bus/pci/devices/<manager>/snapvf_sim/.
- * Documented in Documentation/simulator.rst.  Every rejected write returns
- * an errno and logs one line on the manager device.
+ * The manager's control files: /sys/bus/pci/devices/<manager>/snapvf_sim/
+ * (adding and removing functions and SFs), and its read-only listings in
+ * /sys/kernel/debug/snapvf_sim/<manager>/.  Documented in
+ * Documentation/simulator.rst.  Every rejected write returns an errno and
+ * logs one line on the manager device.
+ *
+ * Lifetime of the debugfs directory (mgr->dbg): created at the end of
+ * probe, removed first thing in remove, before the manager is freed;
+ * debugfs_remove_recursive() waits for listing callbacks in flight, which
+ * take mgr->lock, so remove holds no lock while calling it.
  */
 #include <linux/ctype.h>
+#include <linux/debugfs.h>
 #include <linux/kernel.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 
 #include "sim.h"
@@ -74,22 +83,6 @@ static ssize_t del_function_store(struct device *dev,
 	return sim_fn_store(dev, buf, count, sim_fn_del);
 }
 static DEVICE_ATTR_WO(del_function);
-
-static ssize_t functions_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	struct sim_mgr *mgr = sim_mgr_of(dev);
-	struct sim_fn *fn;
-	int len = 0;
-
-	mutex_lock(&mgr->lock);
-	list_for_each_entry(fn, &mgr->fns, node)
-		len += sysfs_emit_at(buf, len, "%s %s\n", pci_name(fn->pdev),
-				     dev_name(&fn->afn->core.adev.dev));
-	mutex_unlock(&mgr->lock);
-	return len;
-}
-static DEVICE_ATTR_RO(functions);
 
 /*
  * Splits a copy of @buf into at most @max words at @w; returns how many,
@@ -166,23 +159,6 @@ static ssize_t del_sf_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(del_sf);
 
-static ssize_t sfs_show(struct device *dev, struct device_attribute *attr,
-			char *buf)
-{
-	struct sim_mgr *mgr = sim_mgr_of(dev);
-	struct sim_sf *sf;
-	int len = 0;
-
-	mutex_lock(&mgr->lock);
-	list_for_each_entry(sf, &mgr->sfs, node)
-		len += sysfs_emit_at(buf, len, "%u %s %llu\n", sf->id,
-				     dev_name(&sf->asf->core.adev.dev),
-				     sf->capacity);
-	mutex_unlock(&mgr->lock);
-	return len;
-}
-static DEVICE_ATTR_RO(sfs);
-
 /* "ID SIZE", SIZE with memparse suffixes */
 static ssize_t new_volume_store(struct device *dev,
 				struct device_attribute *attr, const char *buf,
@@ -224,33 +200,13 @@ static ssize_t del_volume_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(del_volume);
 
-/* One line per listed volume: "ID BYTES SERIAL USERS". */
-static ssize_t volumes_show(struct device *dev, struct device_attribute *attr,
-			    char *buf)
-{
-	struct sim_mgr *mgr = sim_mgr_of(dev);
-	struct sim_vol *vol;
-	int len = 0;
-
-	mutex_lock(&mgr->lock);
-	list_for_each_entry(vol, &mgr->vols, node)
-		len += sysfs_emit_at(buf, len, "%u %llu %s %u\n", vol->id,
-				     vol->capacity, vol->serial, vol->users);
-	mutex_unlock(&mgr->lock);
-	return len;
-}
-static DEVICE_ATTR_RO(volumes);
-
 static struct attribute *sim_mgr_attrs[] = {
 	&dev_attr_new_function.attr,
 	&dev_attr_del_function.attr,
-	&dev_attr_functions.attr,
 	&dev_attr_new_sf.attr,
 	&dev_attr_del_sf.attr,
-	&dev_attr_sfs.attr,
 	&dev_attr_new_volume.attr,
 	&dev_attr_del_volume.attr,
-	&dev_attr_volumes.attr,
 	NULL
 };
 
@@ -263,3 +219,72 @@ const struct attribute_group *sim_mgr_groups[] = {
 	&sim_mgr_group,
 	NULL
 };
+
+/* ---- listings: /sys/kernel/debug/snapvf_sim/<manager>/ ---- */
+
+static int functions_show(struct seq_file *m, void *unused)
+{
+	struct sim_mgr *mgr = m->private;
+	struct sim_fn *fn;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(fn, &mgr->fns, node)
+		seq_printf(m, "%s %s\n", pci_name(fn->pdev),
+			   dev_name(&fn->afn->core.adev.dev));
+	mutex_unlock(&mgr->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(functions);
+
+static int sfs_show(struct seq_file *m, void *unused)
+{
+	struct sim_mgr *mgr = m->private;
+	struct sim_sf *sf;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(sf, &mgr->sfs, node)
+		seq_printf(m, "%u %s %llu\n", sf->id,
+			   dev_name(&sf->asf->core.adev.dev), sf->capacity);
+	mutex_unlock(&mgr->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sfs);
+
+/* One line per listed volume: "ID BYTES SERIAL USERS". */
+static int volumes_show(struct seq_file *m, void *unused)
+{
+	struct sim_mgr *mgr = m->private;
+	struct sim_vol *vol;
+
+	mutex_lock(&mgr->lock);
+	list_for_each_entry(vol, &mgr->vols, node)
+		seq_printf(m, "%u %llu %s %u\n", vol->id, vol->capacity,
+			   vol->serial, vol->users);
+	mutex_unlock(&mgr->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(volumes);
+
+/**
+ * sim_mgr_dbg_add() - create the manager's debugfs directory
+ * @mgr: the manager, at the end of probe
+ *
+ * As for every debugfs user, failing to create it is not an error.
+ */
+void sim_mgr_dbg_add(struct sim_mgr *mgr)
+{
+	mgr->dbg = debugfs_create_dir(pci_name(mgr->pdev), sim_dbg_root);
+	debugfs_create_file("functions", 0444, mgr->dbg, mgr, &functions_fops);
+	debugfs_create_file("sfs", 0444, mgr->dbg, mgr, &sfs_fops);
+	debugfs_create_file("volumes", 0444, mgr->dbg, mgr, &volumes_fops);
+}
+
+/**
+ * sim_mgr_dbg_del() - remove the manager's debugfs directory
+ * @mgr: the manager, at the start of remove (no lock held)
+ */
+void sim_mgr_dbg_del(struct sim_mgr *mgr)
+{
+	debugfs_remove_recursive(mgr->dbg);
+	mgr->dbg = NULL;
+}

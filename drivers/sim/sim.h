@@ -8,22 +8,36 @@
  *   the dying flag; it is never held across a call into the aux library
  *   that can run a consumer (add, withdraw).
  * - struct sim_fn: one per managed ivshmem function.  Reachable from the
- *   manager list and from its aux device (afn->priv).  Freed only after
- *   svf_aux_fn_withdraw() returned, so ops and sysfs knobs (deleted with
- *   the aux device) never see it freed.  fn->lock protects the device
- *   state, sessions and knobs; ops take it, withdrawal never does.
+ *   manager list, from its aux device (afn->priv) and from its debugfs
+ *   knobs.  Its knob directory is removed before withdrawal (fn_knobs.c),
+ *   and it is freed only after svf_aux_fn_withdraw() returned, so neither
+ *   knobs nor ops ever see it freed.  fn->lock protects the device state,
+ *   sessions and knobs; ops and knobs take it, withdrawal never does.
  * - struct sim_sf: same scheme for scalable functions.  Its debugfs
- *   directory (/sys/kernel/debug/snapvf_sim/<aux device>/) is removed,
- *   which waits for every knob call in progress, before it is withdrawn;
- *   its surprise work is cancelled after the withdrawal, and manager
- *   remove flushes sim_wq so an SF a surprise work is destroying (unlinked
- *   already) is gone before the manager and its volumes are freed.
+ *   directory is removed, which waits for every knob call in progress,
+ *   before it is withdrawn; its surprise work is cancelled after the
+ *   withdrawal, and manager remove flushes sim_wq so an SF a surprise
+ *   work is destroying (unlinked already) is gone before the manager and
+ *   its volumes are freed.
  * - struct sim_vol: a backing volume, the storage an SF presents (sf.c).
  *   A listed volume (new_volume) lives on mgr->vols until del_volume or
  *   manager remove and may be attached to several SFs at once, as a SAN
  *   volume is seen from two hosts; a private one (new_sf with a size) is
  *   freed with the last SF using it.  vol->users counts the SFs attached,
  *   under mgr->lock; a volume with users is never freed.
+ *
+ * debugfs (Documentation/simulator.rst): sim_dbg_root is
+ * /sys/kernel/debug/snapvf_sim/, created at module init before the PCI
+ * driver registers and removed at exit after it unregistered.  Below it,
+ * one directory per manager (named after its PCI address: the read-only
+ * listings, mgr.c) and one per published aux device, named after it,
+ * holding its knobs (snapvf_sim.vfio_pci.<fn-id>/, fn_knobs.c;
+ * snapvf_sim.sf.<id>/, sf.c).  Each
+ * directory is created once its object is published and removed with
+ * debugfs_remove_recursive(), which waits for callbacks in flight, before
+ * the object is withdrawn and freed.  The control files that create and
+ * delete (new_function, del_function, new_sf, del_sf, new_volume,
+ * del_volume) stay in sysfs.
  *
  * Removal paths (del_function, surprise work, PCI hot-unplug, manager
  * remove) each unlink the object from its manager list under mgr->lock
@@ -37,6 +51,7 @@
 #ifndef _SVF_SIM_H
 #define _SVF_SIM_H
 
+#include <linux/debugfs.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/pci.h>
@@ -55,7 +70,7 @@
  * reads and writes, DMA logging), and the parent cannot tell one session
  * from the next.  Messages on those paths are rate-limited per site.
  * Injected faults log once per arming (the knob disarms itself); the
- * sysfs knobs, probe and remove are admin paths and log plainly.
+ * knobs, control files, probe and remove are admin paths and log plainly.
  */
 #define sim_fn_err_rl(fn, fmt, ...)					\
 	dev_err_ratelimited(&(fn)->pdev->dev, fmt, ##__VA_ARGS__)
@@ -70,6 +85,7 @@ struct sim_mgr {
 	struct list_head vols;		/* listed struct sim_vol */
 	bool dying;
 	struct list_head node;		/* sim_mgrs, under sim_mgrs_lock */
+	struct dentry *dbg;		/* debugfs directory, probe to remove */
 };
 
 enum sim_dstate {
@@ -90,6 +106,7 @@ struct sim_fn {
 	u64 bar_len;
 	void __iomem *regs_bar;		/* ivshmem registers (BAR0), or NULL */
 	struct delayed_work surprise;
+	struct dentry *dbg;		/* knobs: from publishing to withdrawal */
 
 	struct mutex lock;		/* everything below */
 	u64 state_size;
@@ -102,7 +119,7 @@ struct sim_fn {
 	s64 fail_load_at;
 	s64 surprise_save_at;
 	u32 quiesce_delay_ms;
-	/* statistics, for sysfs "stats" */
+	/* statistics, for the "stats" knob */
 	u64 saves, loads, rounds, pages_sent, last_round_pages;
 };
 
@@ -141,7 +158,6 @@ struct sim_sf {
 };
 
 extern const struct svf_aux_fn_ops sim_fn_ops;
-extern const struct attribute_group *sim_fn_groups[];
 extern const struct attribute_group *sim_mgr_groups[];
 
 static inline struct sim_fn *sim_fn_of(struct svf_aux_fn *afn)
@@ -159,6 +175,14 @@ int sim_fn_access_ok(struct sim_fn *fn);
 bool sim_fn_decoding(struct sim_fn *fn);
 int sim_fn_state_begin(struct sim_fn *fn, u16 *cmd);
 void sim_fn_state_end(struct sim_fn *fn, u16 cmd);
+
+/* fn_knobs.c */
+void sim_fn_dbg_add(struct sim_fn *fn);
+void sim_fn_dbg_del(struct sim_fn *fn);
+
+/* mgr.c */
+void sim_mgr_dbg_add(struct sim_mgr *mgr);
+void sim_mgr_dbg_del(struct sim_mgr *mgr);
 
 /* fn_ops.c */
 void sim_fn_end_sessions(struct sim_fn *fn);

@@ -68,7 +68,7 @@ struct sim_rec_info {
 
 /**
  * struct sim_regs - the simulated registers (part of the device state)
- * @scratch: a register software may read and write (sysfs "scratch")
+ * @scratch: a register software may read and write (the "scratch" knob)
  * @writes: how many times @scratch was written since reset
  */
 struct sim_regs {

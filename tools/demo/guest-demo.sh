@@ -78,6 +78,8 @@ MGR=$(pci_of 0x1b36 0x0005 | head -n 1)
 M=/sys/bus/pci/devices/$MGR/snapvf_sim
 [ -d "$M" ] || fail "the simulator did not bind the manager $MGR"
 echo "    manager function $MGR, control directory $M"
+MD=$SVF_SIM_DEBUGFS/$MGR
+echo "    its listings, and the knobs of what it publishes, in debugfs: $SVF_SIM_DEBUGFS"
 
 # ---------------------------------------------------------------------------
 step "The device manager publishes two SNAP functions and one scalable function"
@@ -88,12 +90,12 @@ sh_run "echo $A > $M/new_function"
 sh_run "echo $B > $M/new_function"
 sh_run "echo '1 256M 4 256' > $M/new_sf"
 for f in "$A" "$B"; do
-	adev=$(awk -v a="$f" '$1 == a { print $2 }' "$M/functions")
+	adev=$(awk -v a="$f" '$1 == a { print $2 }' "$MD/functions")
 	[ -n "$adev" ] || fail "no aux device for $f"
-	sh_run "echo 64M > $AUX/$adev/sim/state_size"
+	sh_run "echo 64M > $SVF_SIM_DEBUGFS/$adev/state_size"
 done
-ADEV_A=$(awk -v a="$A" '$1 == a { print $2 }' "$M/functions")
-ADEV_B=$(awk -v a="$B" '$1 == a { print $2 }' "$M/functions")
+ADEV_A=$(awk -v a="$A" '$1 == a { print $2 }' "$MD/functions")
+ADEV_B=$(awk -v a="$B" '$1 == a { print $2 }' "$MD/functions")
 run ls "$AUX"
 
 # ---------------------------------------------------------------------------
@@ -114,7 +116,7 @@ done
 
 # ---------------------------------------------------------------------------
 step "PCI: a VMM session writes 64 MiB of device state into function A; the next session finds A reset"
-SA=$AUX/$ADEV_A/sim SB=$AUX/$ADEV_B/sim
+SA=$SVF_SIM_DEBUGFS/$ADEV_A SB=$SVF_SIM_DEBUGFS/$ADEV_B
 echo "    (every open of a SNAP PF resets it: nothing of one VMM reaches the next."
 echo "    --exec runs a command while svf-vmm still holds the device, here to read"
 echo "    the device manager's hash of the state)"

@@ -332,6 +332,24 @@ static SVF_UNUSED unsigned int svf_fn_id(const char *bdf)
 }
 
 /*
+ * The simulator's debugfs (Documentation/simulator.rst): one directory per
+ * manager (its PCI address) and one per published aux device, named after
+ * it, holding its knobs.
+ */
+#define SVF_SIM_DEBUGFS	"/sys/kernel/debug/snapvf_sim"
+
+/*
+ * svf_sim_fn_knob() - path of knob @name (NULL or "": the directory) of
+ * the simulator's managed function @bdf
+ */
+static SVF_UNUSED void svf_sim_fn_knob(char *out, size_t len, const char *bdf,
+				       const char *name)
+{
+	snprintf(out, len, SVF_SIM_DEBUGFS "/snapvf_sim.vfio_pci.%u%s%s",
+		 svf_fn_id(bdf), name && *name ? "/" : "", name ? name : "");
+}
+
+/*
  * svf_shell() - run a command in the guest with tools/vm/guest-lib.sh
  * sourced (needs $SVF_TOP), its stdout sent to stderr.
  * Return: its exit code, 128 if it did not exit.

@@ -8,6 +8,12 @@
 #   svf_modunload NAME...               unload, in the order given
 #   svf_ko NAME                         print the path of the tree's NAME.ko
 #   svf_kernel_dma_log                  can the kernel report DMA dirty pages?
+#   svf_fn_id BDF                       fn-id of PCI function BDF (aux.h)
+#   svf_sim_fn_knob BDF [NAME]          path of the simulator's knob NAME of
+#                                       function BDF (no NAME: its directory)
+#
+# The simulator's knobs are in debugfs ($SVF_SIM_DEBUGFS, mounted by
+# tools/vm/guest-init; Documentation/simulator.rst).
 #
 # Module files are looked up in the layer directories of $SVF_TOP and in
 # tools/testing/modules.  Every failure prints one line naming the module.
@@ -37,6 +43,19 @@ svf_kernel_dma_log() {
 	done
 	echo "svf_kernel_dma_log: the running kernel's config is not found" >&2
 	return 2
+}
+
+SVF_SIM_DEBUGFS=/sys/kernel/debug/snapvf_sim
+
+svf_fn_id() {
+	local dom=${1%%:*} rest=${1#*:} bus slot
+	bus=${rest%%:*} rest=${rest#*:}
+	slot=${rest%%.*}
+	echo $(( 0x$dom << 16 | 0x$bus << 8 | 0x$slot << 3 | ${rest#*.} ))
+}
+
+svf_sim_fn_knob() {
+	echo "$SVF_SIM_DEBUGFS/snapvf_sim.vfio_pci.$(svf_fn_id "$1")${2:+/$2}"
 }
 
 svf_modloaded() {

@@ -55,7 +55,7 @@ if [ -n "$mgr" ] && svf_modload snapvf_pci; then
 		echo "$bdf" >> $devs
 		pf=$((pf + 1))
 	done
-	for k in $aux/snapvf_sim.vfio_pci.*/state_size $aux/snapvf_sim.vfio_pci.*/*/state_size; do
+	for k in "$SVF_SIM_DEBUGFS"/snapvf_sim.vfio_pci.*/state_size; do
 		[ -e "$k" ] && echo 65536 > "$k"
 	done
 fi

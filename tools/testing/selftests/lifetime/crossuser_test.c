@@ -240,8 +240,7 @@ static int pf_knob(const char *bdf, const char *knob, char *out, size_t len)
 {
 	char p[PATH_MAX];
 
-	snprintf(p, sizeof(p), SVF_AUX_DEVICES "/snapvf_sim.vfio_pci.%u/sim/%s",
-		 svf_fn_id(bdf), knob);
+	svf_sim_fn_knob(p, sizeof(p), bdf, knob);
 	return svf_sysfs_read(p, out, len);
 }
 

@@ -67,19 +67,12 @@ FIXTURE_VARIANT_ADD(pf, dmalog) {
 	.mode = -1,
 };
 
-static void pf_aux_path(const char *bdf, const char *file, char *out,
-			size_t len)
-{
-	snprintf(out, len, SVF_AUX_DEVICES "/snapvf_sim.vfio_pci.%u/%s",
-		 svf_fn_id(bdf), file);
-}
-
-/* The parent's "logging" flag of the function (stats), or -errno. */
+/* The parent's "logging" flag of the function (stats knob), or -errno. */
 static int pf_parent_logging(const char *bdf)
 {
 	char p[PATH_MAX], buf[512], *l;
 
-	pf_aux_path(bdf, "sim/stats", p, sizeof(p));
+	svf_sim_fn_knob(p, sizeof(p), bdf, "stats");
 	if (svf_sysfs_read(p, buf, sizeof(buf)))
 		return -ENOENT;
 	l = strstr(buf, "logging ");

@@ -7,7 +7,9 @@
  * line), a slow quiesce (whose message a VMM repeating the arc cannot
  * flood the log with), and a surprise removal in the middle of STOP_COPY
  * (request IRQ, ERROR, ENODEV from every call, function rebinds
- * afterwards).
+ * afterwards).  The fault knobs are the simulator's, in debugfs
+ * (Documentation/simulator.rst); state_size refuses a change (EBUSY)
+ * while a save session is open.
  */
 #include "mig_lib.h"
 #include "svf_harness.h"
@@ -178,6 +180,34 @@ TEST_F(fault, repeated_arc_message_is_ratelimited)
 	EXPECT_LE(1, lines) TH_LOG("the first quiesce is logged");
 	EXPECT_GE(10 * ((int)(secs / 5) + 2), lines)
 		TH_LOG("%d lines in %.1f s", lines, secs);
+}
+
+/*
+ * The simulator's state_size knob (debugfs) refuses a change while the
+ * parent has a save session open: EBUSY and one log line, the size kept;
+ * once the session ended (reset), the change is taken.
+ */
+TEST_F(fault, state_size_busy_during_save)
+{
+	char val[32], want[32];
+	int kfd, fd;
+
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_STOP_COPY, &fd));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	EXPECT_EQ(-EBUSY, sim_knob(self->a, "state_size", "1M"));
+	EXPECT_EQ(1, kmsg_count(kfd, "a save or load session is open", NULL));
+	close(kfd);
+	snprintf(want, sizeof(want), "%u", TEST_STATE);
+	ASSERT_EQ(0, sim_knob_read(self->a, "state_size", val, sizeof(val)));
+	EXPECT_STREQ(want, val);
+	close(fd);
+	ASSERT_EQ(0, svf_vfio_reset(&self->va));
+	EXPECT_EQ(0, sim_knob(self->a, "state_size", "1M"));
+	ASSERT_EQ(0, sim_knob_read(self->a, "state_size", val, sizeof(val)));
+	EXPECT_STREQ("1048576", val);
+	ASSERT_EQ(0, sim_knob(self->a, "state_size", want));
+	recover_and_migrate(_metadata, self);
 }
 
 /* The parent vanishes while STOP_COPY data is being read. */

@@ -75,22 +75,19 @@ static SVF_UNUSED int sim_fn_dir(const char *bdf, char *out, size_t len)
 	return access(out, F_OK) ? -ENODEV : 0;
 }
 
-/* Find knob @name of @bdf's aux device (directly or in a subdirectory). */
+/*
+ * Find the simulator's knob @name of @bdf (in debugfs): -ENODEV if @bdf
+ * is not published, -ENOENT if it has no such knob.
+ */
 static SVF_UNUSED int sim_knob_path(const char *bdf, const char *name,
 				    char *out, size_t len)
 {
-	static const char * const sub[] = { "", "snapvf_sim/", "sim/" };
 	char d[128];
-	unsigned int i;
 
 	if (sim_fn_dir(bdf, d, sizeof(d)))
 		return -ENODEV;
-	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(out, len, "%s/%s%s", d, sub[i], name);
-		if (!access(out, F_OK))
-			return 0;
-	}
-	return -ENOENT;
+	svf_sim_fn_knob(out, len, bdf, name);
+	return access(out, F_OK) ? -ENOENT : 0;
 }
 
 static SVF_UNUSED int sim_knob(const char *bdf, const char *name,

@@ -35,7 +35,7 @@ for d in /sys/bus/pci/devices/*; do
 done
 A=${fns[0]} B=${fns[1]}
 mgr=$(echo /sys/bus/pci/devices/*/snapvf_sim)
-knob() { echo "/sys/bus/auxiliary/devices/snapvf_sim.vfio_pci.$(( 0x${1:5:2} << 8 | 0x${1:8:2} << 3 | ${1:11:1} ))/sim/$2"; }
+knob() { svf_sim_fn_knob "$1" "$2"; }	# the simulator's knob, in debugfs
 for f in "$A" "$B"; do
 	[ -e "$(knob "$f" state_size)" ] || echo "$f" > "$mgr/new_function"
 	echo snapvf_pci > "/sys/bus/pci/devices/$f/driver_override"

@@ -127,7 +127,7 @@ def main(flow, backend=None):
         t0 = time.time()
         wr, back = q.pf_fill_bar2(src, pattern)
         secs = time.time() - t0
-        q.wr(f"{q.fn_aux(a)}/sim/scratch", SCRATCH)
+        q.wr(q.fn_knob(a, "scratch"), SCRATCH)
         hash_a = knob_when_decoding(a, "state_hash", 2)
         scratch_a = q.pf_knob(a, "scratch")
         if not tap.ok(wr == "OK" and back == pattern and not hash_a.startswith("<") and

@@ -28,6 +28,7 @@ MIG_TIMEOUT = float(os.environ.get("SVF_Q10_TIMEOUT", "120")) * \
     int(os.environ.get("SVF_TIMEOUT_SCALE", "1"))
 DOWNTIME_MS = os.environ.get("SVF_Q10_DOWNTIME_MS")
 AUX = "/sys/bus/auxiliary/devices"
+SIM_DEBUGFS = "/sys/kernel/debug/snapvf_sim"   # the simulator's knobs
 SF_TYPE = "snapvf_sf.blk-1q"
 # Where the source VM's BAR2 of the PF is put (guest physical, below the
 # q35 MMCONFIG window's end and above 128 MiB of RAM), and its slot.
@@ -175,9 +176,14 @@ def pf_setup():
     return fns[:2], ""
 
 
+def fn_knob(bdf, name):
+    """Path of the simulator's knob NAME of PCI function BDF (debugfs)."""
+    return f"{SIM_DEBUGFS}/{os.path.basename(fn_aux(bdf))}/{name}"
+
+
 def pf_knob(bdf, name):
     try:
-        return rd(f"{fn_aux(bdf)}/sim/{name}")
+        return rd(fn_knob(bdf, name))
     except OSError as e:
         return f"<{name}: {e.strerror}>"
 

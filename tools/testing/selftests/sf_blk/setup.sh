@@ -17,7 +17,7 @@ sf_check "SF 0 lists both types" test -d "$t/$SF_T1" -a -d "$t/$SF_T4"
 sf_check "SF 2 (1 queue) lists only the 1-queue type" \
 	test -d "$SF_AUX/snapvf_sim.sf.2/mdev_supported_types/$SF_T1" -a \
 	! -e "$SF_AUX/snapvf_sim.sf.2/mdev_supported_types/$SF_T4"
-v=$(grep '^0 ' "$(sf_mgr)/volumes")
+v=$(grep '^0 ' "$(sf_mgr_dbg)/volumes")
 echo "$v" | grep -qE '^0 67108864 sim-[0-9a-f]{16} 2$' && sf_ok "volume 0 is attached to two SFs" ||
 	sf_fail "volume 0 is attached to two SFs (volumes: '$v')"
 api=$(cat "$t/$SF_T1/device_api" 2>/dev/null)

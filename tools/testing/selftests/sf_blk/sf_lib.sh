@@ -32,11 +32,19 @@ sf_mgr() {
 	return 1
 }
 
+# The manager's debugfs directory (its listings: functions, sfs, volumes).
+sf_mgr_dbg() {
+	local mgr
+	mgr=$(sf_mgr) || return 1
+	mgr=${mgr%/snapvf_sim}
+	echo "$SF_DBG/${mgr##*/}"
+}
+
 # sf_vol ID SIZE: create the simulator's volume ID unless it exists.
 sf_vol() {
 	local mgr
 	mgr=$(sf_mgr) || return 1
-	grep -q "^$1 " "$mgr/volumes" && return 0
+	grep -q "^$1 " "$(sf_mgr_dbg)/volumes" && return 0
 	echo "$1 $2" > "$mgr/new_volume"
 }
 

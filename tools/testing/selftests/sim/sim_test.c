@@ -4,6 +4,9 @@
  * the right names, every bad input is refused with its errno and a kernel
  * log line, knobs are validated, surprise removal / hot-unplug / manager
  * unbind / module unload with devices present are clean, add/remove loops.
+ * The function knobs and the manager's listings are in debugfs
+ * (SVF_SIM_DEBUGFS): its layout, and that a knob file held open across
+ * the function's removal fails cleanly, are checked too.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -17,6 +20,7 @@
 
 FIXTURE(sim) {
 	char ctl[256];
+	char dbg[256];		/* the manager's debugfs directory */
 	char mgr[MAX_FNS][32];
 	char fn[MAX_FNS][32];
 	char edu[MAX_FNS][32];
@@ -32,6 +36,9 @@ FIXTURE_SETUP(sim)
 	snprintf(self->ctl, sizeof(self->ctl),
 		 "/sys/bus/pci/devices/%s/snapvf_sim", self->mgr[0]);
 	ASSERT_TRUE(svf_exists(self->ctl)) TH_LOG("no control dir %s", self->ctl);
+	snprintf(self->dbg, sizeof(self->dbg), SVF_SIM_DEBUGFS "/%s",
+		 self->mgr[0]);
+	ASSERT_TRUE(svf_exists(self->dbg)) TH_LOG("no debugfs dir %s", self->dbg);
 	self->nfn = svf_find_pci(0x1af4, 0x1110, self->fn, MAX_FNS);
 	ASSERT_EQ(3, self->nfn) TH_LOG("three ivshmem-plain functions expected");
 	ASSERT_EQ(1, svf_find_pci(0x1234, 0x11e8, self->edu, MAX_FNS));
@@ -69,22 +76,29 @@ static void fn_dir(const char *bdf, char *out, size_t len)
 	snprintf(out, len, AUX_DIR "/snapvf_sim.vfio_pci.%u", svf_fn_id(bdf));
 }
 
+/* The function's knobs, in debugfs */
 static int knob(const char *bdf, const char *name, const char *val)
 {
-	char d[PATH_MAX], p[PATH_MAX + 64];
+	char p[PATH_MAX];
 
-	fn_dir(bdf, d, sizeof(d));
-	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
+	svf_sim_fn_knob(p, sizeof(p), bdf, name);
 	return svf_sysfs_write(p, val);
 }
 
 static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
 {
-	char d[PATH_MAX], p[PATH_MAX + 64];
+	char p[PATH_MAX];
 
-	fn_dir(bdf, d, sizeof(d));
-	snprintf(p, sizeof(p), "%s/sim/%s", d, name);
+	svf_sim_fn_knob(p, sizeof(p), bdf, name);
 	return svf_sysfs_read(p, buf, len);
+}
+
+static int knobs_present(const char *bdf)
+{
+	char d[PATH_MAX];
+
+	svf_sim_fn_knob(d, sizeof(d), bdf, NULL);
+	return svf_exists(d);
 }
 
 static int fn_present(const char *bdf)
@@ -173,7 +187,7 @@ TEST_F(sim, publish_and_withdraw_fn)
 	EXPECT_EQ(1ull << 20, strtoull(b, NULL, 0));
 	ASSERT_EQ(0, knob_read(a, "dev_state", b, sizeof(b)));
 	EXPECT_STREQ("running", b);
-	snprintf(p, sizeof(p), "%s/functions", self->ctl);
+	snprintf(p, sizeof(p), "%s/functions", self->dbg);
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	snprintf(want, sizeof(want), "%s snapvf_sim.vfio_pci.%u", a, svf_fn_id(a));
 	EXPECT_STREQ(want, b);
@@ -279,6 +293,171 @@ TEST_F(sim, fault_knobs)
 	EXPECT_TRUE(fn_present(a));
 }
 
+/*
+ * /sys/kernel/debug/snapvf_sim/: the manager's listings in <manager>/,
+ * the function's knobs in <aux device name>/ for as long as it is
+ * published, none of them left in sysfs.
+ */
+TEST_F(sim, debugfs_layout)
+{
+	static const char * const knobs[] = {
+		"state_size", "bar_size", "pci_address", "dev_state", "scratch",
+		"state_hash", "fail_save_at", "fail_load_at",
+		"surprise_save_at", "quiesce_delay_ms", "surprise_remove",
+		"stats",
+	};
+	const char *a = self->fn[0];
+	char d[PATH_MAX], p[PATH_MAX + 64], b[512], h[64];
+	unsigned int i, n = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(p, sizeof(p), "%s/functions", self->dbg);
+	EXPECT_TRUE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/sfs", self->dbg);
+	EXPECT_TRUE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/volumes", self->dbg);
+	EXPECT_TRUE(svf_exists(p));
+	/* sysfs keeps what creates and deletes, and nothing else */
+	snprintf(p, sizeof(p), "%s/new_function", self->ctl);
+	EXPECT_TRUE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/functions", self->ctl);
+	EXPECT_FALSE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/sfs", self->ctl);
+	EXPECT_FALSE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/volumes", self->ctl);
+	EXPECT_FALSE(svf_exists(p));
+	snprintf(p, sizeof(p), "%s/new_volume", self->ctl);
+	EXPECT_TRUE(svf_exists(p));
+
+	EXPECT_FALSE(knobs_present(a));
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_TRUE(knobs_present(a));
+	svf_sim_fn_knob(d, sizeof(d), a, NULL);
+	snprintf(b, sizeof(b), SVF_SIM_DEBUGFS "/snapvf_sim.vfio_pci.%u",
+		 svf_fn_id(a));
+	EXPECT_STREQ(b, d);
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", d, knobs[i]);
+		EXPECT_TRUE(svf_exists(p)) TH_LOG("no knob %s", p);
+	}
+	dir = opendir(d);
+	ASSERT_NE(NULL, dir);
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	EXPECT_EQ(sizeof(knobs) / sizeof(knobs[0]), n);
+	fn_dir(a, p, sizeof(p));
+	strcat(p, "/sim");
+	EXPECT_FALSE(svf_exists(p)) TH_LOG("%s is still there", p);
+
+	ASSERT_EQ(0, knob_read(a, "stats", b, sizeof(b)));
+	EXPECT_STREQ("saves 0\nloads 0\nrounds 0\npages_sent 0\n"
+		     "last_round_pages 0\nsave_open 0\nload_open 0\nlogging 0", b);
+	/* read-only knobs take no write, and keep their value */
+	ASSERT_EQ(0, knob_read(a, "state_hash", h, sizeof(h)));
+	EXPECT_GT(0, knob(a, "state_hash", "0"));
+	EXPECT_GT(0, knob(a, "bar_size", "4096"));
+	EXPECT_GT(0, knob(a, "stats", "0"));
+	ASSERT_EQ(0, knob_read(a, "bar_size", b, sizeof(b)));
+	EXPECT_EQ(16ull << 20, strtoull(b, NULL, 0));
+	ASSERT_EQ(0, knob_read(a, "state_hash", b, sizeof(b)));
+	EXPECT_STREQ(h, b);
+
+	ASSERT_EQ(0, ctl(self, "del_function", a));
+	EXPECT_FALSE(knobs_present(a));
+}
+
+/*
+ * A bad value written to a debugfs knob: the knob's own errno and one
+ * log line, the value unchanged.
+ */
+TEST_F(sim, debugfs_knob_bad_values)
+{
+	const char *a = self->fn[0];
+	char p[PATH_MAX], b[64], lng[200];
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	svf_sim_fn_knob(p, sizeof(p), a, "state_size");
+	REJECT(EINVAL, svf_sysfs_write(p, "12345"));
+	REJECT(EINVAL, svf_sysfs_write(p, "4096 trailing"));
+	memset(lng, '1', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	REJECT(EINVAL, svf_sysfs_write(p, lng));	/* longer than any value */
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("1048576", b);
+	svf_sim_fn_knob(p, sizeof(p), a, "fail_save_at");
+	REJECT(EINVAL, svf_sysfs_write(p, "-7"));
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("-1", b);
+	svf_sim_fn_knob(p, sizeof(p), a, "scratch");
+	REJECT(EINVAL, svf_sysfs_write(p, "12ab"));
+	REJECT(ERANGE, svf_sysfs_write(p, "0x1ffffffffffffffff"));	/* 65 bits */
+	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
+	EXPECT_STREQ("0x0", b);
+	svf_sim_fn_knob(p, sizeof(p), a, "surprise_remove");
+	REJECT(EINVAL, svf_sysfs_write(p, "60001"));
+	EXPECT_TRUE(fn_present(a));
+}
+
+/*
+ * Knob files held open while the function goes: the removal does not
+ * wait for them, they fail with EIO from then on (also once the function
+ * is back, with new knobs), they pin the module while open, and closing
+ * them is clean.
+ */
+TEST_F(sim, knob_open_across_removal)
+{
+	const char *refs = "/sys/module/snapvf_sim/refcnt";
+	const char *a = self->fn[0];
+	char p[PATH_MAX], b[256];
+	unsigned long long ref0;
+	int rw, wo, ro;
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ref0 = svf_sysfs_u64(refs);
+	ASSERT_NE(~0ull, ref0);
+	ASSERT_EQ(0, knob(a, "state_size", "8192"));
+	svf_sim_fn_knob(p, sizeof(p), a, "state_size");
+	rw = open(p, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, rw);
+	svf_sim_fn_knob(p, sizeof(p), a, "surprise_remove");
+	wo = open(p, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, wo);
+	svf_sim_fn_knob(p, sizeof(p), a, "stats");
+	ro = open(p, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	EXPECT_LT(0, pread(rw, b, sizeof(b), 0));
+	EXPECT_EQ(ref0 + 3, svf_sysfs_u64(refs));
+
+	ASSERT_EQ(0, ctl(self, "del_function", a));
+	EXPECT_FALSE(knobs_present(a));
+	EXPECT_EQ(-1, pread(rw, b, sizeof(b), 0));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, write(rw, "4096", 4));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, write(wo, "0", 1));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, read(ro, b, sizeof(b)));
+	EXPECT_EQ(EIO, errno);
+
+	ASSERT_EQ(0, ctl(self, "new_function", a));
+	ASSERT_TRUE(knobs_present(a));
+	ASSERT_EQ(0, knob_read(a, "state_size", b, sizeof(b)));
+	EXPECT_STREQ("1048576", b) TH_LOG("a new function, new knobs");
+	EXPECT_EQ(-1, write(rw, "4096", 4));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, write(wo, "0", 1));
+	EXPECT_EQ(EIO, errno);
+	close(rw);
+	close(wo);
+	close(ro);
+	EXPECT_EQ(ref0, svf_sysfs_u64(refs));
+	EXPECT_TRUE(fn_present(a));
+	ASSERT_EQ(0, knob_read(a, "state_size", b, sizeof(b)));
+	EXPECT_STREQ("1048576", b);
+}
+
 /* The simulator sees exactly state_size bytes of BAR2 plus its registers. */
 TEST_F(sim, state_is_bar_plus_registers)
 {
@@ -332,7 +511,7 @@ TEST_F(sim, publish_and_withdraw_sf)
 	EXPECT_STREQ("1048576", b);
 	ASSERT_EQ(0, svf_sysfs_read(SF_DBG_DIR "/snapvf_sim.sf.5/instances", b, sizeof(b)));
 	EXPECT_STREQ("4", b);	/* the default */
-	snprintf(p, sizeof(p), "%s/sfs", self->ctl);
+	snprintf(p, sizeof(p), "%s/sfs", self->dbg);
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("5 snapvf_sim.sf.5 1048576", b);
 	ASSERT_EQ(0, ctl(self, "new_sf", "6 64K 1 64 1000"));
@@ -373,7 +552,7 @@ TEST_F(sim, volumes)
 {
 	char b[256], p[PATH_MAX];
 
-	snprintf(p, sizeof(p), "%s/volumes", self->ctl);
+	snprintf(p, sizeof(p), "%s/volumes", self->dbg);
 	ASSERT_EQ(0, ctl(self, "new_volume", "3 128K"));
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_EQ(0, vol_line(b, 0)) TH_LOG("volumes: %s", b);
@@ -451,9 +630,10 @@ TEST_F(sim, surprise_removal)
 	ASSERT_EQ(0, knob(a, "surprise_remove", "400"));
 	EXPECT_TRUE(fn_present(a));
 	EXPECT_EQ(0, wait_for(fn_present, a, 0, 3000));
+	EXPECT_FALSE(knobs_present(a));		/* they go first */
 	ASSERT_EQ(0, svf_sysfs_write(SF_DBG_DIR "/snapvf_sim.sf.3/surprise_remove", "0"));
 	EXPECT_EQ(0, wait_for(sf_present_s, "3", 0, 3000));
-	snprintf(p, sizeof(p), "%s/functions", self->ctl);
+	snprintf(p, sizeof(p), "%s/functions", self->dbg);
 	ASSERT_EQ(0, svf_sysfs_read(p, b, sizeof(b)));
 	EXPECT_STREQ("", b);
 	/* both can come back */
@@ -594,11 +774,14 @@ TEST_F(sim, manager_unbind_rebind)
 	ASSERT_EQ(0, svf_sysfs_write("/sys/bus/pci/drivers/snapvf_sim/unbind",
 				 self->mgr[0]));
 	EXPECT_FALSE(svf_exists(self->ctl));
+	EXPECT_FALSE(svf_exists(self->dbg));
 	EXPECT_FALSE(fn_present(a));
+	EXPECT_FALSE(knobs_present(a));
 	EXPECT_FALSE(sf_present(4));
 	ASSERT_EQ(0, svf_sysfs_write("/sys/bus/pci/drivers/snapvf_sim/bind",
 				 self->mgr[0]));
 	ASSERT_TRUE(svf_exists(self->ctl));
+	ASSERT_TRUE(svf_exists(self->dbg));
 	EXPECT_EQ(0, ctl(self, "new_function", a));
 	EXPECT_TRUE(fn_present(a));
 }
@@ -613,12 +796,15 @@ TEST_F(sim, unload_with_devices_present)
 	EXPECT_FALSE(fn_present(self->fn[0]));
 	EXPECT_FALSE(fn_present(self->fn[2]));
 	EXPECT_FALSE(sf_present(1));
+	EXPECT_FALSE(svf_exists(SVF_SIM_DEBUGFS));
 	ASSERT_EQ(0, svf_modunload("snapvf_aux"));
 	EXPECT_FALSE(svf_mod_loaded("snapvf_aux"));
 	ASSERT_EQ(0, svf_modload("snapvf_sim"));
 	EXPECT_TRUE(svf_exists(self->ctl));
+	EXPECT_TRUE(svf_exists(self->dbg));
 	EXPECT_EQ(0, ctl(self, "new_function", self->fn[0]));
 	EXPECT_TRUE(fn_present(self->fn[0]));
+	EXPECT_TRUE(knobs_present(self->fn[0]));
 }
 
 TEST_HARNESS_MAIN
