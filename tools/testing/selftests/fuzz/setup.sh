@@ -5,6 +5,7 @@
 #   - svf_mig_test.0/1: the migration layer's test devices, small states
 #   - two SF virtio-blk mdevs (4 queues and 1 queue) on SF 0
 #   - the ivshmem-plain functions as SNAP PFs on snapvf_pci, small states
+#     (the simulator's state_size knob, 64 KiB)
 . "$SVF_TOP/tools/vm/guest-lib.sh"
 devs=/tmp/svf-fuzz-devs
 : > $devs
@@ -52,11 +53,10 @@ if [ -n "$mgr" ] && svf_modload snapvf_pci; then
 		[ -e "$d/driver" ] && echo "$bdf" > "$d/driver/unbind"
 		echo snapvf_pci > "$d/driver_override"
 		echo "$bdf" > /sys/bus/pci/drivers/snapvf_pci/bind || continue
+		# the simulator's knob (debugfs); a function without it is no target
+		echo 65536 > "$(svf_sim_fn_knob "$bdf" state_size)" || continue
 		echo "$bdf" >> $devs
 		pf=$((pf + 1))
-	done
-	for k in "$SVF_SIM_DEBUGFS"/snapvf_sim.vfio_pci.*/state_size; do
-		[ -e "$k" ] && echo 65536 > "$k"
 	done
 fi
 if [ $pf -ge 2 ]; then ok "$pf SNAP PFs on snapvf_pci"; else fail "SNAP PFs on snapvf_pci ($pf bound)"; fi
