@@ -83,36 +83,6 @@ static SVF_UNUSED int mt_open(struct svf_vfio *v, int dev)
 	return svf_vfio_open(v, path);
 }
 
-/* Read a whole saving data_fd (until EOF) into a malloc'ed buffer. */
-static SVF_UNUSED ssize_t mt_read_all(int fd, char **out)
-{
-	size_t cap = 4 << 20, len = 0;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (cap - len < MT_IO) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				return -ENOMEM;
-		}
-		n = read(fd, buf + len, MT_IO);
-		if (n < 0) {
-			n = -errno;
-			free(buf);
-			return n;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	*out = buf;
-	return len;
-}
-
 /* STOP -> STOP_COPY, read everything, back to STOP. */
 static SVF_UNUSED ssize_t mt_save(struct svf_vfio *v, char **out)
 {
@@ -122,7 +92,7 @@ static SVF_UNUSED ssize_t mt_save(struct svf_vfio *v, char **out)
 	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP_COPY, &fd);
 	if (ret)
 		return ret;
-	len = mt_read_all(fd, out);
+	len = svf_stream_read_all(fd, out);
 	close(fd);
 	ret = svf_vfio_mig_set(v, VFIO_DEVICE_STATE_STOP, NULL);
 	return ret ? ret : len;
