@@ -49,8 +49,8 @@ check "pick chooses snapvf_pci for the function and loads it" eval \
 
 check "SF 0 published" eval "echo '0 1M 4 256' > $mgr/new_sf"
 types=$AUX/snapvf_sim.sf.0/mdev_supported_types
-t1=$(ls "$types" 2>/dev/null | grep -- '-1q-' | head -n 1)
-t4=$(ls "$types" 2>/dev/null | grep -- '-4q-' | head -n 1)
+t1=$(ls "$types" 2>/dev/null | grep -- '-1q$' | head -n 1)
+t4=$(ls "$types" 2>/dev/null | grep -- '-4q$' | head -n 1)
 echo "# types: $t1 $t4"
 check "mdev types lists the SF's types with available instances" eval \
 	"test -n '$t1' && $S mdev types snapvf_sim.sf.0 --json | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit(not [x for x in r if x[\"type\"] == \"$t1\" and x[\"available_instances\"] > 0])'"
