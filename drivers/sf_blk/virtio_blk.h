@@ -40,8 +40,10 @@
 
 /**
  * struct svf_vblk_host_ops - what the device model needs from its host
- * @dma_read: copy @len bytes of guest memory at @iova into @buf.  Returns 0
- *	or a negative errno when any byte is not mapped; may sleep.
+ * @dma_read: copy @len bytes of guest memory at @iova into @buf.  Returns 0,
+ *	-EPERM when the function may not master the bus (bus mastering off
+ *	in its command register), or another negative errno when any byte
+ *	is not mapped; may sleep.
  * @dma_write: copy @len bytes from @buf to guest memory at @iova and mark
  *	the pages dirty.  Same return convention; may sleep.
  * @disk_read: copy @len bytes of the disk at byte @off into @buf; @off and

@@ -303,6 +303,11 @@ static const char *vblk_one(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
  *
  * Completes requests in avail-ring order, publishes them in the used ring
  * and raises the queue's vector once unless the driver suppressed it.
+ * With bus mastering off (@dma_read says -EPERM before anything was read)
+ * nothing is touched and the requests wait for the next notification or
+ * resume, as on a function whose guest turned mastering off before its
+ * firmware or driver ran (a migrated VM stopped early); mastering turned
+ * off under a request in flight breaks the queue like any DMA error.
  */
 void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 {
@@ -310,6 +315,7 @@ void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 	struct vblk_chain *c;
 	u16 avail_idx, flags, done = 0;
 	const char *why = NULL;
+	int ret;
 
 	if (dev->broken || dev->quiesced || !vq->enabled ||
 	    !(dev->status & VIRTIO_CONFIG_S_DRIVER_OK))
@@ -317,8 +323,11 @@ void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return;
-	if (vblk_read16(dev, vq->avail + offsetof(struct vring_avail, idx),
-			&avail_idx)) {
+	ret = vblk_read16(dev, vq->avail + offsetof(struct vring_avail, idx),
+			  &avail_idx);
+	if (ret == -EPERM)
+		goto out;	/* bus mastering off: the requests wait */
+	if (ret) {
 		why = "avail ring not mapped";
 		goto out;
 	}

@@ -155,8 +155,14 @@ static void vblk_msix_enable(struct vblk *b)
 	}
 }
 
-/* Memory decoding, bus mastering, MSI-X enabled and unmasked. */
-static void vblk_pci_enable(struct vblk *b)
+/**
+ * vblk_pci_enable() - what a guest's driver does to the function first
+ * @b: device
+ *
+ * Memory decoding and bus mastering on, MSI-X enabled with every vector
+ * unmasked (e.g. on a migration destination whose source had none set up).
+ */
+void vblk_pci_enable(struct vblk *b)
 {
 	uint16_t cmd = 0;
 

@@ -99,6 +99,7 @@ struct vblk {
 int vblk_open(struct vblk *b, const char *dev, uint16_t nq);
 int vblk_attach(struct vblk *b, const char *dev);
 int vblk_init_driver(struct vblk *b, uint16_t nq);
+void vblk_pci_enable(struct vblk *b);
 void vblk_close(struct vblk *b);
 
 int vblk_cfg_read(struct vblk *b, uint32_t off, void *buf, uint32_t len);

@@ -833,4 +833,90 @@ TEST(reject_other_description)
 	EXPECT_EQ(0, svf_mdev_remove(dst2));
 }
 
+/*
+ * Migration does not depend on what the guest did to the function (issue
+ * 14 item 4): the source's guest turned memory decoding and bus mastering
+ * off and put the function in D3hot, and its VMM has no interrupt set up.
+ * It saves, and a destination restores: the destination's config space is
+ * the source's, D3hot and all; when its guest brings the function back to
+ * D0, turns decoding and mastering on and enables its interrupts, the
+ * queues the source's driver set up serve I/O (the device status is still
+ * DRIVER_OK, blocks written before the migration read back, a completion
+ * fires the eventfd).
+ */
+TEST(asleep_and_off)
+{
+	char src[37], dst[37];
+	static uint8_t buf[WR_SECTORS * VBLK_SECTOR];
+	struct pci_snap ps, pd;
+	uint16_t cmd, pmcsr;
+	struct vblk a, b;
+	uint8_t *sa, pm;
+	int64_t na;
+	int blk;
+
+	sf_uuid(src, TAG, 12);
+	sf_uuid(dst, TAG, 13);
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(0), SF_TYPE_1Q, src));
+	ASSERT_EQ(0, svf_mdev_create(SF_DEV(1), SF_TYPE_1Q, dst));
+	ASSERT_EQ(0, vblk_open(&a, src, 1));
+	ASSERT_EQ(0, vblk_attach(&b, dst));
+	for (blk = 0; blk < 8; blk++) {
+		vblk_pattern(buf, sizeof(buf), 120000 + blk * WR_SECTORS, 14);
+		ASSERT_EQ(0, vblk_rw(&a, 0, VIRTIO_BLK_T_OUT, 120000 + blk * WR_SECTORS,
+				     buf, sizeof(buf)));
+	}
+	ASSERT_EQ(0, snap_pci(&a, &ps));
+	pm = find_cap(ps.cfg, PCI_CAP_ID_PM);
+	ASSERT_NE(0, pm);
+
+	/* The guest: decoding and mastering off, then D3hot; no IRQs. */
+	cmd = snap16(&ps, PCI_COMMAND) & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ASSERT_EQ(0, vblk_cfg_write(&a, PCI_COMMAND, &cmd, 2));
+	pmcsr = 3;	/* D3hot */
+	ASSERT_EQ(0, vblk_cfg_write(&a, pm + PCI_PM_CTRL, &pmcsr, 2));
+	ASSERT_EQ(0, svf_vfio_irq_disable(&a.v, VFIO_PCI_MSIX_IRQ_INDEX));
+	ASSERT_EQ(0, vblk_cfg_read(&a, 0, ps.cfg, sizeof(ps.cfg)));
+	ASSERT_EQ(3, ps.cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK);
+	ASSERT_EQ(0, snap16(&ps, PCI_COMMAND) & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+
+	na = save_all(&a, &sa);
+	ASSERT_LT(0, na);
+	ASSERT_EQ(0, resume_from(&b, sa, na));
+	ASSERT_EQ(0, svf_vfio_mig_set(&b.v, VFIO_DEVICE_STATE_RUNNING, NULL));
+	ASSERT_EQ(0, vblk_cfg_read(&b, 0, pd.cfg, sizeof(pd.cfg)));
+	EXPECT_EQ(3, pd.cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK);
+	/*
+	 * Equal but for MSI-X Enable, which follows each VMM's SET_IRQS
+	 * (none on the source, vblk_attach()'s vectors here).
+	 */
+	EXPECT_EQ(0, ps.cfg[ps.msix_cap + PCI_MSIX_FLAGS + 1] & 0x80);
+	ps.cfg[ps.msix_cap + PCI_MSIX_FLAGS + 1] |= 0x80;
+	EXPECT_EQ(0, memcmp(ps.cfg, pd.cfg, sizeof(ps.cfg)))
+		TH_LOG("the destination's config space is not the source's");
+
+	/* The destination's guest wakes the function and uses its queues. */
+	memcpy(b.mem, a.mem, a.mem_size);
+	ASSERT_EQ(0, vblk_adopt(&b, &a));
+	pmcsr = 0;	/* D0 */
+	ASSERT_EQ(0, vblk_cfg_write(&b, pm + PCI_PM_CTRL, &pmcsr, 2));
+	vblk_pci_enable(&b);
+	EXPECT_EQ(VIRTIO_CONFIG_S_DRIVER_OK,
+		  vblk_status(&b) & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET));
+	for (blk = 0; blk < 8; blk++) {
+		ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_IN, 120000 + blk * WR_SECTORS,
+				     buf, sizeof(buf)));
+		EXPECT_GT(0, vblk_check_pattern(buf, sizeof(buf),
+						120000 + blk * WR_SECTORS, 14))
+			TH_LOG("block %d wrong on the destination", blk);
+	}
+	EXPECT_LT(0, irq_on_io(&b, 120100));
+
+	free(sa);
+	vblk_close(&b);
+	vblk_close(&a);
+	EXPECT_EQ(0, svf_mdev_remove(src));
+	EXPECT_EQ(0, svf_mdev_remove(dst));
+}
+
 TEST_HARNESS_MAIN
