@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Managed functions: taking an ivshmem-plain function under management,
- * publishing it as <snapvf_sim>.vfio_pci.<fn-id>, and every way of letting
- * it go (see the removal rules in sim.h).
+ * Managed functions: taking an ivshmem-plain function (or QEMU's NVMe
+ * controller with a controller memory buffer, a function with a power
+ * management capability) under management, publishing it as
+ * <snapvf_sim>.vfio_pci.<fn-id>, and every way of letting it go (see the
+ * removal rules in sim.h).
  *
  * The function is owned by another driver (vfio-pci, snapvf_pci); the
- * simulator only maps its BAR2 (the shared memory that is the device
- * state) and holds a runtime-PM reference so the BAR keeps decoding.
+ * simulator only maps its BAR2 (the shared memory, or the NVMe CMB, that
+ * is the device state) and holds a runtime-PM reference so the BAR keeps
+ * decoding.  Its user may still put a PM-capable function in D3hot
+ * through its config space (vfio_pci_core does it for the user).
  */
+#include <linux/delay.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
 
@@ -15,16 +20,35 @@
 
 #define SIM_IVSHMEM_VENDOR	PCI_VENDOR_ID_REDHAT_QUMRANET
 #define SIM_IVSHMEM_DEVICE	0x1110
+#define SIM_NVME_VENDOR		PCI_VENDOR_ID_REDHAT
+#define SIM_NVME_DEVICE		0x0010	/* QEMU's NVMe controller */
 #define SIM_STATE_BAR		2
 #define SIM_REGS_BAR		0
 #define SIM_REGS_LEN		16	/* IntrMask, IntrStatus, IVPosition, Doorbell */
+
+/* The PM control/status register, 0 (D0) without a PM capability. */
+static u16 sim_fn_pmcsr(struct pci_dev *pdev)
+{
+	u16 pmcsr = 0;
+
+	if (pdev->pm_cap)
+		pci_read_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, &pmcsr);
+	return pmcsr;
+}
+
+static unsigned int sim_fn_pstate(u16 pmcsr)
+{
+	return pmcsr & PCI_PM_CTRL_STATE_MASK;
+}
 
 /**
  * sim_fn_access_ok() - may the simulator touch the function's BAR now?
  * @fn: the function
  *
+ * For the knobs, which go through the function as its user left it.
+ *
  * Return: 0, -ENODEV if the function is gone from the bus, -EIO if its
- * memory decoding is off (the owner disabled it).
+ * memory decoding is off or it is not in D0 (the owner did that).
  */
 int sim_fn_access_ok(struct sim_fn *fn)
 {
@@ -38,68 +62,103 @@ int sim_fn_access_ok(struct sim_fn *fn)
 				    "snapvf_sim: memory decoding is off, device state not accessible\n");
 		return -EIO;
 	}
+	if (sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) != PCI_D0) {
+		dev_err_ratelimited(&fn->pdev->dev,
+				    "snapvf_sim: function not in D0, device state not accessible\n");
+		return -EIO;
+	}
 	return 0;
 }
 
 /**
- * sim_fn_decoding() - is the function's memory decoding on?
+ * sim_fn_decoding() - does the function decode its memory BARs?
  * @fn: the function
  *
- * Return: true if its command register has memory space enabled.  No log:
- * for paths where decoding off is normal (a reset after the user turned
- * it off).
+ * Return: true if its command register has memory space enabled and it is
+ * in D0.  No log: a reset with decoding off is normal (QEMU resets and
+ * closes a function before the guest's firmware turned it on).
  */
 bool sim_fn_decoding(struct sim_fn *fn)
 {
 	u16 cmd;
 
 	pci_read_config_word(fn->pdev, PCI_COMMAND, &cmd);
-	return cmd & PCI_COMMAND_MEMORY;
+	return (cmd & PCI_COMMAND_MEMORY) &&
+	       sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) == PCI_D0;
+}
+
+/* PCI PM: after a transition to or from D3hot, wait before the next access. */
+static void sim_fn_d3_wait(struct pci_dev *pdev)
+{
+	if (pdev->d3hot_delay)
+		msleep(pdev->d3hot_delay);
 }
 
 /**
  * sim_fn_state_begin() - reach the function's BARs for a save or load step
  * @fn: the function (fn->lock held)
- * @cmd: set to the command register to put back with sim_fn_state_end()
+ * @acc: set to what to put back with sim_fn_state_end()
  *
  * For the save and load ops only, which the consumer calls with the
- * function's memory access excluded (struct svf_aux_fn_ops): like a device
- * manager reaching the device through its own path, the simulator does
- * not depend on what the function's user did to its command register, and
- * turns memory decoding on for the step.  A function out of D0 is refused;
- * it does not happen while the simulator manages it (ivshmem-plain has no
- * power management capability, and the simulator holds a runtime-PM
- * reference).
+ * function's memory access excluded (struct svf_aux_fn_ops), so neither
+ * the user's command register nor its power state changes under the step.
+ * Like a device manager reaching the device through its own path, the
+ * simulator does not depend on what the function's user did: it turns
+ * memory decoding on for the step, and brings a function its user put in
+ * D3hot to D0 for the step.  A function that would lose its state on the
+ * way (No_Soft_Reset clear), or one in D1/D2, is refused.
  *
- * Return: 0, -ENODEV if the function is gone from the bus, -EIO if it is
- * not in D0.
+ * Return: 0, -ENODEV if the function is gone from the bus, -EIO if its
+ * state is not reachable (one rate-limited line).
  */
-int sim_fn_state_begin(struct sim_fn *fn, u16 *cmd)
+int sim_fn_state_begin(struct sim_fn *fn, struct sim_fn_access *acc)
 {
-	if (pci_dev_is_disconnected(fn->pdev))
+	struct pci_dev *pdev = fn->pdev;
+	unsigned int pstate;
+
+	if (pci_dev_is_disconnected(pdev))
 		return -ENODEV;
-	if (fn->pdev->current_state != PCI_D0) {
-		dev_err_ratelimited(&fn->pdev->dev,
-				    "snapvf_sim: function in D%d, device state not accessible\n",
-				    fn->pdev->current_state);
+	acc->pmcsr = sim_fn_pmcsr(pdev);
+	pstate = sim_fn_pstate(acc->pmcsr);
+	if (pstate == PCI_D3hot && !(acc->pmcsr & PCI_PM_CTRL_NO_SOFT_RESET)) {
+		dev_err_ratelimited(&pdev->dev,
+				    "snapvf_sim: function in D3hot resets on its way to D0, device state not accessible\n");
 		return -EIO;
 	}
-	pci_read_config_word(fn->pdev, PCI_COMMAND, cmd);
-	if (!(*cmd & PCI_COMMAND_MEMORY))
-		pci_write_config_word(fn->pdev, PCI_COMMAND,
-				      *cmd | PCI_COMMAND_MEMORY);
+	if (pstate != PCI_D0 && pstate != PCI_D3hot) {
+		dev_err_ratelimited(&pdev->dev,
+				    "snapvf_sim: function in D%u, device state not accessible\n",
+				    pstate);
+		return -EIO;
+	}
+	if (pstate == PCI_D3hot) {
+		pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL,
+				      acc->pmcsr & ~PCI_PM_CTRL_STATE_MASK);
+		sim_fn_d3_wait(pdev);
+	}
+	pci_read_config_word(pdev, PCI_COMMAND, &acc->cmd);
+	if (!(acc->cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      acc->cmd | PCI_COMMAND_MEMORY);
 	return 0;
 }
 
 /**
  * sim_fn_state_end() - put back what sim_fn_state_begin() changed
  * @fn: the function (fn->lock held)
- * @cmd: the command register sim_fn_state_begin() returned
+ * @acc: what sim_fn_state_begin() returned
  */
-void sim_fn_state_end(struct sim_fn *fn, u16 cmd)
+void sim_fn_state_end(struct sim_fn *fn, const struct sim_fn_access *acc)
 {
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		pci_write_config_word(fn->pdev, PCI_COMMAND, cmd);
+	struct pci_dev *pdev = fn->pdev;
+
+	if (!(acc->cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(pdev, PCI_COMMAND, acc->cmd);
+	if (sim_fn_pstate(acc->pmcsr) == PCI_D3hot) {
+		pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL,
+				      acc->pmcsr);
+		sim_fn_d3_wait(pdev);
+	}
 }
 
 static void sim_fn_free(struct sim_fn *fn)
@@ -166,13 +225,19 @@ void sim_fn_surprise(struct sim_fn *fn, unsigned int delay_ms)
 	queue_delayed_work(sim_wq, &fn->surprise, msecs_to_jiffies(delay_ms));
 }
 
+static bool sim_fn_is_ivshmem(struct pci_dev *pdev)
+{
+	return pdev->vendor == SIM_IVSHMEM_VENDOR &&
+	       pdev->device == SIM_IVSHMEM_DEVICE;
+}
+
 static int sim_fn_check_pdev(struct sim_mgr *mgr, struct pci_dev *pdev)
 {
 	struct device *dev = &mgr->pdev->dev;
 
-	if (pdev->vendor != SIM_IVSHMEM_VENDOR ||
-	    pdev->device != SIM_IVSHMEM_DEVICE) {
-		dev_err(dev, "snapvf_sim: %s is %04x:%04x, not an ivshmem-plain function (1af4:1110)\n",
+	if (!sim_fn_is_ivshmem(pdev) &&
+	    !(pdev->vendor == SIM_NVME_VENDOR && pdev->device == SIM_NVME_DEVICE)) {
+		dev_err(dev, "snapvf_sim: %s is %04x:%04x, not an ivshmem-plain function (1af4:1110) or QEMU NVMe (1b36:0010)\n",
 			pci_name(pdev), pdev->vendor, pdev->device);
 		return -EINVAL;
 	}
@@ -214,8 +279,9 @@ static struct sim_fn *sim_fn_alloc(struct sim_mgr *mgr, struct pci_dev *pdev)
 		ret = -ENOMEM;
 		goto err_pm;
 	}
-	/* The interrupt registers, reset with the function (sim_op_reset()). */
-	if ((pci_resource_flags(pdev, SIM_REGS_BAR) & IORESOURCE_MEM) &&
+	/* ivshmem's interrupt registers, reset with the function (sim_op_reset()). */
+	if (sim_fn_is_ivshmem(pdev) &&
+	    (pci_resource_flags(pdev, SIM_REGS_BAR) & IORESOURCE_MEM) &&
 	    pci_resource_len(pdev, SIM_REGS_BAR) >= SIM_REGS_LEN)
 		fn->regs_bar = pci_iomap(pdev, SIM_REGS_BAR, SIM_REGS_LEN);
 	fn->pdev = pci_dev_get(pdev);
@@ -232,7 +298,7 @@ err_free:
 /**
  * sim_fn_add() - manage @pdev and publish its aux device
  * @mgr: the manager
- * @pdev: an ivshmem-plain function
+ * @pdev: an ivshmem-plain or QEMU NVMe function
  *
  * Return: 0 or a negative errno (logged).
  */

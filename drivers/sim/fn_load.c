@@ -197,7 +197,7 @@ int sim_load_chunk(struct sim_fn *fn, const void *buf, size_t len)
 int sim_load_commit(struct sim_fn *fn)
 {
 	struct sim_load *l = fn->load;
-	u16 cmd;
+	struct sim_fn_access acc;
 	u32 i;
 	int ret;
 
@@ -211,7 +211,7 @@ int sim_load_commit(struct sim_fn *fn)
 			      l->end ? "" : ", no end");
 		goto out;
 	}
-	ret = sim_fn_state_begin(fn, &cmd);
+	ret = sim_fn_state_begin(fn, &acc);
 	if (ret)
 		goto out;
 	for (i = 0; i < l->npages; i++) {
@@ -219,7 +219,7 @@ int sim_load_commit(struct sim_fn *fn)
 			    SIM_PAGE_SIZE);
 		cond_resched();
 	}
-	sim_fn_state_end(fn, cmd);
+	sim_fn_state_end(fn, &acc);
 	fn->regs = l->regs;
 	fn->loads++;
 out:

@@ -118,7 +118,7 @@ static bool sim_save_regs_changed(const struct sim_fn *fn, const struct sim_save
 int sim_save_round(struct sim_fn *fn, bool final)
 {
 	struct sim_save *s = fn->save;
-	u16 cmd;
+	struct sim_fn_access acc;
 	int ret;
 
 	/* A session a fault ended fails as the fault did; it logged already. */
@@ -134,11 +134,11 @@ int sim_save_round(struct sim_fn *fn, bool final)
 			      sim_dstate_name(fn->dstate));
 		return -EINVAL;
 	}
-	ret = sim_fn_state_begin(fn, &cmd);
+	ret = sim_fn_state_begin(fn, &acc);
 	if (ret)
 		return ret;
 	s->last_dirty = sim_save_scan(fn, s);
-	sim_fn_state_end(fn, cmd);
+	sim_fn_state_end(fn, &acc);
 	fn->last_round_pages = s->last_dirty;
 	fn->rounds++;
 	s->cursor = 0;
@@ -254,7 +254,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 {
 	struct sim_save *s = fn->save;
 	size_t done = 0, n;
-	u16 cmd;
+	struct sim_fn_access acc;
 	int ret;
 
 	if (!s)
@@ -265,7 +265,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 	 */
 	if (s->error)
 		return s->error;
-	ret = sim_fn_state_begin(fn, &cmd);
+	ret = sim_fn_state_begin(fn, &acc);
 	if (ret)
 		return ret;
 	while (done < len) {
@@ -274,7 +274,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 		n = min_t(size_t, len - done, s->rec_len - s->rec_off);
 		ret = sim_save_fault(fn, s, &n);
 		if (ret) {
-			sim_fn_state_end(fn, cmd);
+			sim_fn_state_end(fn, &acc);
 			return done ? done : ret;
 		}
 		if (!n)
@@ -284,7 +284,7 @@ ssize_t sim_save_chunk(struct sim_fn *fn, void *buf, size_t len)
 		s->pos += n;
 		done += n;
 	}
-	sim_fn_state_end(fn, cmd);
+	sim_fn_state_end(fn, &acc);
 	return done;
 }
 

@@ -173,8 +173,19 @@ void sim_fn_pci_gone(struct pci_dev *pdev);
 void sim_fn_surprise(struct sim_fn *fn, unsigned int delay_ms);
 int sim_fn_access_ok(struct sim_fn *fn);
 bool sim_fn_decoding(struct sim_fn *fn);
-int sim_fn_state_begin(struct sim_fn *fn, u16 *cmd);
-void sim_fn_state_end(struct sim_fn *fn, u16 cmd);
+/**
+ * struct sim_fn_access - what sim_fn_state_begin() changed for a step
+ * @cmd: the command register as the function's user left it
+ * @pmcsr: the PM control/status register as its user left it (0 without
+ *	a PM capability)
+ */
+struct sim_fn_access {
+	u16 cmd;
+	u16 pmcsr;
+};
+
+int sim_fn_state_begin(struct sim_fn *fn, struct sim_fn_access *acc);
+void sim_fn_state_end(struct sim_fn *fn, const struct sim_fn_access *acc);
 
 /* fn_knobs.c */
 void sim_fn_dbg_add(struct sim_fn *fn);

@@ -393,9 +393,13 @@ static const struct pci_device_id svf_pci_table[] = {
 	/* virtio-blk (modern) SNAP function */
 	{ SVF_PCI_VFIO_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1042,
 			   PCI_VENDOR_ID_MELLANOX) },
-	/* ivshmem-plain: bound only when snapvf_sim manages it */
+	/*
+	 * ivshmem-plain and QEMU's NVMe controller: the simulator's functions,
+	 * bound only when snapvf_sim manages them (probe needs the aux device)
+	 */
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					  0x1110) },
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT, 0x0010) },
 	{}
 };
 MODULE_DEVICE_TABLE(pci, svf_pci_table);

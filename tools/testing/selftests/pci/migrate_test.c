@@ -9,7 +9,8 @@
  * with each verdict.  Destination state must equal the
  * source's byte for byte, also when the user turned memory decoding and
  * bus mastering off on both functions (as QEMU's reset does before the
- * guest's firmware runs).
+ * guest's firmware runs), and when both are in D3hot (d3hot, on the
+ * simulator's QEMU NVMe functions: ivshmem-plain has no PM capability).
  */
 #include <linux/pci_regs.h>
 
@@ -397,6 +398,122 @@ TEST_F(mig, incompatible_stream)
 	snprintf(val, sizeof(val), "%zu", self->size / 2);
 	ASSERT_EQ(0, sim_knob(self->b, "state_size", val));
 	bad_stream(_metadata, self, 2);
+}
+
+/* ---- D3hot: the simulator's PM-capable functions (QEMU NVMe) ---- */
+
+#define NVME_VENDOR	0x1b36
+#define NVME_DEVICE	0x0010
+#define PM_STATE	(1u << 20)	/* vm.conf: cmb_size_mb=1 */
+
+/* The function's own config space header and capabilities. */
+static int hw_config(const char *bdf, uint8_t cfg[256])
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, cfg, 256, 0);
+	close(fd);
+	return n == 256 ? 0 : -EIO;
+}
+
+static uint8_t pm_cap(const uint8_t cfg[256])
+{
+	uint8_t pos = cfg[PCI_CAPABILITY_LIST];
+	int guard = 48;
+
+	while (pos >= 0x40 && guard--) {
+		if (cfg[pos] == PCI_CAP_ID_PM)
+			return pos;
+		pos = cfg[pos + 1];
+	}
+	return 0;
+}
+
+/* The function's power state (PMCSR) as the hardware holds it, or -1. */
+static int hw_pstate(const char *bdf, uint8_t pm)
+{
+	uint8_t cfg[256];
+
+	if (hw_config(bdf, cfg))
+		return -1;
+	return cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK;
+}
+
+static int set_pstate(struct svf_vfio *v, uint8_t pm, uint16_t state)
+{
+	return svf_vfio_write(v, VFIO_PCI_CONFIG_REGION_INDEX, pm + PCI_PM_CTRL,
+			      &state, 2) == 2 ? 0 : -EIO;
+}
+
+/*
+ * Issue 14 item 4: the user of both functions turned decoding and bus
+ * mastering off and put the function in D3hot (vfio_pci_core moves the
+ * function there).  The user's own BAR access fails, yet pre-copy,
+ * stop-copy and the load carry the state (the parent brings the function
+ * to D0 for its step and back); afterwards both are in D3hot with their
+ * command registers as left, and once the destination is back in D0 its
+ * state is the source's byte for byte.
+ */
+TEST(d3hot)
+{
+	struct mig_buf buf = { 0 };
+	char fn[MAX_FNS][32];
+	struct svf_vfio v[2];
+	uint8_t cfg[256], pm, byte;
+	void *ref, *got;
+	uint16_t cmd;
+	int i;
+
+	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(NVME_VENDOR, NVME_DEVICE, fn, MAX_FNS), 2)
+		TH_LOG("vm.conf gives the group two QEMU NVMe functions");
+	ASSERT_EQ(0, hw_config(fn[0], cfg));
+	pm = pm_cap(cfg);
+	ASSERT_NE(0, pm);
+	ASSERT_TRUE(cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_NO_SOFT_RESET);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, setup_fn(fn[i], PM_STATE));
+		ASSERT_EQ(0, svf_vfio_open(&v[i], fn[i]));
+		ASSERT_EQ(0, state_fill(&v[i], 0, PM_STATE, 21 + i));
+	}
+	ref = state_snapshot(&v[0], PM_STATE);
+	ASSERT_NE(NULL, ref);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, set_command(&v[i], 0));
+		ASSERT_EQ(0, set_pstate(&v[i], pm, 3));
+		ASSERT_EQ(3, hw_pstate(fn[i], pm)) TH_LOG("%s not in D3hot", fn[i]);
+	}
+	EXPECT_EQ(-EIO, svf_vfio_read(&v[0], STATE_BAR, 0, &byte, 1))
+		TH_LOG("the user's own BAR access must fail in D3hot");
+
+	ASSERT_EQ(0, mig_save(&v[0], &buf, 2, NULL, NULL, NULL));
+	EXPECT_GE(buf.len, PM_STATE);
+	ASSERT_EQ(0, mig_load(&v[1], &buf, buf.len, NULL));
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(3, hw_pstate(fn[i], pm)) TH_LOG("%s left D3hot", fn[i]);
+		ASSERT_EQ(0, hw_command(fn[i], &cmd));
+		EXPECT_EQ(0, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+			TH_LOG("%s: command register 0x%x", fn[i], cmd);
+	}
+
+	/* The destination's user brings it back. */
+	ASSERT_EQ(0, set_pstate(&v[1], pm, 0));
+	ASSERT_EQ(0, set_command(&v[1], PCI_COMMAND_MEMORY));
+	got = state_snapshot(&v[1], PM_STATE);
+	ASSERT_NE(NULL, got);
+	EXPECT_EQ(0, memcmp(ref, got, PM_STATE)) TH_LOG("destination differs");
+	free(ref);
+	free(got);
+	mig_buf_free(&buf);
+	svf_vfio_close(&v[0]);
+	svf_vfio_close(&v[1]);
 }
 
 TEST_HARNESS_MAIN
