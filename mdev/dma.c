@@ -27,12 +27,20 @@ static int dma_rw(struct vmdev_device *vdev, dma_addr_t iova, void *buf,
 	if (!len)
 		return 0;
 	down_read(&st->dma_sem);
-	if (!st->open)
+	if (!st->open) {
 		ret = -ENODEV;
-	else if (!dma_allowed(vdev))
+	} else if (!dma_allowed(vdev)) {
 		ret = -EPERM;
-	else
+	} else {
 		ret = vfio_dma_rw(&vdev->vdev, iova, buf, len, write);
+		/*
+		 * -EPERM means bus mastering off (vmdev.h); the container's
+		 * -EPERM (a mapping without that access, its owner's memory
+		 * gone) is a fault like an unmapped range.
+		 */
+		if (ret == -EPERM)
+			ret = -EFAULT;
+	}
 	up_read(&st->dma_sem);
 	/* NULL (device without migration) is ignored by the layer. */
 	if (!ret && write)

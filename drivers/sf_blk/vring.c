@@ -271,6 +271,9 @@ static int vblk_complete(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 				   &idx, sizeof(idx));
 }
 
+/* vblk_one()'s answer when bus mastering is off: stop, nothing touched */
+static const char vblk_no_master[] = "bus mastering off";
+
 /* Handles the request at the avail ring slot @slot. */
 static const char *vblk_one(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 			    struct vblk_chain *c)
@@ -280,8 +283,11 @@ static const char *vblk_one(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
 	u16 head;
 	int st;
 
-	if (vblk_read16(dev, vq->avail + offsetof(struct vring_avail, ring) +
-			(u64)(vq->last_avail % vq->size) * 2, &head))
+	st = vblk_read16(dev, vq->avail + offsetof(struct vring_avail, ring) +
+			 (u64)(vq->last_avail % vq->size) * 2, &head);
+	if (st == -EPERM)
+		return vblk_no_master;
+	if (st)
 		return "avail ring not mapped";
 	why = vblk_walk(dev, vq, head, c);
 	if (why)
@@ -303,11 +309,12 @@ static const char *vblk_one(struct svf_vblk_dev *dev, struct svf_vblk_vq *vq,
  *
  * Completes requests in avail-ring order, publishes them in the used ring
  * and raises the queue's vector once unless the driver suppressed it.
- * With bus mastering off (@dma_read says -EPERM before anything was read)
- * nothing is touched and the requests wait for the next notification or
- * resume, as on a function whose guest turned mastering off before its
- * firmware or driver ran (a migrated VM stopped early); mastering turned
- * off under a request in flight breaks the queue like any DMA error.
+ * With bus mastering off (@dma_read says -EPERM) before a request's
+ * descriptor head was read, that request and those after it wait for the
+ * next notification or resume, untouched: a function whose guest turned
+ * mastering off before its firmware or driver ran (a migrated VM stopped
+ * early) keeps its queues.  Mastering turned off under a request whose
+ * chain was being read breaks the queue like any DMA error.
  */
 void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 {
@@ -325,8 +332,10 @@ void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 		return;
 	ret = vblk_read16(dev, vq->avail + offsetof(struct vring_avail, idx),
 			  &avail_idx);
-	if (ret == -EPERM)
-		goto out;	/* bus mastering off: the requests wait */
+	if (ret == -EPERM) {
+		why = vblk_no_master;
+		goto out;
+	}
 	if (ret) {
 		why = "avail ring not mapped";
 		goto out;
@@ -342,7 +351,7 @@ void svf_vblk_process(struct svf_vblk_dev *dev, u16 qidx)
 	}
 out:
 	kfree(c);
-	if (why) {
+	if (why && why != vblk_no_master) {
 		vblk_fail(dev, qidx, why);
 		return;
 	}

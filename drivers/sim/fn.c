@@ -26,7 +26,14 @@
 #define SIM_REGS_BAR		0
 #define SIM_REGS_LEN		16	/* IntrMask, IntrStatus, IVPosition, Doorbell */
 
-/* The PM control/status register, 0 (D0) without a PM capability. */
+/* PMCSR PowerState values (sparse keeps pci_power_t for the PCI core's) */
+#define SIM_PM_D0	0
+#define SIM_PM_D3HOT	3
+
+/*
+ * The PM control/status register, 0 (D0) without a PM capability, or an
+ * all-ones error response (PCI_POSSIBLE_ERROR) when the read failed.
+ */
 static u16 sim_fn_pmcsr(struct pci_dev *pdev)
 {
 	u16 pmcsr = 0;
@@ -62,7 +69,7 @@ int sim_fn_access_ok(struct sim_fn *fn)
 				    "snapvf_sim: memory decoding is off, device state not accessible\n");
 		return -EIO;
 	}
-	if (sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) != PCI_D0) {
+	if (sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) != SIM_PM_D0) {
 		dev_err_ratelimited(&fn->pdev->dev,
 				    "snapvf_sim: function not in D0, device state not accessible\n");
 		return -EIO;
@@ -84,14 +91,21 @@ bool sim_fn_decoding(struct sim_fn *fn)
 
 	pci_read_config_word(fn->pdev, PCI_COMMAND, &cmd);
 	return (cmd & PCI_COMMAND_MEMORY) &&
-	       sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) == PCI_D0;
+	       sim_fn_pstate(sim_fn_pmcsr(fn->pdev)) == SIM_PM_D0;
 }
 
-/* PCI PM: after a transition to or from D3hot, wait before the next access. */
-static void sim_fn_d3_wait(struct pci_dev *pdev)
+/*
+ * Move the function to @pstate keeping its other PMCSR bits, except
+ * PME_Status (write-one-to-clear: a pending PME stays pending), then wait
+ * the D3hot transition time before the next access.
+ */
+static void sim_fn_set_pstate(struct pci_dev *pdev, u16 pmcsr,
+			      unsigned int pstate)
 {
+	pmcsr &= ~(PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_STATUS);
+	pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL, pmcsr | pstate);
 	if (pdev->d3hot_delay)
-		msleep(pdev->d3hot_delay);
+		fsleep(pdev->d3hot_delay * USEC_PER_MSEC);
 }
 
 /**
@@ -100,41 +114,58 @@ static void sim_fn_d3_wait(struct pci_dev *pdev)
  * @acc: set to what to put back with sim_fn_state_end()
  *
  * For the save and load ops only, which the consumer calls with the
- * function's memory access excluded (struct svf_aux_fn_ops), so neither
- * the user's command register nor its power state changes under the step.
+ * function's memory access excluded (struct svf_aux_fn_ops): the user's
+ * command register writes and power state changes through vfio_pci_core
+ * wait for that.  vfio_pci_core writes PMCSR itself before it takes the
+ * exclusion, so the step also blocks the user's config space access
+ * (pci_cfg_access_lock()) until sim_fn_state_end(): nothing the user does
+ * lands in the middle of the step.
+ *
  * Like a device manager reaching the device through its own path, the
  * simulator does not depend on what the function's user did: it turns
  * memory decoding on for the step, and brings a function its user put in
- * D3hot to D0 for the step.  A function that would lose its state on the
- * way (No_Soft_Reset clear), or one in D1/D2, is refused.
+ * D3hot to D0 for the step (QEMU's NVMe has No_Soft_Reset, so nothing is
+ * lost).  A function that would lose its state on the way (No_Soft_Reset
+ * clear), one in D1/D2, one that does not reach D0 or whose config space
+ * does not answer is refused.
  *
  * Return: 0, -ENODEV if the function is gone from the bus, -EIO if its
- * state is not reachable (one rate-limited line).
+ * state is not reachable (one rate-limited line).  On error nothing is
+ * left to put back.
  */
 int sim_fn_state_begin(struct sim_fn *fn, struct sim_fn_access *acc)
 {
 	struct pci_dev *pdev = fn->pdev;
+	const char *why = NULL;
 	unsigned int pstate;
 
 	if (pci_dev_is_disconnected(pdev))
 		return -ENODEV;
+	pci_cfg_access_lock(pdev);
 	acc->pmcsr = sim_fn_pmcsr(pdev);
 	pstate = sim_fn_pstate(acc->pmcsr);
-	if (pstate == PCI_D3hot && !(acc->pmcsr & PCI_PM_CTRL_NO_SOFT_RESET)) {
-		dev_err_ratelimited(&pdev->dev,
-				    "snapvf_sim: function in D3hot resets on its way to D0, device state not accessible\n");
-		return -EIO;
+	if (PCI_POSSIBLE_ERROR(acc->pmcsr))
+		why = "config space does not answer";
+	else if (pstate == SIM_PM_D3HOT &&
+		 !(acc->pmcsr & PCI_PM_CTRL_NO_SOFT_RESET))
+		why = "in D3hot, resets on its way to D0";
+	else if (pstate != SIM_PM_D0 && pstate != SIM_PM_D3HOT)
+		why = "in D1/D2";
+	if (!why && pstate == SIM_PM_D3HOT) {
+		sim_fn_set_pstate(pdev, acc->pmcsr, SIM_PM_D0);
+		if (sim_fn_pstate(sim_fn_pmcsr(pdev)) != SIM_PM_D0) {
+			sim_fn_set_pstate(pdev, acc->pmcsr, SIM_PM_D3HOT);
+			why = "did not reach D0";
+		} else {
+			fn->d3_steps++;
+		}
 	}
-	if (pstate != PCI_D0 && pstate != PCI_D3hot) {
+	if (why) {
+		pci_cfg_access_unlock(pdev);
 		dev_err_ratelimited(&pdev->dev,
-				    "snapvf_sim: function in D%u, device state not accessible\n",
-				    pstate);
+				    "snapvf_sim: function %s, device state not accessible\n",
+				    why);
 		return -EIO;
-	}
-	if (pstate == PCI_D3hot) {
-		pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL,
-				      acc->pmcsr & ~PCI_PM_CTRL_STATE_MASK);
-		sim_fn_d3_wait(pdev);
 	}
 	pci_read_config_word(pdev, PCI_COMMAND, &acc->cmd);
 	if (!(acc->cmd & PCI_COMMAND_MEMORY))
@@ -147,6 +178,8 @@ int sim_fn_state_begin(struct sim_fn *fn, struct sim_fn_access *acc)
  * sim_fn_state_end() - put back what sim_fn_state_begin() changed
  * @fn: the function (fn->lock held)
  * @acc: what sim_fn_state_begin() returned
+ *
+ * Also ends the block of the user's config space access.
  */
 void sim_fn_state_end(struct sim_fn *fn, const struct sim_fn_access *acc)
 {
@@ -154,11 +187,9 @@ void sim_fn_state_end(struct sim_fn *fn, const struct sim_fn_access *acc)
 
 	if (!(acc->cmd & PCI_COMMAND_MEMORY))
 		pci_write_config_word(pdev, PCI_COMMAND, acc->cmd);
-	if (sim_fn_pstate(acc->pmcsr) == PCI_D3hot) {
-		pci_write_config_word(pdev, pdev->pm_cap + PCI_PM_CTRL,
-				      acc->pmcsr);
-		sim_fn_d3_wait(pdev);
-	}
+	if (sim_fn_pstate(acc->pmcsr) == SIM_PM_D3HOT)
+		sim_fn_set_pstate(pdev, acc->pmcsr, SIM_PM_D3HOT);
+	pci_cfg_access_unlock(pdev);
 }
 
 static void sim_fn_free(struct sim_fn *fn)
@@ -284,6 +315,7 @@ static struct sim_fn *sim_fn_alloc(struct sim_mgr *mgr, struct pci_dev *pdev)
 	    (pci_resource_flags(pdev, SIM_REGS_BAR) & IORESOURCE_MEM) &&
 	    pci_resource_len(pdev, SIM_REGS_BAR) >= SIM_REGS_LEN)
 		fn->regs_bar = pci_iomap(pdev, SIM_REGS_BAR, SIM_REGS_LEN);
+	fn->compat = sim_fn_is_ivshmem(pdev) ? SIM_COMPAT : SIM_COMPAT_NVME;
 	fn->pdev = pci_dev_get(pdev);
 	return fn;
 
@@ -306,9 +338,7 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 {
 	struct svf_aux_fn_info info = {
 		.pdev = pdev,
-		.features = SVF_AUX_F_MIGRATION | SVF_AUX_F_PRE_COPY |
-			    SVF_AUX_F_P2P | SVF_AUX_F_DIRTY_TRACKING,
-		.compat = SIM_COMPAT,
+		.features = SVF_AUX_F_MIGRATION | SVF_AUX_F_PRE_COPY,
 	};
 	struct sim_fn *fn;
 	bool dying;
@@ -323,6 +353,14 @@ int sim_fn_add(struct sim_mgr *mgr, struct pci_dev *pdev)
 			pci_name(pdev), fn);
 		return PTR_ERR(fn);
 	}
+	/*
+	 * ivshmem initiates no DMA: quiesce and an empty DMA log are honest.
+	 * An NVMe controller run by its user would DMA, and only its CMB is
+	 * device state: no P2P, no DMA logging (Documentation/simulator.rst).
+	 */
+	if (sim_fn_is_ivshmem(pdev))
+		info.features |= SVF_AUX_F_P2P | SVF_AUX_F_DIRTY_TRACKING;
+	info.compat = fn->compat;
 	fn->afn = svf_aux_fn_add(&mgr->pdev->dev, &info, &sim_fn_ops, fn);
 	if (IS_ERR(fn->afn)) {
 		/* svf_aux_fn_add() logged why: one line per bad input. */

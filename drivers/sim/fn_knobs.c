@@ -305,8 +305,8 @@ static int stats_show(struct seq_file *m, void *unused)
 	struct sim_fn *fn = m->private;
 
 	mutex_lock(&fn->lock);
-	seq_printf(m, "saves %llu\nloads %llu\nrounds %llu\n",
-		   fn->saves, fn->loads, fn->rounds);
+	seq_printf(m, "saves %llu\nloads %llu\nrounds %llu\nd3_steps %llu\n",
+		   fn->saves, fn->loads, fn->rounds, fn->d3_steps);
 	seq_printf(m, "pages_sent %llu\nlast_round_pages %llu\n",
 		   fn->pages_sent, fn->last_round_pages);
 	seq_printf(m, "save_open %d\nload_open %d\nlogging %d\n",

@@ -80,11 +80,11 @@ static int sim_load_hdr(struct sim_fn *fn, struct sim_load *l,
 	if (le64_to_cpu(info->state_size) != fn->state_size ||
 	    le32_to_cpu(info->page_size) != SIM_PAGE_SIZE ||
 	    le32_to_cpu(info->npages) != l->npages ||
-	    strncmp(info->compat, SIM_COMPAT, sizeof(info->compat))) {
+	    strncmp(info->compat, fn->compat, sizeof(info->compat))) {
 		sim_fn_err_rl(fn,
 			      "snapvf_sim: load: incompatible stream (state %llu bytes, '%.32s'; here %llu, '%s')\n",
 			      le64_to_cpu(info->state_size), info->compat,
-			      fn->state_size, SIM_COMPAT);
+			      fn->state_size, fn->compat);
 		return -EINVAL;
 	}
 	l->hdr = true;

@@ -4,10 +4,13 @@
  * state transitions, reset, DMA logging, and the entry points of the save
  * and load sessions (fn_save.c, fn_load.c), each under fn->lock.
  *
- * State machine enforced here: RUNNING <-> P2P <-> STOP, same-state
- * requests succeed, anything else is -EINVAL with a message (a consumer
- * bug).  An ivshmem function initiates no DMA, so quiesce only has to
- * honour the injected delay, and DMA logging honestly reports nothing.
+ * State machine enforced here: RUNNING <-> P2P <-> STOP (RUNNING <-> STOP
+ * for a function without P2P), same-state requests succeed, anything else is -EINVAL with a message (a consumer
+ * bug).  The device state is BAR2, which no DMA writes; an ivshmem function
+ * initiates no DMA at all, so quiesce only has to honour the injected
+ * delay and DMA logging honestly reports nothing.  QEMU NVMe functions
+ * (published without P2P and DMA logging, fn.c) reach these ops through
+ * the same paths minus the logging ones.
  */
 #include <linux/delay.h>
 #include <linux/iova_bitmap.h>
@@ -82,14 +85,20 @@ static int sim_op_unquiesce(struct svf_aux_fn *afn)
 	return sim_fn_move(sim_fn_of(afn), SIM_P2P, SIM_RUNNING);
 }
 
+/* A function published without P2P (QEMU NVMe) is never quiesced. */
+static enum sim_dstate sim_fn_running(struct svf_aux_fn *afn)
+{
+	return afn->features & SVF_AUX_F_P2P ? SIM_P2P : SIM_RUNNING;
+}
+
 static int sim_op_suspend(struct svf_aux_fn *afn)
 {
-	return sim_fn_move(sim_fn_of(afn), SIM_P2P, SIM_STOP);
+	return sim_fn_move(sim_fn_of(afn), sim_fn_running(afn), SIM_STOP);
 }
 
 static int sim_op_resume(struct svf_aux_fn *afn)
 {
-	return sim_fn_move(sim_fn_of(afn), SIM_STOP, SIM_P2P);
+	return sim_fn_move(sim_fn_of(afn), SIM_STOP, sim_fn_running(afn));
 }
 
 static int sim_op_save_start(struct svf_aux_fn *afn, u32 flags)
@@ -220,7 +229,7 @@ static int sim_op_log_stop(struct svf_aux_fn *afn)
 	return 0;
 }
 
-/* ivshmem-plain performs no DMA: nothing is ever dirty. */
+/* Only ivshmem functions log, and they perform no DMA: nothing is dirty. */
 static int sim_op_log_report(struct svf_aux_fn *afn, unsigned long iova,
 			     unsigned long length, struct iova_bitmap *dirty)
 {

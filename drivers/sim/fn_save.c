@@ -200,7 +200,7 @@ static bool sim_save_next(struct sim_fn *fn, struct sim_save *s)
 		info->state_size = cpu_to_le64(fn->state_size);
 		info->page_size = cpu_to_le32(SIM_PAGE_SIZE);
 		info->npages = cpu_to_le32(s->npages);
-		strscpy_pad(info->compat, SIM_COMPAT, sizeof(info->compat));
+		strscpy_pad(info->compat, fn->compat, sizeof(info->compat));
 		s->hdr_due = false;
 	} else if (s->due_count) {
 		i = find_next_bit(s->due, s->npages, s->cursor);

@@ -105,6 +105,7 @@ struct sim_fn {
 	void __iomem *bar;
 	u64 bar_len;
 	void __iomem *regs_bar;		/* ivshmem registers (BAR0), or NULL */
+	const char *compat;		/* SIM_COMPAT or SIM_COMPAT_NVME */
 	struct delayed_work surprise;
 	struct dentry *dbg;		/* knobs: from publishing to withdrawal */
 
@@ -121,6 +122,7 @@ struct sim_fn {
 	u32 quiesce_delay_ms;
 	/* statistics, for the "stats" knob */
 	u64 saves, loads, rounds, pages_sent, last_round_pages;
+	u64 d3_steps;			/* save/load steps that left D3hot */
 };
 
 /* id of a private volume (never listed) */

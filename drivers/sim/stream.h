@@ -20,7 +20,9 @@
 #define SIM_REC_MAGIC		0x53465653u	/* "SVFS" little endian */
 #define SIM_REC_VERSION		1
 #define SIM_REC_SIZE		(sizeof(struct sim_rec_hdr) + SIM_PAGE_SIZE)
+/* compatibility strings: one per kind of managed function */
 #define SIM_COMPAT		"snapvf_sim/ivshmem/1"
+#define SIM_COMPAT_NVME		"snapvf_sim/nvme-cmb/1"
 
 /**
  * enum sim_rec_type - record types of the simulator's state stream
@@ -57,7 +59,8 @@ struct sim_rec_hdr {
  * @state_size: bytes of BAR state; the destination's must be equal
  * @page_size: SIM_PAGE_SIZE
  * @npages: state_size / page_size
- * @compat: SIM_COMPAT, NUL padded
+ * @compat: the function's compatibility string (SIM_COMPAT or
+ *	SIM_COMPAT_NVME), NUL padded
  */
 struct sim_rec_info {
 	__le64 state_size;

@@ -211,8 +211,9 @@ struct svf_aux_fn;
  *	responding to accesses (RUNNING -> RUNNING_P2P).  %SVF_AUX_F_P2P.
  * @unquiesce: undo @quiesce (RUNNING_P2P -> RUNNING).
  * @suspend: stop the device so its state no longer changes by itself
- *	(RUNNING_P2P -> STOP).
- * @resume: let the device run again (STOP -> RUNNING_P2P).
+ *	(RUNNING_P2P -> STOP; RUNNING -> STOP without %SVF_AUX_F_P2P).
+ * @resume: let the device run again (STOP -> RUNNING_P2P; STOP -> RUNNING
+ *	without %SVF_AUX_F_P2P).
  * @save_start: begin a save session; at most one per function.  With
  *	%SVF_AUX_SAVE_PRECOPY the device may be running and the session
  *	starts with round 0 (everything); without it the device is stopped and

@@ -571,9 +571,10 @@ enum vmdev_irq_type vmdev_irq_type(struct vmdev_device *vdev);
  * @len: bytes
  *
  * Context: process (may fault in user memory of the DMA owner).
- * Return: 0, -EPERM if bus mastering is off, -ENODEV if the device is not
- * open, or the error of vfio_dma_rw() (-EFAULT/-EINVAL for unmapped
- * ranges).
+ * Return: 0, -EPERM if bus mastering is off (only then), -ENODEV if the
+ * device is not open, or the error of vfio_dma_rw() (-EFAULT/-EINVAL for
+ * unmapped ranges; its -EPERM for a mapping without read access becomes
+ * -EFAULT).
  */
 int vmdev_dma_read(struct vmdev_device *vdev, dma_addr_t iova, void *buf,
 		   size_t len);

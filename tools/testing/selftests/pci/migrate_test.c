@@ -404,7 +404,7 @@ TEST_F(mig, incompatible_stream)
 
 #define NVME_VENDOR	0x1b36
 #define NVME_DEVICE	0x0010
-#define PM_STATE	(1u << 20)	/* vm.conf: cmb_size_mb=1 */
+#define NVME_STATE_SIZE	0x100000	/* vm.conf: cmb_size_mb=1 */
 
 /* The function's own config space header and capabilities. */
 static int hw_config(const char *bdf, uint8_t cfg[256])
@@ -451,12 +451,23 @@ static int set_pstate(struct svf_vfio *v, uint8_t pm, uint16_t state)
 			      &state, 2) == 2 ? 0 : -EIO;
 }
 
+/* The simulator's count of save/load steps that took @bdf out of D3hot. */
+static long long d3_steps(const char *bdf)
+{
+	char buf[512], *p;
+
+	if (sim_knob_read(bdf, "stats", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "d3_steps ");
+	return p ? strtoll(p + 9, NULL, 10) : -1;
+}
+
 /*
- * Issue 14 item 4: the user of both functions turned decoding and bus
- * mastering off and put the function in D3hot (vfio_pci_core moves the
- * function there).  The user's own BAR access fails, yet pre-copy,
- * stop-copy and the load carry the state (the parent brings the function
- * to D0 for its step and back); afterwards both are in D3hot with their
+ * The user of both functions put them in D3hot (vfio_pci_core moves the
+ * function there), which alone makes the user's own BAR access fail, and
+ * turned decoding and bus mastering off.  Pre-copy, stop-copy and the load
+ * still carry the state, each step taking the function to D0 and back
+ * (the simulator counts them); afterwards both are in D3hot with their
  * command registers as left, and once the destination is back in D0 its
  * state is the source's byte for byte.
  */
@@ -464,6 +475,7 @@ TEST(d3hot)
 {
 	struct mig_buf buf = { 0 };
 	char fn[MAX_FNS][32];
+	long long steps[2];
 	struct svf_vfio v[2];
 	uint8_t cfg[256], pm, byte;
 	void *ref, *got;
@@ -479,24 +491,27 @@ TEST(d3hot)
 	ASSERT_NE(0, pm);
 	ASSERT_TRUE(cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_NO_SOFT_RESET);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, setup_fn(fn[i], PM_STATE));
+		ASSERT_EQ(0, setup_fn(fn[i], NVME_STATE_SIZE));
 		ASSERT_EQ(0, svf_vfio_open(&v[i], fn[i]));
-		ASSERT_EQ(0, state_fill(&v[i], 0, PM_STATE, 21 + i));
+		ASSERT_EQ(0, state_fill(&v[i], 0, NVME_STATE_SIZE, 21 + i));
 	}
-	ref = state_snapshot(&v[0], PM_STATE);
+	ref = state_snapshot(&v[0], NVME_STATE_SIZE);
 	ASSERT_NE(NULL, ref);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, set_command(&v[i], 0));
 		ASSERT_EQ(0, set_pstate(&v[i], pm, 3));
 		ASSERT_EQ(3, hw_pstate(fn[i], pm)) TH_LOG("%s not in D3hot", fn[i]);
+		EXPECT_EQ(-EIO, svf_vfio_read(&v[i], STATE_BAR, 0, &byte, 1))
+			TH_LOG("%s: the user's BAR access must fail in D3hot", fn[i]);
+		ASSERT_EQ(0, set_command(&v[i], 0));
+		steps[i] = d3_steps(fn[i]);
+		ASSERT_LE(0, steps[i]);
 	}
-	EXPECT_EQ(-EIO, svf_vfio_read(&v[0], STATE_BAR, 0, &byte, 1))
-		TH_LOG("the user's own BAR access must fail in D3hot");
 
 	ASSERT_EQ(0, mig_save(&v[0], &buf, 2, NULL, NULL, NULL));
-	EXPECT_GE(buf.len, PM_STATE);
+	EXPECT_GE(buf.len, NVME_STATE_SIZE);
 	ASSERT_EQ(0, mig_load(&v[1], &buf, buf.len, NULL));
 	for (i = 0; i < 2; i++) {
+		EXPECT_LT(steps[i], d3_steps(fn[i])) TH_LOG("%s never left D3hot", fn[i]);
 		EXPECT_EQ(3, hw_pstate(fn[i], pm)) TH_LOG("%s left D3hot", fn[i]);
 		ASSERT_EQ(0, hw_command(fn[i], &cmd));
 		EXPECT_EQ(0, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
@@ -506,9 +521,9 @@ TEST(d3hot)
 	/* The destination's user brings it back. */
 	ASSERT_EQ(0, set_pstate(&v[1], pm, 0));
 	ASSERT_EQ(0, set_command(&v[1], PCI_COMMAND_MEMORY));
-	got = state_snapshot(&v[1], PM_STATE);
+	got = state_snapshot(&v[1], NVME_STATE_SIZE);
 	ASSERT_NE(NULL, got);
-	EXPECT_EQ(0, memcmp(ref, got, PM_STATE)) TH_LOG("destination differs");
+	EXPECT_EQ(0, memcmp(ref, got, NVME_STATE_SIZE)) TH_LOG("destination differs");
 	free(ref);
 	free(got);
 	mig_buf_free(&buf);

@@ -834,15 +834,16 @@ TEST(reject_other_description)
 }
 
 /*
- * Migration does not depend on what the guest did to the function (issue
- * 14 item 4): the source's guest turned memory decoding and bus mastering
- * off and put the function in D3hot, and its VMM has no interrupt set up.
- * It saves, and a destination restores: the destination's config space is
- * the source's, D3hot and all; when its guest brings the function back to
- * D0, turns decoding and mastering on and enables its interrupts, the
- * queues the source's driver set up serve I/O (the device status is still
- * DRIVER_OK, blocks written before the migration read back, a completion
- * fires the eventfd).
+ * Migration does not depend on what the guest did to the function: the
+ * source's guest turned memory decoding and bus mastering off and put the
+ * function in D3hot, and its VMM has no interrupt set up.  It saves, and a
+ * destination restores: the destination's config space is the source's,
+ * D3hot and all.  Its guest brings the function back to D0 and turns
+ * decoding on: a request notified while mastering is still off waits,
+ * untouched, without breaking the queue; once mastering and interrupts
+ * are on, the next notification completes it, and the queues the source's
+ * driver set up serve I/O (blocks written before the migration read back,
+ * a completion fires the eventfd).
  */
 TEST(asleep_and_off)
 {
@@ -851,9 +852,9 @@ TEST(asleep_and_off)
 	struct pci_snap ps, pd;
 	uint16_t cmd, pmcsr;
 	struct vblk a, b;
-	uint8_t *sa, pm;
+	uint8_t *sa, pm, st;
 	int64_t na;
-	int blk;
+	int blk, slot;
 
 	sf_uuid(src, TAG, 12);
 	sf_uuid(dst, TAG, 13);
@@ -900,9 +901,23 @@ TEST(asleep_and_off)
 	ASSERT_EQ(0, vblk_adopt(&b, &a));
 	pmcsr = 0;	/* D0 */
 	ASSERT_EQ(0, vblk_cfg_write(&b, pm + PCI_PM_CTRL, &pmcsr, 2));
-	vblk_pci_enable(&b);
+	cmd |= PCI_COMMAND_MEMORY;
+	ASSERT_EQ(0, vblk_cfg_write(&b, PCI_COMMAND, &cmd, 2));
+	vblk_pattern(vblk_slot_buf(&b, 0, 5), sizeof(buf), 120200, 15);
+	ASSERT_EQ(0, vblk_submit(&b, 0, 5, VIRTIO_BLK_T_OUT, 120200, sizeof(buf), true));
+	EXPECT_EQ(0, vblk_reap(&b, 0, &slot, &st, 300))
+		TH_LOG("a request completed with bus mastering off");
 	EXPECT_EQ(VIRTIO_CONFIG_S_DRIVER_OK,
 		  vblk_status(&b) & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET));
+	vblk_pci_enable(&b);
+	ASSERT_EQ(0, vblk_kick(&b, 0));
+	ASSERT_EQ(1, vblk_reap(&b, 0, &slot, &st, 2000));
+	EXPECT_EQ(5, slot);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(VIRTIO_CONFIG_S_DRIVER_OK,
+		  vblk_status(&b) & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_NEEDS_RESET));
+	ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_IN, 120200, buf, sizeof(buf)));
+	EXPECT_GT(0, vblk_check_pattern(buf, sizeof(buf), 120200, 15));
 	for (blk = 0; blk < 8; blk++) {
 		ASSERT_EQ(0, vblk_rw(&b, 0, VIRTIO_BLK_T_IN, 120000 + blk * WR_SECTORS,
 				     buf, sizeof(buf)));
