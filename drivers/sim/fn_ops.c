@@ -5,12 +5,12 @@
  * and load sessions (fn_save.c, fn_load.c), each under fn->lock.
  *
  * State machine enforced here: RUNNING <-> P2P <-> STOP (RUNNING <-> STOP
- * for a function without P2P), same-state requests succeed, anything else is -EINVAL with a message (a consumer
- * bug).  The device state is BAR2, which no DMA writes; an ivshmem function
- * initiates no DMA at all, so quiesce only has to honour the injected
- * delay and DMA logging honestly reports nothing.  QEMU NVMe functions
- * (published without P2P and DMA logging, fn.c) reach these ops through
- * the same paths minus the logging ones.
+ * for a function without P2P), same-state requests succeed, anything else
+ * is -EINVAL with a message (a consumer bug).  The device state is BAR2,
+ * which no DMA writes; an ivshmem function initiates no DMA at all, so
+ * quiesce only has to honour the injected delay and DMA logging honestly
+ * reports nothing.  QEMU NVMe functions (published without P2P and DMA
+ * logging, fn.c) reach these ops through the same paths minus those.
  */
 #include <linux/delay.h>
 #include <linux/iova_bitmap.h>
