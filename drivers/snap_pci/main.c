@@ -393,7 +393,9 @@ static const struct pci_device_id svf_pci_table[] = {
 	/* virtio-blk (modern) SNAP function */
 	{ SVF_PCI_VFIO_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1042,
 			   PCI_VENDOR_ID_MELLANOX) },
-	/* ivshmem-plain: bound only when snapvf_sim manages it */
+	/* ConnectX family mlx5Gen VF: bound only when snapvf_mlx5 publishes it */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_MELLANOX, 0x101e) },
+	/* ivshmem-plain: bound only when a parent publishes it (snapvf_sim) */
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					  0x1110) },
 	{}
