@@ -76,7 +76,8 @@ static int svf_mlx5_unquiesce(struct svf_aux_fn *afn)
 
 /*
  * A function-level reset returns the VHCA to running in the firmware; what
- * we keep is the sessions and our idea of the device state.
+ * we keep is the sessions and our idea of the device state.  A provider
+ * whose firmware does not see the reset is told (fn_reset).
  */
 static int svf_mlx5_reset(struct svf_aux_fn *afn)
 {
@@ -85,6 +86,8 @@ static int svf_mlx5_reset(struct svf_aux_fn *afn)
 	mutex_lock(&vf->lock);
 	svf_mlx5_save_free(vf);
 	svf_mlx5_load_free(vf);
+	if (vf->chan->ops->fn_reset)
+		vf->chan->ops->fn_reset(vf->chan, vf->vhca_id);
 	vf->dstate = SVF_MLX5_RUNNING;
 	mutex_unlock(&vf->lock);
 	return 0;

@@ -78,6 +78,11 @@ struct svf_mlx5_buf {
  *	and an MTT mkey; model: plain memory and a key it looks up).
  *	Returns the buffer or an ERR_PTR().
  * @buf_free: free a buffer of @buf_alloc, with its mkey and mappings.
+ * @fn_reset: optional: the function @vhca_id was reset by its user (VFIO
+ *	reset).  Real firmware sees the function-level reset itself and
+ *	returns the VHCA to running with no migration in progress; a provider
+ *	whose firmware cannot see it (the model: its functions are not mlx5
+ *	functions) does the same here.  NULL on hardware.
  */
 struct svf_mlx5_chan_ops {
 	int (*exec)(struct svf_mlx5_chan *chan, const void *in, int inlen,
@@ -85,6 +90,7 @@ struct svf_mlx5_chan_ops {
 	struct svf_mlx5_buf *(*buf_alloc)(struct svf_mlx5_chan *chan,
 					  size_t size);
 	void (*buf_free)(struct svf_mlx5_chan *chan, struct svf_mlx5_buf *buf);
+	void (*fn_reset)(struct svf_mlx5_chan *chan, u16 vhca_id);
 };
 
 /* Channel capabilities (&svf_mlx5_chan.caps). */
@@ -108,7 +114,7 @@ struct svf_mlx5_chan {
 	struct device *dev;
 	u32 caps;
 	void *priv;
-	struct mutex lock;
+	struct mutex lock;		/* protects @vfs */
 	struct list_head vfs;
 };
 

@@ -543,6 +543,29 @@ out:
 }
 
 /**
+ * model_fn_reset() - &svf_mlx5_chan_ops.fn_reset: what an FLR does to a VHCA
+ * @chan: the model's channel
+ * @vhca_id: the function
+ *
+ * Running, not tracked, no image in progress; the device state itself is
+ * kept (the tests compare it across resets).
+ */
+void model_fn_reset(struct svf_mlx5_chan *chan, u16 vhca_id)
+{
+	struct model_vf *vf;
+
+	mutex_lock(&model_lock);
+	vf = model_vf_by_vhca(vhca_id);
+	if (vf) {
+		vf->state = MODEL_RUNNING;
+		vf->tracking = false;
+		vf->saving = false;
+		bitmap_zero(vf->dirty, vf->npages);
+	}
+	mutex_unlock(&model_lock);
+}
+
+/**
  * model_buf_alloc() - &svf_mlx5_chan_ops.buf_alloc: plain memory and a key
  * @chan: the model's channel
  * @size: bytes

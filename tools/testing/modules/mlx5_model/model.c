@@ -64,6 +64,7 @@ static const struct svf_mlx5_chan_ops model_chan_ops = {
 	.exec = model_exec,
 	.buf_alloc = model_buf_alloc,
 	.buf_free = model_buf_free,
+	.fn_reset = model_fn_reset,
 };
 
 static struct svf_mlx5_chan model_chan = {

@@ -81,6 +81,7 @@ int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 	       void *out, int outlen);
 struct svf_mlx5_buf *model_buf_alloc(struct svf_mlx5_chan *chan, size_t size);
 void model_buf_free(struct svf_mlx5_chan *chan, struct svf_mlx5_buf *buf);
+void model_fn_reset(struct svf_mlx5_chan *chan, u16 vhca_id);
 void model_fw_exit(void);
 
 #endif /* _SVF_MLX5_MODEL_H */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapvf_mlx5 through snapvf_pci and the vfio uAPI, on the firmware model:
+ * Debian's mlx5_core loads with snapvf_mlx5 linked against it; a modelled
+ * VF is published as snapvf_mlx5.vfio_pci.<fn-id> and bound to snapvf_pci;
+ * STOP_COPY and PRE_COPY migrations from A to B leave B's VHCA state equal
+ * to A's; an injected SAVE_VHCA_STATE failure and an image of another
+ * device type fail with the errno the uAPI gives and one kernel log line
+ * naming the command and syndrome; a function the firmware calls not
+ * migratable is not published; no firmware buffer (mkey) outlives a
+ * session.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "../pci/mig_lib.h"
+#include "svf_harness.h"
+
+#define MODEL		"snapvf_mlx5_model"
+#define MODEL_DBG	"/sys/kernel/debug/" MODEL
+#define STATE_LEN	(16u * 4096)	/* the model's default state_pages */
+#define OP_SAVE		0x118		/* MLX5_CMD_OP_SAVE_VHCA_STATE */
+
+static void knob_path(char *p, size_t len, const char *bdf, const char *name)
+{
+	snprintf(p, len, MODEL_DBG "/%s/%s", bdf, name);
+}
+
+static int knob(const char *bdf, const char *name, const char *val)
+{
+	char p[PATH_MAX];
+
+	knob_path(p, sizeof(p), bdf, name);
+	return svf_sysfs_write(p, val);
+}
+
+static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+
+	knob_path(p, sizeof(p), bdf, name);
+	return svf_sysfs_read(p, buf, len);
+}
+
+/* Read or write the modelled VHCA's device state (debugfs "state"). */
+static int state_io(const char *bdf, void *buf, size_t len, int wr)
+{
+	char p[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	knob_path(p, sizeof(p), bdf, "state");
+	fd = open(p, wr ? O_WRONLY : O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = wr ? pwrite(fd, buf, len, 0) : pread(fd, buf, len, 0);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static int state_seed(const char *bdf, uint64_t seed)
+{
+	static uint8_t buf[STATE_LEN];
+
+	fill_pattern(buf, sizeof(buf), seed);
+	return state_io(bdf, buf, sizeof(buf), 1);
+}
+
+static int same_state(const char *a, const char *b)
+{
+	static uint8_t sa[STATE_LEN], sb[STATE_LEN];
+
+	if (state_io(a, sa, sizeof(sa), 0) || state_io(b, sb, sizeof(sb), 0))
+		return 0;
+	return !memcmp(sa, sb, sizeof(sa));
+}
+
+/* "<firmware buffers alive> <PAGE_TRACK objects alive>" */
+static int bufs_alive(void)
+{
+	char buf[64];
+	unsigned int n = ~0u, t = ~0u;
+
+	if (svf_sysfs_read(MODEL_DBG "/bufs", buf, sizeof(buf)) ||
+	    sscanf(buf, "%u %u", &n, &t) != 2)
+		return -1;
+	return n + t;
+}
+
+static int aux_published(const char *bdf)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), SVF_AUX_DEVICES "/snapvf_mlx5.vfio_pci.%u",
+		 svf_fn_id(bdf));
+	return svf_exists(p);
+}
+
+/* Make @bdf a model VF of @dev_type, published and bound to snapvf_pci. */
+static int setup_fn(const char *bdf, const char *dev_type)
+{
+	char p[PATH_MAX], val[64];
+	int ret;
+
+	snprintf(p, sizeof(p), MODEL_DBG "/%s", bdf);
+	if (!svf_exists(p) || !aux_published(bdf)) {
+		svf_sysfs_write(MODEL_DBG "/del_vf", bdf);
+		snprintf(val, sizeof(val), "%s 1", bdf);
+		ret = svf_sysfs_write(MODEL_DBG "/add_vf", val);
+		if (ret)
+			return ret;
+	}
+	ret = knob(bdf, "dev_type", dev_type);
+	if (ret)
+		return ret;
+	return svf_pci_is_bound(bdf, SNAP_DRV) ? 0 : svf_pci_bind(bdf, SNAP_DRV);
+}
+
+FIXTURE(m5) {
+	char fn[MAX_FNS][32];
+	const char *a, *b;
+	struct svf_vfio va, vb;
+	struct mig_buf buf;
+};
+
+FIXTURE_SETUP(m5)
+{
+	ASSERT_EQ(0, svf_modload(MODEL));
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
+	self->a = self->fn[0];
+	self->b = self->fn[1];
+	ASSERT_EQ(0, setup_fn(self->a, "1"));
+	ASSERT_EQ(0, setup_fn(self->b, "1"));
+	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
+	ASSERT_EQ(0, svf_vfio_open(&self->vb, self->b));
+	ASSERT_EQ(0, state_seed(self->a, 1));
+	ASSERT_EQ(0, state_seed(self->b, 2));
+	memset(&self->buf, 0, sizeof(self->buf));
+}
+
+FIXTURE_TEARDOWN(m5)
+{
+	mig_buf_free(&self->buf);
+	svf_vfio_close(&self->va);
+	svf_vfio_close(&self->vb);
+}
+
+/* Debian's mlx5_core is what snapvf_mlx5 linked against; A is published. */
+TEST_F(m5, published)
+{
+	char drv[64], st[32];
+	uint64_t flags = 0;
+
+	EXPECT_TRUE(svf_mod_loaded("mlx5_core"));
+	EXPECT_TRUE(svf_mod_loaded("snapvf_mlx5"));
+	EXPECT_TRUE(aux_published(self->a));
+	ASSERT_EQ(0, svf_vfio_driver_of(self->a, drv, sizeof(drv)));
+	EXPECT_STREQ(SNAP_DRV, drv);
+	ASSERT_EQ(0, svf_vfio_mig_flags(&self->va, &flags));
+	EXPECT_EQ(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
+		  VFIO_MIGRATION_PRE_COPY, flags);
+	ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+	EXPECT_STREQ("running", st);
+}
+
+TEST_F(m5, stop_copy)
+{
+	char st[32];
+
+	EXPECT_FALSE(same_state(self->a, self->b));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+	EXPECT_STREQ("suspended", st);
+	EXPECT_GT(self->buf.len, STATE_LEN);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	ASSERT_EQ(0, knob_read(self->b, "vhca_state", st, sizeof(st)));
+	EXPECT_STREQ("running", st);
+	EXPECT_TRUE(same_state(self->a, self->b));
+	EXPECT_EQ(0, bufs_alive()) TH_LOG("firmware buffers left after the sessions");
+}
+
+struct touch_ctx {
+	const char *bdf;
+	int fails;
+};
+
+/* The VHCA "in use": rewrite page 3 + round between pre-copy rounds. */
+static void touch(void *opaque, int round)
+{
+	struct touch_ctx *t = opaque;
+	char p[PATH_MAX];
+	uint8_t page[4096];
+	int fd;
+
+	fill_pattern(page, sizeof(page), 100 + round);
+	knob_path(p, sizeof(p), t->bdf, "state");
+	fd = open(p, O_WRONLY);
+	if (fd < 0 || pwrite(fd, page, sizeof(page), (3 + round) * 4096) != 4096)
+		t->fails++;
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST_F(m5, pre_copy)
+{
+	struct touch_ctx t = { .bdf = self->a };
+	struct mig_stats st;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 3, touch, &t, &st));
+	EXPECT_EQ(0, t.fails);
+	EXPECT_EQ(3, st.rounds);
+	EXPECT_GE(st.precopy_bytes, STATE_LEN) TH_LOG("round 0 carries it all");
+	EXPECT_GT(st.last_dirty, 0) TH_LOG("pages written between rounds are dirty");
+	EXPECT_LT(st.stop_bytes, STATE_LEN / 2)
+		TH_LOG("stop-copy carries only what changed: %llu bytes",
+		       (unsigned long long)st.stop_bytes);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
+	EXPECT_EQ(0, bufs_alive());
+}
+
+/* SAVE_VHCA_STATE fails with BAD_PARAM: EINVAL on the data_fd, one line. */
+TEST_F(m5, save_fails)
+{
+	char val[32];
+	uint32_t state;
+	int kfd, ret;
+
+	snprintf(val, sizeof(val), "0x%x", OP_SAVE);
+	ASSERT_EQ(0, knob(self->a, "fail_opcode", val));
+	ASSERT_EQ(0, knob(self->a, "fail_status", "0x3"));
+	ASSERT_EQ(0, knob(self->a, "fail_syndrome", "0x5a5a0118"));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	ret = mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL);
+	EXPECT_EQ(-EINVAL, ret);
+	EXPECT_EQ(1, kmsg_count(kfd, "SAVE_VHCA_STATE failed", "syndrome 0x5a5a0118"));
+	close(kfd);
+	ASSERT_EQ(0, knob_read(self->a, "fail_fired", val, sizeof(val)));
+	EXPECT_STREQ("1", val);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, state);
+	ASSERT_EQ(0, svf_vfio_reset(&self->va));
+	EXPECT_EQ(0, bufs_alive());
+	/* and the function migrates after the reset */
+	self->buf.len = 0;
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
+}
+
+/* An image of another device type: the firmware refuses it at load. */
+TEST_F(m5, other_device_type)
+{
+	static uint8_t before[STATE_LEN], after[STATE_LEN];
+	uint32_t state;
+	int kfd;
+
+	ASSERT_EQ(0, knob(self->b, "dev_type", "2"));
+	ASSERT_EQ(0, state_io(self->b, before, sizeof(before), 0));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	/* the commit fails in the firmware: ERROR, reported as EIO */
+	EXPECT_EQ(-EIO, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_EQ(1, kmsg_count(kfd, "LOAD_VHCA_STATE failed", "syndrome 0x5e000007"));
+	close(kfd);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state);
+	ASSERT_EQ(0, state_io(self->b, after, sizeof(after), 0));
+	EXPECT_EQ(0, memcmp(before, after, sizeof(before))) TH_LOG("nothing applied");
+	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
+	EXPECT_EQ(0, bufs_alive());
+	ASSERT_EQ(0, knob(self->b, "dev_type", "1"));
+}
+
+/* A function the firmware calls not migratable is refused, one line. */
+TEST(not_migratable)
+{
+	char fn[MAX_FNS][32], val[64];
+	int kfd;
+
+	ASSERT_EQ(0, svf_modload(MODEL));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS), 2);
+	svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]);
+	EXPECT_FALSE(aux_published(fn[1]));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	snprintf(val, sizeof(val), "%s 1 0", fn[1]);
+	EXPECT_EQ(-EOPNOTSUPP, svf_sysfs_write(MODEL_DBG "/add_vf", val));
+	EXPECT_EQ(1, kmsg_count(kfd, "not migratable", NULL));
+	close(kfd);
+	EXPECT_FALSE(aux_published(fn[1]));
+	EXPECT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]));
+}
+
+TEST_HARNESS_MAIN
