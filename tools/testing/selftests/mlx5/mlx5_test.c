@@ -7,8 +7,8 @@
  * to A's; an injected SAVE_VHCA_STATE failure and an image of another
  * device type fail with the errno the uAPI gives and one kernel log line
  * naming the command and syndrome; a function the firmware calls not
- * migratable is not published; no firmware buffer (mkey) outlives a
- * session.
+ * migratable is not published; a function withdrawn mid-migration fails
+ * the data_fd with ENODEV; no firmware buffer (mkey) outlives a session.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,8 +18,20 @@
 
 #define MODEL		"snapvf_mlx5_model"
 #define MODEL_DBG	"/sys/kernel/debug/" MODEL
-#define STATE_LEN	(16u * 4096)	/* the model's default state_pages */
+/*
+ * More state than the migration layer takes per chunk (1 MiB), so that a
+ * session still holds firmware buffers after the first read.
+ */
+#define STATE_PAGES	512
+#define STATE_LEN	(STATE_PAGES * 4096u)
 #define OP_SAVE		0x118		/* MLX5_CMD_OP_SAVE_VHCA_STATE */
+
+/* snapvf_mlx5_model (with snapvf_mlx5 and Debian's mlx5_core under it) */
+static int model_load(void)
+{
+	return svf_shell("svf_modload %s state_pages=%d", MODEL, STATE_PAGES) ?
+	       -EIO : 0;
+}
 
 static void knob_path(char *p, size_t len, const char *bdf, const char *name)
 {
@@ -113,7 +125,8 @@ static int setup_fn(const char *bdf, const char *dev_type)
 	ret = knob(bdf, "dev_type", dev_type);
 	if (ret)
 		return ret;
-	return svf_pci_is_bound(bdf, SNAP_DRV) ? 0 : svf_pci_bind(bdf, SNAP_DRV);
+	/* also waits for an attach snapvf_pci started by itself */
+	return svf_pci_bind(bdf, SNAP_DRV);
 }
 
 FIXTURE(m5) {
@@ -125,7 +138,7 @@ FIXTURE(m5) {
 
 FIXTURE_SETUP(m5)
 {
-	ASSERT_EQ(0, svf_modload(MODEL));
+	ASSERT_EQ(0, model_load());
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
 	self->a = self->fn[0];
@@ -278,13 +291,48 @@ TEST_F(m5, other_device_type)
 	ASSERT_EQ(0, knob(self->b, "dev_type", "1"));
 }
 
+/*
+ * The function goes away (its PF, here the model, withdraws it) in the
+ * middle of a pre-copy save: the data_fd fails with ENODEV, migration is
+ * ERROR, the session's firmware buffers are freed at the withdrawal, and
+ * once closed the function is unbound and can be published again.
+ */
+TEST_F(m5, withdrawn_mid_pre_copy)
+{
+	struct mig_buf b = { 0 };
+	char chunk[4096];
+	uint32_t state;
+	int fd;
+
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
+	EXPECT_GT(bufs_alive(), 0) TH_LOG("round 0 is held in firmware buffers");
+	ASSERT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", self->a));
+	EXPECT_FALSE(aux_published(self->a));
+	EXPECT_EQ(0, bufs_alive()) TH_LOG("buffers left after the withdrawal");
+	EXPECT_EQ(-ENODEV, mig_buf_fill(&b, fd, 0)) TH_LOG("data_fd must fail, not end");
+	mig_buf_free(&b);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state);
+	close(fd);
+	svf_vfio_close(&self->va);
+	EXPECT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000)) TH_LOG("still bound");
+	ASSERT_EQ(0, setup_fn(self->a, "1"));
+	ASSERT_EQ(0, svf_vfio_open(&self->va, self->a));
+	self->buf.len = 0;
+	ASSERT_EQ(0, state_seed(self->a, 7));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 1, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
+}
+
 /* A function the firmware calls not migratable is refused, one line. */
 TEST(not_migratable)
 {
 	char fn[MAX_FNS][32], val[64];
 	int kfd;
 
-	ASSERT_EQ(0, svf_modload(MODEL));
+	ASSERT_EQ(0, model_load());
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS), 2);
 	svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]);
 	EXPECT_FALSE(aux_published(fn[1]));
