@@ -135,7 +135,7 @@ static int svf_mlx5_save_image(struct svf_mlx5_vf *vf, bool incremental,
 		if (svf_aux_withdrawing(&vf->afn->core))
 			return -ENODEV;
 		if (size > SVF_MLX5_MAX_IMAGE || ++n > SVF_MLX5_MAX_CHUNKS) {
-			svf_mlx5_err_rl(vf, "firmware asks for a %u byte image (chunk %u), over our limit\n",
+			svf_mlx5_err_rl(vf, "firmware asks for %u bytes (chunk %u): too big\n",
 					size, n);
 			return -EFBIG;
 		}
@@ -444,7 +444,7 @@ static int svf_mlx5_load_hdr(struct svf_mlx5_vf *vf, struct svf_mlx5_load *l)
 
 	if (le32_to_cpu(l->hdr.magic) != SVF_MLX5_REC_MAGIC ||
 	    le16_to_cpu(l->hdr.version) != SVF_MLX5_REC_VERSION) {
-		svf_mlx5_err_rl(vf, "load: not an mlx5 VHCA image stream (magic 0x%08x version %u)\n",
+		svf_mlx5_err_rl(vf, "load: not a VHCA image stream (magic 0x%08x v%u)\n",
 				le32_to_cpu(l->hdr.magic),
 				le16_to_cpu(l->hdr.version));
 		return -EINVAL;

@@ -116,8 +116,10 @@ static int svf_mlx5_hw_mkey(struct svf_mlx5_hw_vf *hvf,
 	MLX5_SET(create_mkey_in, in, translations_octword_actual_size,
 		 DIV_ROUND_UP(hb->npages, 2));
 	mtt = (__be64 *)MLX5_ADDR_OF(create_mkey_in, in, klm_pas_mtt);
-	for_each_sgtable_dma_page(&hb->sgt, &it, 0)
-		*mtt++ = cpu_to_be64(sg_page_iter_dma_address(&it));
+	for_each_sgtable_dma_page(&hb->sgt, &it, 0) {
+		*mtt = cpu_to_be64(sg_page_iter_dma_address(&it));
+		mtt++;
+	}
 	mkc = MLX5_ADDR_OF(create_mkey_in, in, memory_key_mkey_entry);
 	MLX5_SET(mkc, mkc, access_mode_1_0, MLX5_MKC_ACCESS_MODE_MTT);
 	MLX5_SET(mkc, mkc, lr, 1);
