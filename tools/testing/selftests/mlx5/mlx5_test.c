@@ -346,4 +346,53 @@ TEST(not_migratable)
 	EXPECT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]));
 }
 
+/* Unload the model (withdrawing its functions) and wait for the unbinds. */
+static int model_unload(char fn[][32], int n)
+{
+	int i, ret = svf_modunload(MODEL);
+
+	for (i = 0; !ret && i < n; i++)
+		ret = svf_pci_wait_driver(fn[i], NULL, 5000);
+	return ret;
+}
+
+/*
+ * Firmware without chunks and without pre-copy: the function offers
+ * STOP_COPY and P2P only, and an image saved in one piece migrates.  Also
+ * unloads the provider under bound, idle functions, and loads it again.
+ */
+TEST(no_chunks_no_pre_copy)
+{
+	struct svf_vfio va, vb;
+	struct mig_buf b = { 0 };
+	char fn[MAX_FNS][32];
+	uint64_t flags = 0;
+
+	ASSERT_EQ(0, model_load());
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS), 2);
+	ASSERT_EQ(0, model_unload(fn, 2));
+	ASSERT_EQ(0, svf_shell("svf_modload %s state_pages=%d chunk_pages=0 pre_copy=0",
+			       MODEL, STATE_PAGES));
+	ASSERT_EQ(0, setup_fn(fn[0], "1"));
+	ASSERT_EQ(0, setup_fn(fn[1], "1"));
+	ASSERT_EQ(0, svf_vfio_open(&va, fn[0]));
+	ASSERT_EQ(0, svf_vfio_open(&vb, fn[1]));
+	ASSERT_EQ(0, svf_vfio_mig_flags(&va, &flags));
+	EXPECT_EQ(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P, flags);
+	ASSERT_EQ(0, state_seed(fn[0], 11));
+	ASSERT_EQ(0, state_seed(fn[1], 12));
+	ASSERT_EQ(0, mig_save(&va, &b, 0, NULL, NULL, NULL));
+	EXPECT_GT(b.len, STATE_LEN);
+	ASSERT_EQ(0, mig_load(&vb, &b, b.len, NULL));
+	EXPECT_TRUE(same_state(fn[0], fn[1]));
+	EXPECT_EQ(0, bufs_alive());
+	mig_buf_free(&b);
+	svf_vfio_close(&va);
+	svf_vfio_close(&vb);
+	/* back to the defaults the other tests expect */
+	ASSERT_EQ(0, model_unload(fn, 2));
+	ASSERT_EQ(0, model_load());
+}
+
 TEST_HARNESS_MAIN
