@@ -20,8 +20,8 @@
  *   written and, in chunk mode, the size of the next chunk (0: done).
  * - LOAD_VHCA_STATE reads one saved image (or chunk) back in, in order.
  *
- * Every command that fails is logged once here (rate-limited, on the
- * function it was for) with the firmware status and syndrome.
+ * Every command that fails is logged once here (rate-limited per command,
+ * on the function it was for) with the firmware status and syndrome.
  */
 #include <linux/mlx5/device.h>
 #include <linux/mlx5/mlx5_ifc.h>
@@ -66,32 +66,49 @@ int svf_mlx5_status_errno(u8 status)
 /*
  * Run one command.  Every command's output starts with status and
  * syndrome in the same place, which general_obj_out_cmd_hdr describes.
+ * Returns the errno; *status is the firmware's status, or 0xff if the
+ * command never reached the firmware.
  */
-static int svf_mlx5_run(struct svf_mlx5_chan *chan, struct device *log,
-			const char *what, const void *in, int inlen,
-			void *out, int outlen)
+static int __svf_mlx5_run(struct svf_mlx5_chan *chan, const void *in,
+			  int inlen, void *out, int outlen, u8 *status,
+			  u32 *syndrome)
 {
-	u32 syndrome;
-	u8 status;
 	int ret;
 
+	*status = 0xff;
+	*syndrome = 0;
 	ret = chan->ops->exec(chan, in, inlen, out, outlen);
-	if (!ret)
-		return 0;
-	if (ret != -EREMOTEIO) {
-		dev_err_ratelimited(log, "snapvf_mlx5: %s not executed: %d\n",
-				    what, ret);
+	if (ret != -EREMOTEIO)
 		return ret;
-	}
-	status = MLX5_GET(general_obj_out_cmd_hdr, out, status);
-	syndrome = MLX5_GET(general_obj_out_cmd_hdr, out, syndrome);
-	ret = svf_mlx5_status_errno(status);
-	if (!ret)	/* -EREMOTEIO with status OK: a provider bug */
-		ret = -EIO;
-	dev_err_ratelimited(log, "snapvf_mlx5: %s failed: status 0x%x syndrome 0x%08x (%d)\n",
-			    what, status, syndrome, ret);
-	return ret;
+	*status = MLX5_GET(general_obj_out_cmd_hdr, out, status);
+	*syndrome = MLX5_GET(general_obj_out_cmd_hdr, out, syndrome);
+	ret = svf_mlx5_status_errno(*status);
+	return ret ? ret : -EIO;	/* -EREMOTEIO with status OK */
 }
+
+/*
+ * Log policy: one line per failed command, rate-limited per call site,
+ * i.e. per command (and per op_mod for SUSPEND/RESUME): a VMM retrying
+ * one failing arc cannot hide another command's failure.
+ */
+#define svf_mlx5_run(chan, log, what, in, inlen, out, outlen)		\
+({									\
+	struct device *__log = (log);					\
+	const char *__what = (what);					\
+	u32 __syn;							\
+	u8 __st;							\
+	int __ret = __svf_mlx5_run(chan, in, inlen, out, outlen,	\
+				   &__st, &__syn);			\
+	if (__ret && __st == 0xff)					\
+		dev_err_ratelimited(__log,				\
+				    "snapvf_mlx5: %s not executed: %d\n", \
+				    __what, __ret);			\
+	else if (__ret)							\
+		dev_err_ratelimited(__log,				\
+				    "snapvf_mlx5: %s failed: status 0x%x syndrome 0x%08x (%d)\n", \
+				    __what, __st, __syn, __ret);	\
+	__ret;								\
+})
 
 /**
  * svf_mlx5_cmd_query_fn() - QUERY_HCA_CAP (general, current) of a function
@@ -152,10 +169,11 @@ int svf_mlx5_cmd_suspend(struct svf_mlx5_chan *chan, struct device *log,
 		 MLX5_SUSPEND_VHCA_IN_OP_MOD_SUSPEND_INITIATOR :
 		 MLX5_SUSPEND_VHCA_IN_OP_MOD_SUSPEND_RESPONDER);
 	MLX5_SET(suspend_vhca_in, in, vhca_id, vhca_id);
-	return svf_mlx5_run(chan, log, side == SVF_MLX5_INITIATOR ?
-			    "SUSPEND_VHCA(initiator)" :
-			    "SUSPEND_VHCA(responder)",
-			    in, sizeof(in), out, sizeof(out));
+	if (side == SVF_MLX5_INITIATOR)
+		return svf_mlx5_run(chan, log, "SUSPEND_VHCA(initiator)", in,
+				    sizeof(in), out, sizeof(out));
+	return svf_mlx5_run(chan, log, "SUSPEND_VHCA(responder)", in,
+			    sizeof(in), out, sizeof(out));
 }
 
 /**
@@ -180,10 +198,11 @@ int svf_mlx5_cmd_resume(struct svf_mlx5_chan *chan, struct device *log,
 		 MLX5_RESUME_VHCA_IN_OP_MOD_RESUME_INITIATOR :
 		 MLX5_RESUME_VHCA_IN_OP_MOD_RESUME_RESPONDER);
 	MLX5_SET(resume_vhca_in, in, vhca_id, vhca_id);
-	return svf_mlx5_run(chan, log, side == SVF_MLX5_INITIATOR ?
-			    "RESUME_VHCA(initiator)" :
-			    "RESUME_VHCA(responder)",
-			    in, sizeof(in), out, sizeof(out));
+	if (side == SVF_MLX5_INITIATOR)
+		return svf_mlx5_run(chan, log, "RESUME_VHCA(initiator)", in,
+				    sizeof(in), out, sizeof(out));
+	return svf_mlx5_run(chan, log, "RESUME_VHCA(responder)", in,
+			    sizeof(in), out, sizeof(out));
 }
 
 /**

@@ -309,6 +309,92 @@ TEST_F(m5, other_device_type)
 	ASSERT_EQ(0, knob(self->b, "dev_type", "1"));
 }
 
+/**
+ * struct fw_fault - one firmware command failing during a migration
+ * @cmd: how snapvf_mlx5 names it in its log line
+ * @opcode: MLX5_CMD_OP_*
+ * @skip: commands of that opcode that succeed first
+ * @dest: on the destination (load side), else on the source
+ * @rounds: pre-copy rounds of the save
+ */
+struct fw_fault {
+	const char *cmd;
+	unsigned int opcode, skip;
+	int dest, rounds;
+};
+
+/* Round 0 of the model's 512 pages is 128 chunks (chunk_pages 4). */
+static const struct fw_fault fw_faults[] = {
+	{ "SUSPEND_VHCA(initiator)", 0x115, 0, 0, 0 },
+	{ "SUSPEND_VHCA(responder)", 0x115, 1, 0, 0 },
+	{ "QUERY_VHCA_MIGRATION_STATE", 0x117, 0, 0, 0 },
+	{ "QUERY_VHCA_MIGRATION_STATE", 0x117, 0, 0, 2 },
+	{ "SAVE_VHCA_STATE", 0x118, 1, 0, 0 },		/* second chunk */
+	{ "SAVE_VHCA_STATE", 0x118, 0, 0, 2 },		/* round 0 */
+	{ "SAVE_VHCA_STATE", 0x118, 128, 0, 2 },	/* round 1 */
+	{ "SUSPEND_VHCA(initiator)", 0x115, 0, 1, 0 },
+	{ "LOAD_VHCA_STATE", 0x119, 0, 1, 0 },
+	{ "LOAD_VHCA_STATE", 0x119, 1, 1, 0 },		/* second image */
+	{ "RESUME_VHCA(responder)", 0x116, 0, 1, 0 },
+	{ "RESUME_VHCA(initiator)", 0x116, 1, 1, 0 },
+};
+
+/*
+ * Every VHCA command failing at each step of save and load: the step
+ * fails with the firmware status's errno (RES_BUSY: EBUSY), snapvf_mlx5
+ * logs exactly one line naming the command and syndrome, a reset brings
+ * both functions back, no firmware buffer is left, and the next migration
+ * works.
+ */
+TEST_F(m5, every_command_fails)
+{
+	struct touch_ctx t = { .bdf = self->a };
+	char val[64], syn[32], fired[48];
+	const struct fw_fault *f;
+	unsigned int i;
+	int kfd, ret;
+
+	for (i = 0; i < sizeof(fw_faults) / sizeof(fw_faults[0]); i++) {
+		const char *bdf;
+
+		f = &fw_faults[i];
+		bdf = f->dest ? self->b : self->a;
+		self->buf.len = 0;
+		snprintf(val, sizeof(val), "0x%x", f->opcode);
+		ASSERT_EQ(0, knob(bdf, "fail_opcode", val));
+		snprintf(val, sizeof(val), "%u", f->skip);
+		ASSERT_EQ(0, knob(bdf, "fail_skip", val));
+		ASSERT_EQ(0, knob(bdf, "fail_status", "0x6"));
+		snprintf(syn, sizeof(syn), "0x5a00%04x", i);
+		ASSERT_EQ(0, knob(bdf, "fail_syndrome", syn));
+		kfd = kmsg_mark();
+		ASSERT_LE(0, kfd);
+		ret = mig_save(&self->va, &self->buf, f->rounds,
+			       f->rounds ? touch : NULL, &t, NULL);
+		if (f->dest) {
+			ASSERT_EQ(0, ret) TH_LOG("case %u: source save", i);
+			ret = mig_load(&self->vb, &self->buf, self->buf.len, NULL);
+		}
+		EXPECT_EQ(-EBUSY, ret) TH_LOG("case %u: %s", i, f->cmd);
+		snprintf(val, sizeof(val), "%s failed", f->cmd);
+		snprintf(fired, sizeof(fired), "syndrome %s", syn);
+		EXPECT_EQ(1, kmsg_count(kfd, val, fired))
+			TH_LOG("case %u: one line for %s", i, f->cmd);
+		close(kfd);
+		ASSERT_EQ(0, knob_read(bdf, "fail_fired", fired, sizeof(fired)));
+		ASSERT_EQ(0, knob(bdf, "fail_opcode", "0"));
+		ASSERT_EQ(0, svf_vfio_reset(&self->va));
+		ASSERT_EQ(0, svf_vfio_reset(&self->vb));
+		EXPECT_EQ(0, bufs_alive()) TH_LOG("case %u: buffers left", i);
+	}
+	EXPECT_EQ(0, t.fails);
+	self->buf.len = 0;
+	ASSERT_EQ(0, state_seed(self->a, 9));
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 1, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
+}
+
 /*
  * The function goes away (its PF, here the model, withdraws it) in the
  * middle of a pre-copy save: the data_fd fails with ENODEV, migration is
