@@ -19,8 +19,10 @@
  * must reset the function before using it).
  *
  * Phase-1 limits: a round holds all its images in memory at once
- * (bounded by SVF_MLX5_MAX_IMAGE per chunk and SVF_MLX5_MAX_CHUNKS); the
- * commands are synchronous.
+ * (bounded by SVF_MLX5_MAX_IMAGE per chunk and SVF_MLX5_MAX_CHUNKS); a
+ * load stages the whole stream (at most SVF_MLX5_MAX_STAGED bytes in
+ * SVF_MLX5_MAX_LOAD_IMAGES images, -EFBIG beyond); the commands are
+ * synchronous.
  *
  * All functions run with vf->lock held (the ops take it).
  */
@@ -50,6 +52,8 @@ struct svf_mlx5_load {
 	u32 hdr_got;			/* header bytes of the current record */
 	struct svf_mlx5_img *cur;	/* image being received */
 	struct list_head imgs;		/* complete images, in order */
+	u64 staged;			/* bytes of all images received */
+	u32 count;			/* images received */
 	bool end;			/* END seen */
 	int error;
 };
@@ -115,9 +119,10 @@ void svf_mlx5_save_free(struct svf_mlx5_vf *vf)
  * Ask the firmware for one image (all its chunks) and queue it.
  * @incremental/@track as in SAVE_VHCA_STATE.
  */
-static int svf_mlx5_save_image(struct svf_mlx5_vf *vf, bool incremental,
+static int svf_mlx5_save_image(struct svf_aux_fn *afn, bool incremental,
 			       bool track)
 {
+	struct svf_mlx5_vf *vf = svf_mlx5_vf(afn);
 	struct svf_mlx5_save *s = vf->save;
 	bool chunk = vf->chan->caps & SVF_MLX5_CAP_CHUNKS;
 	struct svf_mlx5_mig_query q;
@@ -132,7 +137,7 @@ static int svf_mlx5_save_image(struct svf_mlx5_vf *vf, bool incremental,
 		return ret;
 	size = q.required;
 	while (size) {
-		if (svf_aux_withdrawing(&vf->afn->core))
+		if (svf_aux_withdrawing(&afn->core))
 			return -ENODEV;
 		if (size > SVF_MLX5_MAX_IMAGE || ++n > SVF_MLX5_MAX_CHUNKS) {
 			svf_mlx5_err_rl(vf, "firmware asks for %u bytes (chunk %u): too big\n",
@@ -193,7 +198,7 @@ int svf_mlx5_save_start(struct svf_aux_fn *afn, u32 flags)
 	vf->save = s;
 	if (precopy) {
 		/* round 0: everything, and track changes from here on */
-		ret = svf_mlx5_save_image(vf, false, true);
+		ret = svf_mlx5_save_image(afn, false, true);
 		if (ret)
 			svf_mlx5_save_free(vf);
 	}
@@ -235,7 +240,7 @@ int svf_mlx5_save_round(struct svf_aux_fn *afn, bool final)
 	 * After pre-copy the firmware tracks the function: the final image
 	 * is incremental and ends tracking.  Without pre-copy it is full.
 	 */
-	ret = svf_mlx5_save_image(vf, s->precopy, !final);
+	ret = svf_mlx5_save_image(afn, s->precopy, !final);
 	if (ret) {
 		s->error = ret;
 		goto out;
@@ -459,6 +464,15 @@ static int svf_mlx5_load_hdr(struct svf_mlx5_vf *vf, struct svf_mlx5_load *l)
 				type, size);
 		return -EINVAL;
 	}
+	if (l->count >= SVF_MLX5_MAX_LOAD_IMAGES ||
+	    l->staged + size > SVF_MLX5_MAX_STAGED) {
+		svf_mlx5_err_rl(vf, "load: stream over %u images or %u MiB\n",
+				SVF_MLX5_MAX_LOAD_IMAGES,
+				(u32)(SVF_MLX5_MAX_STAGED >> 20));
+		return -EFBIG;
+	}
+	l->count++;
+	l->staged += size;
 	img = svf_mlx5_img_alloc(vf, size);
 	if (IS_ERR(img))
 		return PTR_ERR(img);

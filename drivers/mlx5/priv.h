@@ -40,6 +40,9 @@
 #define SVF_MLX5_MAX_IMAGE	SZ_256M
 /* most SAVE_VHCA_STATE commands (chunks) one round may take */
 #define SVF_MLX5_MAX_CHUNKS	4096
+/* most a load session stages (a VMM writes the stream: bound it) */
+#define SVF_MLX5_MAX_LOAD_IMAGES	(4 * SVF_MLX5_MAX_CHUNKS)
+#define SVF_MLX5_MAX_STAGED	((u64)SZ_1G)
 
 /**
  * struct svf_mlx5_rec_hdr - header in front of each image in the stream
