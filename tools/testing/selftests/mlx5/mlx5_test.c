@@ -211,6 +211,74 @@ TEST_F(m5, stop_copy)
 	EXPECT_EQ(0, bufs_alive()) TH_LOG("firmware buffers left after the sessions");
 }
 
+/*
+ * Size estimates come from QUERY_VHCA_MIGRATION_STATE: MIG_DATA_SIZE
+ * covers the whole state; PRE_COPY starts with all of it initial and
+ * nothing dirty; a drained round with no change reports nothing due; a
+ * page written while tracked shows up as dirty bytes and is what the next
+ * round carries.
+ */
+TEST_F(m5, estimates)
+{
+	uint64_t size = 0, initial, dirty;
+	uint8_t page[4096];
+	int64_t n;
+	int fd;
+
+	ASSERT_EQ(0, svf_vfio_mig_data_size(&self->va, &size));
+	EXPECT_GE(size, STATE_LEN);
+	EXPECT_LT(size, 2 * STATE_LEN) TH_LOG("estimate %llu", (unsigned long long)size);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_GE(initial, STATE_LEN);
+	EXPECT_EQ(0, dirty);
+	/* what the parent said, plus the migration layer's record framing */
+	n = mig_buf_fill(&self->buf, fd, 0);
+	EXPECT_GE(n, (int64_t)initial);
+	EXPECT_LE(n, (int64_t)initial + 256) TH_LOG("read %lld, initial %llu",
+						    (long long)n, (unsigned long long)initial);
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_EQ(0, initial);
+	EXPECT_EQ(0, dirty) TH_LOG("a round without changes reports %llu bytes",
+				   (unsigned long long)dirty);
+	fill_pattern(page, sizeof(page), 77);
+	ASSERT_EQ(0, state_io(self->a, page, sizeof(page), 1));
+	ASSERT_EQ(0, svf_vfio_precopy_info(fd, &initial, &dirty));
+	EXPECT_GE(dirty, sizeof(page));
+	EXPECT_LT(dirty, 2 * sizeof(page));
+	n = mig_buf_fill(&self->buf, fd, 0);
+	EXPECT_GE(n, (int64_t)dirty);
+	EXPECT_LE(n, (int64_t)dirty + 64);
+	close(fd);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+	EXPECT_EQ(0, bufs_alive());
+}
+
+/* Each arc is the VHCA command the state needs, seen in the model. */
+TEST_F(m5, arcs)
+{
+	static const struct {
+		uint32_t state;
+		const char *vhca;
+	} path[] = {
+		{ VFIO_DEVICE_STATE_RUNNING_P2P, "initiator_suspended" },
+		{ VFIO_DEVICE_STATE_STOP, "suspended" },
+		{ VFIO_DEVICE_STATE_RUNNING_P2P, "initiator_suspended" },
+		{ VFIO_DEVICE_STATE_RUNNING, "running" },
+		{ VFIO_DEVICE_STATE_STOP, "suspended" },
+		{ VFIO_DEVICE_STATE_RUNNING, "running" },
+	};
+	char st[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
+		ASSERT_EQ(0, svf_vfio_mig_set(&self->va, path[i].state, NULL))
+			TH_LOG("-> %s", svf_mig_state_name(path[i].state));
+		ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+		EXPECT_STREQ(path[i].vhca, st) TH_LOG("after arc %u", i);
+	}
+}
+
 struct touch_ctx {
 	const char *bdf;
 	int fails;
