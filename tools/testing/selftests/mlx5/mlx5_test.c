@@ -573,4 +573,50 @@ TEST(no_chunks_no_pre_copy)
 	ASSERT_EQ(0, model_load());
 }
 
+/*
+ * Modules in any order: the consumer leaves and comes back while the
+ * functions stay published (and are bound again); the model, snapvf_mlx5
+ * and Debian's mlx5_core leave under bound, idle functions and come back;
+ * every function migrates afterwards.
+ */
+TEST(modules_any_order)
+{
+	struct svf_vfio va, vb;
+	struct mig_buf b = { 0 };
+	char fn[MAX_FNS][32];
+
+	if (!have_mlx5())
+		SKIP(return, NO_MLX5);
+	ASSERT_EQ(0, model_load());
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS), 2);
+	ASSERT_EQ(0, setup_fn(fn[0], "1"));
+	ASSERT_EQ(0, setup_fn(fn[1], "1"));
+
+	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
+	EXPECT_FALSE(svf_pci_is_bound(fn[0], NULL));
+	EXPECT_TRUE(aux_published(fn[0])) TH_LOG("the parent keeps publishing");
+	ASSERT_EQ(0, svf_modload(SNAP_DRV));
+	EXPECT_EQ(0, svf_pci_bind(fn[0], SNAP_DRV));
+
+	ASSERT_EQ(0, model_unload(fn, 2));
+	EXPECT_FALSE(aux_published(fn[0]));
+	ASSERT_EQ(0, svf_modunload("snapvf_mlx5"));
+	ASSERT_EQ(0, svf_modunload("mlx5_core"));
+	ASSERT_EQ(0, model_load());
+	EXPECT_TRUE(svf_mod_loaded("mlx5_core"));
+
+	ASSERT_EQ(0, setup_fn(fn[0], "1"));
+	ASSERT_EQ(0, setup_fn(fn[1], "1"));
+	ASSERT_EQ(0, svf_vfio_open(&va, fn[0]));
+	ASSERT_EQ(0, svf_vfio_open(&vb, fn[1]));
+	ASSERT_EQ(0, state_seed(fn[0], 21));
+	ASSERT_EQ(0, mig_save(&va, &b, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, mig_load(&vb, &b, b.len, NULL));
+	EXPECT_TRUE(same_state(fn[0], fn[1]));
+	mig_buf_free(&b);
+	svf_vfio_close(&va);
+	svf_vfio_close(&vb);
+}
+
 TEST_HARNESS_MAIN
