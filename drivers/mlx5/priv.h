@@ -96,8 +96,19 @@ int svf_mlx5_load_commit(struct svf_aux_fn *afn);
 void svf_mlx5_load_abort(struct svf_aux_fn *afn);
 void svf_mlx5_load_free(struct svf_mlx5_vf *vf);
 
-/* hw.c */
+/* hw.c, built only against a kernel with mlx5_core */
+#if IS_ENABLED(CONFIG_MLX5_CORE)
 int svf_mlx5_hw_init(void);
 void svf_mlx5_hw_exit(void);
+#else
+static inline int svf_mlx5_hw_init(void)
+{
+	return 0;
+}
+
+static inline void svf_mlx5_hw_exit(void)
+{
+}
+#endif
 
 #endif /* _SVF_MLX5_PRIV_H */
