@@ -178,8 +178,10 @@ TEST_F(bind, stock_vfio_pci)
 /* modules.alias: vfio_pci: entries for the ID table. */
 TEST_F(bind, vfio_aliases)
 {
-	EXPECT_EQ(0, svf_shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 3", SNAP_DRV));
+	EXPECT_EQ(0, svf_shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 4", SNAP_DRV));
 	EXPECT_EQ(0, svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v00001AF4d00001042sv000015B3sd*bc*sc*i*\"", SNAP_DRV));
+	/* mlx5 VFs, paired with snapvf_mlx5 */
+	EXPECT_EQ(0, svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*\"", SNAP_DRV));
 }
 
 TEST_HARNESS_MAIN
