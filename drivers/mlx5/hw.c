@@ -301,6 +301,7 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 	if (ret) {
 		pci_err(pdev, "snapvf_mlx5: cannot prepare the VF: %d\n", ret);
 		pci_dev_put(pdev);
+		mutex_destroy(&hvf->lock);
 		kfree(hvf);
 		goto out;
 	}
