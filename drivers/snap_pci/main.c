@@ -393,9 +393,12 @@ static const struct pci_device_id svf_pci_table[] = {
 	/* virtio-blk (modern) SNAP function */
 	{ SVF_PCI_VFIO_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1042,
 			   PCI_VENDOR_ID_MELLANOX) },
+	/* ConnectX family mlx5Gen VF: bound only when snapvf_mlx5 publishes it */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_MELLANOX, 0x101e) },
 	/*
-	 * ivshmem-plain and QEMU's NVMe controller: the simulator's functions,
-	 * bound only when snapvf_sim manages them (probe needs the aux device)
+	 * ivshmem-plain and QEMU's NVMe controller: the simulator's functions
+	 * (also the mlx5 firmware model's), bound only when a parent publishes
+	 * them (probe needs the aux device)
 	 */
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					  0x1110) },

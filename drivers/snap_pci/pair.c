@@ -305,6 +305,7 @@ static void svf_pci_aux_remove(struct auxiliary_device *adev)
 
 static const struct auxiliary_device_id svf_pci_aux_ids[] = {
 	SVF_AUX_ID("snapvf_sim", SVF_AUX_FN_NAME),
+	SVF_AUX_ID("snapvf_mlx5", SVF_AUX_FN_NAME),
 	{}
 };
 MODULE_DEVICE_TABLE(auxiliary, svf_pci_aux_ids);

@@ -176,12 +176,22 @@ TEST_F(bind, stock_vfio_pci)
 }
 
 /* modules.alias: vfio_pci: entries for the ID table. */
+#define HAS_ALIAS(a) \
+	svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:" a "\"", SNAP_DRV)
+
 TEST_F(bind, vfio_aliases)
 {
-	/* NVMe and virtio-blk SNAP functions, the simulator's ivshmem and NVMe */
-	EXPECT_EQ(0, svf_shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 4", SNAP_DRV));
-	EXPECT_EQ(0, svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v00001B36d00000010sv*sd*bc*sc*i*\"", SNAP_DRV));
-	EXPECT_EQ(0, svf_shell("modinfo -F alias $(svf_ko %s) | grep -qxF \"vfio_pci:v00001AF4d00001042sv000015B3sd*bc*sc*i*\"", SNAP_DRV));
+	/*
+	 * NVMe and virtio-blk SNAP functions, mlx5 VFs (paired with
+	 * snapvf_mlx5), the simulator's ivshmem and QEMU NVMe functions
+	 */
+	EXPECT_EQ(0, svf_shell("test $(modinfo -F alias $(svf_ko %s) | grep -c ^vfio_pci:) -eq 5",
+			       SNAP_DRV));
+	EXPECT_EQ(0, HAS_ALIAS("v000015B3d00006001sv*sd*bc*sc*i*"));
+	EXPECT_EQ(0, HAS_ALIAS("v00001AF4d00001042sv000015B3sd*bc*sc*i*"));
+	EXPECT_EQ(0, HAS_ALIAS("v000015B3d0000101Esv*sd*bc*sc*i*"));
+	EXPECT_EQ(0, HAS_ALIAS("v00001AF4d00001110sv*sd*bc*sc*i*"));
+	EXPECT_EQ(0, HAS_ALIAS("v00001B36d00000010sv*sd*bc*sc*i*"));
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapvf_mlx5_model.ko: a test-only mlx5 firmware model.  It provides one
+ * command channel to snapvf_mlx5 (include/snapvf/mlx5.h) and plays the
+ * firmware behind it (fw.c).  Any PCI function of the guest (the tests use
+ * ivshmem-plain functions, which snapvf_pci binds) can be made one of its
+ * "VFs": the model then keeps a VHCA for it and snapvf_mlx5 publishes
+ * ``snapvf_mlx5.vfio_pci.<fn-id>`` for it.  The model never touches the
+ * function itself.  Test-only, never installed.
+ *
+ * Module parameters (read at load): chunk_pages (pages per saved chunk,
+ * 0: images in one piece and no chunk capability), pre_copy (offer
+ * PRE_COPY), state_pages (pages of device state per VHCA).
+ *
+ * debugfs, /sys/kernel/debug/snapvf_mlx5_model/:
+ *   add_vf       write "DDDD:BB:DD.F [dev_type [migratable]]": model the
+ *                function, with a new vhca_id, and publish it
+ *   del_vf       write "DDDD:BB:DD.F": withdraw it and forget it
+ *   bufs         firmware buffers (mkeys) alive now; PAGE_TRACK objects
+ *   <DDDD:BB:DD.F>/
+ *     state      the VHCA's device state bytes (read/write; writes mark
+ *                the written pages dirty while tracked)
+ *     vhca_state running | initiator_suspended | suspended
+ *     vhca_id    the VHCA id (read)
+ *     dev_type   device type written into images and checked on load
+ *     fail_opcode, fail_status, fail_syndrome, fail_skip: fail the next
+ *                command with that opcode (after skipping fail_skip of
+ *                them) with that status (default 0x1) and syndrome; the
+ *                knob disarms itself
+ *     fail_fired injected failures so far
+ *     commands   commands executed for this VHCA
+ *
+ * Locking: model.h.  Add and delete run under model_ctl_lock (one at a
+ * time), which no command path takes.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "model.h"
+
+static unsigned int chunk_pages = 4;
+module_param(chunk_pages, uint, 0444);
+MODULE_PARM_DESC(chunk_pages, "pages per saved chunk (0: no chunks)");
+static bool pre_copy = true;
+module_param(pre_copy, bool, 0444);
+MODULE_PARM_DESC(pre_copy, "offer PRE_COPY (incremental saves)");
+static unsigned int state_pages = 16;
+module_param(state_pages, uint, 0444);
+MODULE_PARM_DESC(state_pages, "pages of device state per VHCA (1..4096)");
+
+/* everything of the model: see model.h */
+DEFINE_MUTEX(model_lock);
+LIST_HEAD(model_vfs);
+u32 model_chunk_pages;
+
+static DEFINE_MUTEX(model_ctl_lock);
+static struct device *model_dev;
+static struct dentry *model_dbg;
+static u16 model_next_vhca = 0x10;
+static u16 model_next_function = 1;
+
+static const struct svf_mlx5_chan_ops model_chan_ops = {
+	.exec = model_exec,
+	.buf_alloc = model_buf_alloc,
+	.buf_free = model_buf_free,
+	.fn_reset = model_fn_reset,
+};
+
+static struct svf_mlx5_chan model_chan = {
+	.ops = &model_chan_ops,
+};
+
+static ssize_t model_state_read(struct file *file, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	size_t size = (size_t)vf->npages * MODEL_PAGE;
+	void *tmp;
+	ssize_t ret;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	if (*ppos >= size)
+		return 0;
+	len = min_t(size_t, len, size - *ppos);
+	tmp = kvmalloc(len, GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	mutex_lock(&model_lock);
+	memcpy(tmp, vf->mem + *ppos, len);
+	mutex_unlock(&model_lock);
+	ret = len - copy_to_user(ubuf, tmp, len);
+	kvfree(tmp);
+	if (!ret)
+		return -EFAULT;
+	*ppos += ret;
+	return ret;
+}
+
+static ssize_t model_state_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	size_t size = (size_t)vf->npages * MODEL_PAGE;
+	void *tmp;
+	u32 p;
+
+	if (*ppos < 0 || *ppos >= size)
+		return -ENOSPC;
+	len = min_t(size_t, len, size - *ppos);
+	tmp = memdup_user(ubuf, len);
+	if (IS_ERR(tmp))
+		return PTR_ERR(tmp);
+	mutex_lock(&model_lock);
+	memcpy(vf->mem + *ppos, tmp, len);
+	if (vf->tracking)
+		for (p = *ppos / MODEL_PAGE; p <= (*ppos + len - 1) / MODEL_PAGE;
+		     p++)
+			__set_bit(p, vf->dirty);
+	mutex_unlock(&model_lock);
+	kfree(tmp);
+	*ppos += len;
+	return len;
+}
+
+static const struct file_operations model_state_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = model_state_read,
+	.write = model_state_write,
+	.llseek = default_llseek,
+};
+
+static int model_vhca_state_show(struct seq_file *m, void *unused)
+{
+	static const char * const names[] = {
+		[MODEL_RUNNING] = "running",
+		[MODEL_INIT_SUSPENDED] = "initiator_suspended",
+		[MODEL_SUSPENDED] = "suspended",
+	};
+	struct model_vf *vf = m->private;
+
+	mutex_lock(&model_lock);
+	seq_printf(m, "%s\n", names[vf->state]);
+	mutex_unlock(&model_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(model_vhca_state);
+
+static void model_vf_free(struct model_vf *vf)
+{
+	bitmap_free(vf->dirty);
+	bitmap_free(vf->pending);
+	kvfree(vf->mem);
+	pci_dev_put(vf->pdev);
+	kfree(vf);
+}
+
+static struct model_vf *model_vf_find(struct pci_dev *pdev)
+{
+	struct model_vf *vf;
+
+	list_for_each_entry(vf, &model_vfs, node)
+		if (vf->pdev == pdev)
+			return vf;
+	return NULL;
+}
+
+static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
+{
+	struct model_vf *vf;
+	struct dentry *d;
+	int ret;
+
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	if (!vf)
+		return -ENOMEM;
+	vf->pdev = pci_dev_get(pdev);
+	vf->npages = state_pages;
+	vf->mem = kvzalloc((size_t)vf->npages * MODEL_PAGE, GFP_KERNEL);
+	vf->dirty = bitmap_zalloc(vf->npages, GFP_KERNEL);
+	vf->pending = bitmap_zalloc(vf->npages, GFP_KERNEL);
+	if (!vf->mem || !vf->dirty || !vf->pending) {
+		model_vf_free(vf);
+		return -ENOMEM;
+	}
+	vf->dev_type = dev_type;
+	vf->migratable = migratable;
+	vf->state = MODEL_RUNNING;
+
+	mutex_lock(&model_lock);
+	if (model_vf_find(pdev)) {
+		mutex_unlock(&model_lock);
+		model_vf_free(vf);
+		return -EEXIST;
+	}
+	vf->vhca_id = model_next_vhca++;
+	vf->function_id = model_next_function++;
+	list_add_tail(&vf->node, &model_vfs);
+	mutex_unlock(&model_lock);
+
+	d = debugfs_create_dir(pci_name(pdev), model_dbg);
+	vf->dbg = d;
+	debugfs_create_file("state", 0600, d, vf, &model_state_fops);
+	debugfs_create_file("vhca_state", 0400, d, vf, &model_vhca_state_fops);
+	debugfs_create_x16("vhca_id", 0400, d, &vf->vhca_id);
+	debugfs_create_u32("dev_type", 0600, d, &vf->dev_type);
+	debugfs_create_x32("fail_opcode", 0600, d, &vf->fail_opcode);
+	debugfs_create_x32("fail_status", 0600, d, &vf->fail_status);
+	debugfs_create_x32("fail_syndrome", 0600, d, &vf->fail_syndrome);
+	debugfs_create_u32("fail_skip", 0600, d, &vf->fail_skip);
+	debugfs_create_u32("fail_fired", 0400, d, &vf->fail_fired);
+	debugfs_create_u32("commands", 0400, d, &vf->commands);
+
+	/* not under model_lock: snapvf_mlx5 runs commands from inside */
+	ret = svf_mlx5_vf_add(&model_chan, pdev, vf->function_id);
+	vf->published = !ret;
+	/* a refused function stays modelled (a test may inspect it) */
+	return ret;
+}
+
+static void model_del(struct model_vf *vf)
+{
+	if (vf->published)
+		svf_mlx5_vf_remove(&model_chan, vf->pdev);
+	debugfs_remove_recursive(vf->dbg);
+	mutex_lock(&model_lock);
+	list_del(&vf->node);
+	mutex_unlock(&model_lock);
+	model_vf_free(vf);
+}
+
+static struct pci_dev *model_parse_pdev(const char *s, int *consumed)
+{
+	unsigned int dom, bus, dev, fn;
+
+	if (sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, consumed) != 4 ||
+	    dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return NULL;
+	return pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(dev, fn));
+}
+
+static ssize_t model_add_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	unsigned int dev_type = 1, migratable = 1;
+	struct pci_dev *pdev;
+	char buf[64];
+	int n = 0, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	pdev = model_parse_pdev(buf, &n);
+	if (!pdev)
+		return -ENODEV;
+	if (sscanf(buf + n, "%u %u", &dev_type, &migratable) < 0)
+		dev_type = 1;
+	mutex_lock(&model_ctl_lock);
+	ret = model_add(pdev, dev_type, migratable);
+	mutex_unlock(&model_ctl_lock);
+	pci_dev_put(pdev);
+	return ret ? ret : len;
+}
+
+static ssize_t model_del_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct pci_dev *pdev;
+	struct model_vf *vf;
+	char buf[64];
+	int n = 0;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	pdev = model_parse_pdev(buf, &n);
+	if (!pdev)
+		return -ENODEV;
+	mutex_lock(&model_ctl_lock);
+	mutex_lock(&model_lock);
+	vf = model_vf_find(pdev);
+	mutex_unlock(&model_lock);
+	if (vf)
+		model_del(vf);
+	mutex_unlock(&model_ctl_lock);
+	pci_dev_put(pdev);
+	return vf ? len : -ENOENT;
+}
+
+static const struct file_operations model_add_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_add_write,
+};
+
+static const struct file_operations model_del_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_del_write,
+};
+
+static int model_bufs_show(struct seq_file *m, void *unused)
+{
+	mutex_lock(&model_lock);
+	seq_printf(m, "%u %u\n", model_bufs_live, model_page_tracks_live);
+	mutex_unlock(&model_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(model_bufs);
+
+static int __init model_init(void)
+{
+	if (!state_pages || state_pages > 4096)
+		return -EINVAL;
+	model_chunk_pages = chunk_pages;
+	model_dev = root_device_register("snapvf_mlx5_model");
+	if (IS_ERR(model_dev))
+		return PTR_ERR(model_dev);
+	model_chan.dev = model_dev;
+	if (chunk_pages)
+		model_chan.caps |= SVF_MLX5_CAP_CHUNKS;
+	if (pre_copy)
+		model_chan.caps |= SVF_MLX5_CAP_PRE_COPY;
+	svf_mlx5_chan_init(&model_chan);
+	model_dbg = debugfs_create_dir("snapvf_mlx5_model", NULL);
+	debugfs_create_file("add_vf", 0200, model_dbg, NULL, &model_add_fops);
+	debugfs_create_file("del_vf", 0200, model_dbg, NULL, &model_del_fops);
+	debugfs_create_file("bufs", 0400, model_dbg, NULL, &model_bufs_fops);
+	return 0;
+}
+
+static void __exit model_exit(void)
+{
+	struct model_vf *vf;
+
+	/* the control files first: no add or delete runs after this */
+	debugfs_remove_recursive(model_dbg);
+	svf_mlx5_chan_remove_all(&model_chan);
+	for (;;) {
+		mutex_lock(&model_lock);
+		vf = list_first_entry_or_null(&model_vfs, struct model_vf,
+					      node);
+		if (vf)
+			list_del(&vf->node);
+		mutex_unlock(&model_lock);
+		if (!vf)
+			break;
+		model_vf_free(vf);
+	}
+	model_fw_exit();
+	root_device_unregister(model_dev);
+}
+
+module_init(model_init);
+module_exit(model_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("snapvf test-only mlx5 firmware model (command channel provider)");
