@@ -154,10 +154,15 @@ static int svf_mlx5_save_image(struct svf_aux_fn *afn, bool incremental,
 			svf_mlx5_img_free(vf, img);
 			return ret;
 		}
+		size = chunk ? res.next : 0;
+		if (!res.actual) {
+			/* nothing to carry; the loader refuses empty images */
+			svf_mlx5_img_free(vf, img);
+			continue;
+		}
 		img->len = res.actual;
 		list_add_tail(&img->node, &s->imgs);
 		s->round_bytes += SVF_MLX5_HDR_LEN + img->len;
-		size = chunk ? res.next : 0;
 	}
 	return 0;
 }

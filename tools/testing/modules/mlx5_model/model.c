@@ -109,6 +109,8 @@ static ssize_t model_state_write(struct file *file, const char __user *ubuf,
 	if (*ppos < 0 || *ppos >= size)
 		return -ENOSPC;
 	len = min_t(size_t, len, size - *ppos);
+	if (!len)
+		return 0;
 	tmp = memdup_user(ubuf, len);
 	if (IS_ERR(tmp))
 		return PTR_ERR(tmp);

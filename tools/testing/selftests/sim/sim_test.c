@@ -352,7 +352,7 @@ TEST_F(sim, debugfs_layout)
 	EXPECT_FALSE(svf_exists(p)) TH_LOG("%s is still there", p);
 
 	ASSERT_EQ(0, knob_read(a, "stats", b, sizeof(b)));
-	EXPECT_STREQ("saves 0\nloads 0\nrounds 0\npages_sent 0\n"
+	EXPECT_STREQ("saves 0\nloads 0\nrounds 0\nd3_steps 0\npages_sent 0\n"
 		     "last_round_pages 0\nsave_open 0\nload_open 0\nlogging 0", b);
 	/* read-only knobs take no write, and keep their value */
 	ASSERT_EQ(0, knob_read(a, "state_hash", h, sizeof(h)));
