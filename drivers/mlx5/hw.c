@@ -306,8 +306,17 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 		goto out;
 	}
 	list_add_tail(&hvf->node, &svf_mlx5_hw_vfs);
-	/* function_id of a VF in QUERY_HCA_CAP(other_function): VF number + 1 */
-	ret = svf_mlx5_vf_add(&hvf->chan, pdev, hvf->vf_id + 1);
+	/*
+	 * The notifier can tear the VF down from now on (mlx5_unload_one):
+	 * publish under hvf->lock, and not at all once torn down, so that a
+	 * teardown never misses a function being published.  No channel op
+	 * takes hvf->lock.  function_id of a VF in QUERY_HCA_CAP
+	 * (other_function) is the VF number + 1.
+	 */
+	mutex_lock(&hvf->lock);
+	ret = hvf->torn_down ? -ENODEV :
+	      svf_mlx5_vf_add(&hvf->chan, pdev, hvf->vf_id + 1);
+	mutex_unlock(&hvf->lock);
 	if (ret && ret != -EOPNOTSUPP)
 		pci_err(pdev, "snapvf_mlx5: not published: %d\n", ret);
 out:

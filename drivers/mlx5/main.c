@@ -132,7 +132,11 @@ EXPORT_SYMBOL_GPL(svf_mlx5_chan_init);
  *
  * Asks the firmware for the function's VHCA id and migration capability
  * and publishes ``snapvf_mlx5.vfio_pci.<fn-id>`` for it.  Consumers may
- * probe and call the ops before this returns.
+ * probe and call the ops before this returns.  The function is listed on
+ * @chan only once published: the provider must not run
+ * svf_mlx5_vf_remove() or svf_mlx5_chan_remove_all() on @chan while an add
+ * is in progress (the model serialises them under one lock, the hardware
+ * provider under the VF's lock), or a removal would miss it.
  *
  * Context: process context, may sleep; @chan->lock must not be held.
  * Return: 0; -EOPNOTSUPP if the firmware cannot migrate the function
