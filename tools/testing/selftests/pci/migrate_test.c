@@ -136,8 +136,8 @@ static int set_command(struct svf_vfio *v, uint16_t cmd)
 			      &cmd, 2) == 2 ? 0 : -EIO;
 }
 
-/* The function's own command register (vfio virtualizes the user's view). */
-static int hw_command(const char *bdf, uint16_t *cmd)
+/* @len bytes at @off of the function's own config space (not vfio's view) */
+static int hw_config(const char *bdf, unsigned int off, void *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -147,9 +147,15 @@ static int hw_command(const char *bdf, uint16_t *cmd)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, cmd, 2, PCI_COMMAND);
+	n = pread(fd, buf, len, off);
 	close(fd);
-	return n == 2 ? 0 : -EIO;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* The function's own command register (vfio virtualizes the user's view). */
+static int hw_command(const char *bdf, uint16_t *cmd)
+{
+	return hw_config(bdf, PCI_COMMAND, cmd, 2);
 }
 
 /*
@@ -406,22 +412,6 @@ TEST_F(mig, incompatible_stream)
 #define NVME_DEVICE	0x0010
 #define NVME_STATE_SIZE	0x100000	/* vm.conf: cmb_size_mb=1 */
 
-/* The function's own config space header and capabilities. */
-static int hw_config(const char *bdf, uint8_t cfg[256])
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, cfg, 256, 0);
-	close(fd);
-	return n == 256 ? 0 : -EIO;
-}
-
 static uint8_t pm_cap(const uint8_t cfg[256])
 {
 	uint8_t pos = cfg[PCI_CAPABILITY_LIST];
@@ -440,7 +430,7 @@ static int hw_pstate(const char *bdf, uint8_t pm)
 {
 	uint8_t cfg[256];
 
-	if (hw_config(bdf, cfg))
+	if (hw_config(bdf, 0, cfg, 256))
 		return -1;
 	return cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK;
 }
@@ -486,7 +476,7 @@ TEST(d3hot)
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(NVME_VENDOR, NVME_DEVICE, fn, MAX_FNS), 2)
 		TH_LOG("vm.conf gives the group two QEMU NVMe functions");
-	ASSERT_EQ(0, hw_config(fn[0], cfg));
+	ASSERT_EQ(0, hw_config(fn[0], 0, cfg, 256));
 	pm = pm_cap(cfg);
 	ASSERT_NE(0, pm);
 	ASSERT_TRUE(cfg[pm + PCI_PM_CTRL] & PCI_PM_CTRL_NO_SOFT_RESET);
