@@ -287,7 +287,7 @@ static int svf_mig_change_level(struct svf_mig *mig, int from, int to)
 /*
  * RESUMING -> STOP: apply the stream if it was verified completely.
  * Returns -EINVAL (state unchanged, device untouched) for an incomplete or
- * rejected stream, or the commit hook's error (-> ERROR) as -EIO.
+ * rejected stream, or the commit hook's own errno (the device -> ERROR).
  */
 static int svf_mig_commit(struct svf_mig *mig, bool *keep_state)
 {
