@@ -98,8 +98,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 		die "missing packages; run as root: apt-get update && $cmd"
 	fi
 	echo "deps: installing ${missing[*]}"
-	apt-get update -qq || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive $cmd >"$build/apt.log" 2>&1 ||
+	# Another apt (a second tree's deps.sh, say) may hold the lock: wait.
+	apt-get -o DPkg::Lock::Timeout=600 update -qq || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive $cmd -o DPkg::Lock::Timeout=600 >"$build/apt.log" 2>&1 ||
 		{ tail -n 20 "$build/apt.log" >&2; die "apt-get install failed (log: $build/apt.log)"; }
 fi
 

@@ -251,8 +251,9 @@ install_libs() {
 	[ ${#missing[@]} -gt 0 ] || return 0
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 	echo "qemu10: installing from $suite what QEMU 10 links: ${missing[*]}"
-	apt-get update -qq || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" \
+	apt-get -o DPkg::Lock::Timeout=600 update -qq || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+		install -y --no-install-recommends "${missing[@]}" \
 		>"$dir/apt-libs.log" 2>&1 ||
 		die "apt-get install of ${missing[*]} (from $suite) failed (log: $dir/apt-libs.log)"
 }
