@@ -361,7 +361,7 @@ static long svf_mig_precopy_info(struct svf_mig_file *f,
 		 mig->state != VFIO_DEVICE_STATE_PRE_COPY_P2P)
 		ret = -EINVAL;
 	else if (mig->cfg.ops->pending)
-		mig->cfg.ops->pending(mig, &p);
+		ret = mig->cfg.ops->pending(mig, &p);
 	svf_mig_file_leave(f);
 	if (!ret) {
 		info->initial_bytes = p.initial + (f->len - f->pos);

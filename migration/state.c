@@ -464,7 +464,7 @@ static int svf_mig_data_size(struct vfio_device *vdev, unsigned long *len)
 	if (mig->withdrawn)
 		ret = -ENODEV;
 	else if (mig->cfg.ops->pending)
-		mig->cfg.ops->pending(mig, &p);
+		ret = mig->cfg.ops->pending(mig, &p);
 	svf_mig_unlock(mig);
 	if (ret)
 		return ret;

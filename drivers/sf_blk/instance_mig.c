@@ -139,7 +139,7 @@ static int svf_sf_save(struct svf_mig *mig, bool final,
  * Nothing before the final round; then the model's and the library's
  * records, less what the final round has produced already.
  */
-static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
+static int svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct svf_sf_inst *inst = mig_inst(mig);
 
@@ -155,6 +155,7 @@ static void svf_sf_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 		p->stop_copy += vmdev_mig_state_size(&inst->vdev);
 		p->stop_copy_records++;
 	}
+	return 0;
 }
 
 static void svf_sf_drop_staged(struct svf_sf_inst *inst)

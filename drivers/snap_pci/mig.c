@@ -145,9 +145,12 @@ static void svf_pci_save_end(struct svf_mig *mig)
  * pre-copy session whose first round has been drained (or that is past
  * it), a new round is started first: it rescans the state, so dirty_bytes
  * reports what changed since the data the VMM already read.  What the
- * previous round had not returned yet stays due in the new one.
+ * previous round had not returned yet stays due in the new one.  A parent
+ * that fails to start the round fails the call with its errno (the save
+ * session is then unusable, and the VMM learns it before it stops the
+ * guest).
  */
-static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
+static int svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 {
 	struct svf_pci_dev *sdev = svf_pci_from_mig(mig);
 	struct svf_aux_pending p;
@@ -165,7 +168,7 @@ static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 	}
 	svf_pci_mem_unlock(sdev);
 	if (ret)
-		return;		/* gone or failing: no estimate */
+		return ret;
 	if (p.initial) {
 		out->initial = p.round_bytes;
 		out->dirty = p.dirty_bytes;
@@ -173,6 +176,7 @@ static void svf_pci_pending(struct svf_mig *mig, struct svf_mig_pending *out)
 		out->dirty = p.round_bytes;
 	}
 	out->stop_copy = p.stop_copy_bytes;
+	return 0;
 }
 
 static int svf_pci_load_begin(struct svf_mig *mig)

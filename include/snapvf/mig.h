@@ -206,7 +206,11 @@ struct svf_mig_pending {
  *	close, withdrawal).  Optional.
  * @pending: fill @p with the current estimate.  Called in pre-copy for
  *	VFIO_MIG_GET_PRECOPY_INFO and any time for
- *	VFIO_DEVICE_FEATURE_MIG_DATA_SIZE.  Optional (estimates 0).
+ *	VFIO_DEVICE_FEATURE_MIG_DATA_SIZE.  Return 0, or -errno: that call
+ *	then fails with it (a device that could not start its next pre-copy
+ *	round says so while the guest still runs, rather than reporting
+ *	nothing dirty and failing the read after the VMM stopped it).
+ *	Optional (estimates 0).
  * @load_begin: a resume session starts (STOP -> RESUMING).  Optional.
  * @load_stage: stage one verified record: copy what is needed out of
  *	@data; do not change the running device.  Return -EINVAL for a
@@ -233,7 +237,7 @@ struct svf_mig_ops {
 	int (*save_begin)(struct svf_mig *mig, bool precopy);
 	int (*save)(struct svf_mig *mig, bool final, struct svf_mig_chunk *chunk);
 	void (*save_end)(struct svf_mig *mig);
-	void (*pending)(struct svf_mig *mig, struct svf_mig_pending *p);
+	int (*pending)(struct svf_mig *mig, struct svf_mig_pending *p);
 	int (*load_begin)(struct svf_mig *mig);
 	int (*load_stage)(struct svf_mig *mig, u16 type, const void *data,
 			  size_t len);

@@ -313,7 +313,7 @@ static void mt_save_end(struct svf_mig *mig)
 	mutex_unlock(&d->lock);
 }
 
-static void mt_pending(struct svf_mig *mig, struct svf_mig_pending *p)
+static int mt_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct mt_dev *d = mig_to_mt(mig);
 	u64 initial;
@@ -331,6 +331,7 @@ static void mt_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 		p->initial += sizeof(struct mt_meta);
 out:
 	mutex_unlock(&d->lock);
+	return 0;
 }
 
 static int mt_load_begin(struct svf_mig *mig)

@@ -317,12 +317,13 @@ static int vt_mig_save(struct svf_mig *mig, bool final, struct svf_mig_chunk *c)
 	return 0;
 }
 
-static void vt_mig_pending(struct svf_mig *mig, struct svf_mig_pending *p)
+static int vt_mig_pending(struct svf_mig *mig, struct svf_mig_pending *p)
 {
 	struct vt_dev *vt = mig_vt(mig);
 
 	p->stop_copy = sizeof(vt->staged) + vmdev_mig_state_size(&vt->vmdev);
 	p->stop_copy_records = 2;
+	return 0;
 }
 
 static void vt_mig_drop_staged(struct vt_dev *vt)
