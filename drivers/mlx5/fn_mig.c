@@ -26,6 +26,7 @@
  *
  * All functions run with vf->lock held (the ops take it).
  */
+#include <linux/math64.h>
 #include <linux/slab.h>
 
 #include "priv.h"
@@ -330,6 +331,22 @@ out:
 	return ret;
 }
 
+/*
+ * The stream bytes of the image @q describes: its chunks, each behind a
+ * record header.  Chunks are as large as the first (@q->required) but the
+ * last, so there are remaining / required of them, rounded up; no image
+ * at all when nothing is due (save_image sends no empty image).
+ */
+static u64 svf_mlx5_image_bytes(const struct svf_mlx5_mig_query *q)
+{
+	u64 chunks;
+
+	if (!q->remaining || !q->required)
+		return 0;
+	chunks = div64_u64(q->remaining + q->required - 1, q->required);
+	return q->remaining + chunks * SVF_MLX5_HDR_LEN;
+}
+
 /**
  * svf_mlx5_save_pending() - &svf_aux_fn_ops.save_pending
  * @afn: the function
@@ -364,10 +381,10 @@ int svf_mlx5_save_pending(struct svf_aux_fn *afn, struct svf_aux_pending *p)
 		if (ret)
 			goto out;
 		if (s)
-			p->dirty_bytes = q.remaining ?
-					 q.remaining + SVF_MLX5_HDR_LEN : 0;
-		p->stop_copy_bytes = p->round_bytes + q.remaining +
-				     2 * SVF_MLX5_HDR_LEN;
+			p->dirty_bytes = svf_mlx5_image_bytes(&q);
+		/* and the END header */
+		p->stop_copy_bytes = p->round_bytes +
+				     svf_mlx5_image_bytes(&q) + SVF_MLX5_HDR_LEN;
 	} else {
 		p->stop_copy_bytes = p->round_bytes;
 	}
