@@ -27,6 +27,7 @@
  * needs SUSPENDED and an image of the same device type (model_vf.dev_type).
  */
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/mlx5/device.h>
 #include <linux/mlx5/mlx5_ifc.h>
 #include <linux/slab.h>
@@ -453,6 +454,58 @@ static int model_inject(struct model_vf *vf, u16 opcode, void *out,
 			  vf->fail_syndrome);
 }
 
+static bool model_vhca_cmd(u16 opcode)
+{
+	switch (opcode) {
+	case MLX5_CMD_OP_SUSPEND_VHCA:
+	case MLX5_CMD_OP_RESUME_VHCA:
+	case MLX5_CMD_OP_QUERY_VHCA_MIGRATION_STATE:
+	case MLX5_CMD_OP_SAVE_VHCA_STATE:
+	case MLX5_CMD_OP_LOAD_VHCA_STATE:
+		return true;
+	}
+	return false;
+}
+
+/* The injected delay of a VHCA command: slept outside model_lock. */
+static void model_delay(u16 opcode, const void *in)
+{
+	struct model_vf *vf;
+	u32 ms = 0;
+
+	if (!model_vhca_cmd(opcode))
+		return;
+	mutex_lock(&model_lock);
+	vf = model_vf_by_vhca(model_target(in));
+	if (vf && vf->delay_opcode == opcode)
+		ms = vf->delay_ms;
+	mutex_unlock(&model_lock);
+	if (ms)
+		msleep(ms);
+}
+
+/*
+ * The injected surprise removal: true if the command is not executed
+ * because the VF is (now) gone.  Called under model_lock.
+ */
+static bool model_gone(struct model_vf *vf, u16 opcode)
+{
+	if (!vf)
+		return false;
+	if (!vf->gone && vf->surprise_opcode == opcode) {
+		if (vf->surprise_skip) {
+			vf->surprise_skip--;
+			return false;
+		}
+		vf->surprise_opcode = 0;
+		vf->gone = true;
+		pci_warn(vf->pdev, "snapvf_mlx5_model: injected surprise removal at command 0x%x\n",
+			 opcode);
+		model_surprise();
+	}
+	return vf->gone;
+}
+
 /**
  * model_exec() - &svf_mlx5_chan_ops.exec of the model
  * @chan: the model's channel
@@ -461,7 +514,8 @@ static int model_inject(struct model_vf *vf, u16 opcode, void *out,
  * @out: answer
  * @outlen: its bytes
  *
- * Return: 0, -EREMOTEIO with status and syndrome in @out, -ENOMEM.
+ * Return: 0, -EREMOTEIO with status and syndrome in @out, -ENOMEM, or
+ * -ENODEV for a VHCA whose surprise removal was injected.
  */
 int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 	       void *out, int outlen)
@@ -483,6 +537,7 @@ int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 				  MLX5_CMD_STAT_BAD_OUTP_LEN_ERR,
 				  MODEL_SYN_LEN);
 	memset(out, 0, outlen);
+	model_delay(opcode, in);
 
 	mutex_lock(&model_lock);
 	switch (opcode) {
@@ -503,6 +558,10 @@ int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 			goto out;
 		}
 		break;
+	}
+	if (model_gone(vf, opcode)) {
+		ret = -ENODEV;	/* never reached the firmware */
+		goto out;
 	}
 	if (vf)
 		vf->commands++;

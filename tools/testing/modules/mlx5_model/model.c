@@ -29,13 +29,26 @@
  *                knob disarms itself
  *     fail_fired injected failures so far
  *     commands   commands executed for this VHCA
+ *     state_size bytes of device state (a multiple of 4096, at most
+ *                16 MiB); a change needs a running, untracked VHCA with
+ *                no image being saved (else EBUSY), keeps the common
+ *                prefix and zeroes the rest
+ *     delay_opcode, delay_ms: sleep delay_ms before every command with
+ *                that opcode (a slow firmware)
+ *     surprise_opcode, surprise_skip: the next command with that opcode
+ *                (after skipping surprise_skip) and every later one of
+ *                the VHCA fail as never executed (-ENODEV), and the
+ *                function is withdrawn and forgotten, as when its PF
+ *                leaves the bus mid-command
  *
  * Locking: model.h.  Add and delete run under model_ctl_lock (one at a
- * time), which no command path takes.
+ * time), which no command path takes; so does the surprise-removal work,
+ * which a command only queues.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "model.h"
 
@@ -59,6 +72,9 @@ static struct device *model_dev;
 static struct dentry *model_dbg;
 static u16 model_next_vhca = 0x10;
 static u16 model_next_function = 1;
+static bool model_exiting;		/* under model_lock */
+static void model_surprise_fn(struct work_struct *work);
+static DECLARE_WORK(model_surprise_work, model_surprise_fn);
 
 static const struct svf_mlx5_chan_ops model_chan_ops = {
 	.exec = model_exec,
@@ -150,6 +166,80 @@ static int model_vhca_state_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(model_vhca_state);
 
+static int model_size_show(struct seq_file *m, void *unused)
+{
+	struct model_vf *vf = m->private;
+
+	mutex_lock(&model_lock);
+	seq_printf(m, "%zu\n", (size_t)vf->npages * MODEL_PAGE);
+	mutex_unlock(&model_lock);
+	return 0;
+}
+
+static int model_size_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, model_size_show, inode->i_private);
+}
+
+/* Resize a VHCA's state: only while nothing of it is being saved. */
+static ssize_t model_size_write(struct file *file, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct model_vf *vf = ((struct seq_file *)file->private_data)->private;
+	unsigned long *dirty, *pending, *old_dirty, *old_pending;
+	u8 *mem, *old_mem;
+	u64 bytes;
+	u32 npages;
+	int ret;
+
+	ret = kstrtou64_from_user(ubuf, len, 0, &bytes);
+	if (ret)
+		return ret;
+	if (!bytes || bytes % MODEL_PAGE || bytes / MODEL_PAGE > 4096)
+		return -EINVAL;
+	npages = bytes / MODEL_PAGE;
+	mem = kvzalloc(bytes, GFP_KERNEL);
+	dirty = bitmap_zalloc(npages, GFP_KERNEL);
+	pending = bitmap_zalloc(npages, GFP_KERNEL);
+	if (!mem || !dirty || !pending) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mutex_lock(&model_lock);
+	if (vf->state != MODEL_RUNNING || vf->tracking || vf->saving) {
+		mutex_unlock(&model_lock);
+		ret = -EBUSY;
+		goto out;
+	}
+	memcpy(mem, vf->mem, (size_t)min(npages, vf->npages) * MODEL_PAGE);
+	old_mem = vf->mem;
+	old_dirty = vf->dirty;
+	old_pending = vf->pending;
+	vf->mem = mem;
+	vf->dirty = dirty;
+	vf->pending = pending;
+	vf->npages = npages;
+	mutex_unlock(&model_lock);
+	mem = old_mem;
+	dirty = old_dirty;
+	pending = old_pending;
+	ret = len;
+out:
+	kvfree(mem);
+	bitmap_free(dirty);
+	bitmap_free(pending);
+	return ret;
+}
+
+static const struct file_operations model_size_fops = {
+	.owner = THIS_MODULE,
+	.open = model_size_open,
+	.read = seq_read,
+	.write = model_size_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static void model_vf_free(struct model_vf *vf)
 {
 	bitmap_free(vf->dirty);
@@ -214,6 +304,11 @@ static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
 	debugfs_create_u32("fail_skip", 0600, d, &vf->fail_skip);
 	debugfs_create_u32("fail_fired", 0400, d, &vf->fail_fired);
 	debugfs_create_u32("commands", 0400, d, &vf->commands);
+	debugfs_create_file("state_size", 0600, d, vf, &model_size_fops);
+	debugfs_create_x32("delay_opcode", 0600, d, &vf->delay_opcode);
+	debugfs_create_u32("delay_ms", 0600, d, &vf->delay_ms);
+	debugfs_create_x32("surprise_opcode", 0600, d, &vf->surprise_opcode);
+	debugfs_create_u32("surprise_skip", 0600, d, &vf->surprise_skip);
 
 	/* not under model_lock: snapvf_mlx5 runs commands from inside */
 	ret = svf_mlx5_vf_add(&model_chan, pdev, vf->function_id);
@@ -231,6 +326,42 @@ static void model_del(struct model_vf *vf)
 	list_del(&vf->node);
 	mutex_unlock(&model_lock);
 	model_vf_free(vf);
+}
+
+/* Withdraw and forget every VF whose surprise removal was injected. */
+static void model_surprise_fn(struct work_struct *work)
+{
+	struct model_vf *vf, *it;
+
+	mutex_lock(&model_ctl_lock);
+	for (;;) {
+		vf = NULL;
+		mutex_lock(&model_lock);
+		list_for_each_entry(it, &model_vfs, node) {
+			if (it->gone) {
+				vf = it;
+				break;
+			}
+		}
+		mutex_unlock(&model_lock);
+		if (!vf)
+			break;
+		model_del(vf);
+	}
+	mutex_unlock(&model_ctl_lock);
+}
+
+/**
+ * model_surprise() - have the VFs marked gone withdrawn (not now: the
+ * caller is a command, which their withdrawal waits for)
+ *
+ * Context: model_lock held.
+ */
+void model_surprise(void)
+{
+	lockdep_assert_held(&model_lock);
+	if (!model_exiting)
+		schedule_work(&model_surprise_work);
 }
 
 static struct pci_dev *model_parse_pdev(const char *s, int *consumed)
@@ -341,6 +472,11 @@ static void __exit model_exit(void)
 {
 	struct model_vf *vf;
 
+	/* no surprise work from here on (and none running) */
+	mutex_lock(&model_lock);
+	model_exiting = true;
+	mutex_unlock(&model_lock);
+	cancel_work_sync(&model_surprise_work);
 	/* the control files first: no add or delete runs after this */
 	debugfs_remove_recursive(model_dbg);
 	svf_mlx5_chan_remove_all(&model_chan);

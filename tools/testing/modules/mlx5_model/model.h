@@ -69,6 +69,19 @@ struct model_vf {
 	u32 fail_skip;
 	u32 fail_fired;
 	u32 commands;
+
+	/* injected delay: sleep before each command with this opcode */
+	u32 delay_opcode;
+	u32 delay_ms;
+	/*
+	 * injected surprise removal: the next command with this opcode
+	 * (after surprise_skip of them) and every later one of this VHCA is
+	 * not executed (-ENODEV, as a PF gone from the bus), and the VF is
+	 * withdrawn and forgotten from a work item (model_surprise()).
+	 */
+	u32 surprise_opcode;
+	u32 surprise_skip;
+	bool gone;
 };
 
 extern struct mutex model_lock;
@@ -83,5 +96,6 @@ struct svf_mlx5_buf *model_buf_alloc(struct svf_mlx5_chan *chan, size_t size);
 void model_buf_free(struct svf_mlx5_chan *chan, struct svf_mlx5_buf *buf);
 void model_fn_reset(struct svf_mlx5_chan *chan, u16 vhca_id);
 void model_fw_exit(void);
+void model_surprise(void);
 
 #endif /* _SVF_MLX5_MODEL_H */

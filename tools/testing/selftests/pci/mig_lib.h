@@ -8,7 +8,7 @@
 #ifndef _SVF_MIG_LIB_H
 #define _SVF_MIG_LIB_H
 
-#include "pci_lib.h"
+#include "parent.h"
 
 #define MIG_CHUNK	(1u << 20)
 
@@ -185,41 +185,31 @@ static SVF_UNUSED int mig_load(struct svf_vfio *v, const struct mig_buf *b,
 	return ret;
 }
 
-/* Copy of the first @len bytes of @v's state BAR (through the device fd). */
+/* Copy of the first @len bytes of @v's device state (parent.h). */
 static SVF_UNUSED void *state_snapshot(struct svf_vfio *v, size_t len)
 {
 	void *buf = malloc(len);
 
-	if (buf && svf_vfio_read(v, STATE_BAR, 0, buf, len) != (ssize_t)len) {
+	if (buf && parent_state_io(v, 0, buf, len, 0)) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-/* Write a pattern over [off, off + len) of @v's state BAR. */
+/* Write a pattern over [off, off + len) of @v's device state. */
 static SVF_UNUSED int state_fill(struct svf_vfio *v, size_t off, size_t len,
 				 uint64_t seed)
 {
 	void *buf = malloc(len);
-	ssize_t n;
+	int ret;
 
 	if (!buf)
 		return -ENOMEM;
 	fill_pattern(buf, len, seed);
-	n = svf_vfio_write(v, STATE_BAR, off, buf, len);
+	ret = parent_state_io(v, off, buf, len, 1);
 	free(buf);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
-/* The simulator's device-state size of @bdf (knob state_size). */
-static SVF_UNUSED uint64_t state_size(const char *bdf)
-{
-	char buf[64];
-
-	if (sim_knob_read(bdf, "state_size", buf, sizeof(buf)))
-		return 0;
-	return strtoull(buf, NULL, 0);
+	return ret;
 }
 
 #endif /* _SVF_MIG_LIB_H */

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Live migration through snapvf_pci from function A to function B, with
- * the simulator as parent: STOP_COPY, PRE_COPY with the state changing
- * between rounds, P2P arcs, the size estimate, the simulated registers,
- * and rejected streams (incompatible, corrupt, truncated) leaving the
- * destination unchanged and reusable; the reference reader of the
- * format's public definition (<snapvf/mig_stream.h>, svf_stream.h) agrees
- * with each verdict.  Destination state must equal the
- * source's byte for byte, also when the user turned memory decoding and
- * bus mastering off on both functions (as QEMU's reset does before the
- * guest's firmware runs), and when both are in D3hot (d3hot, on the
- * simulator's QEMU NVMe functions: ivshmem-plain has no PM capability).
+ * Live migration through snapvf_pci from function A to function B, for
+ * any parent (parent.h: built here with the simulator, and in mlx5/ with
+ * snapvf_mlx5 on its firmware model): STOP_COPY, PRE_COPY with the state
+ * changing between rounds, P2P arcs, the size estimate, and rejected
+ * streams (incompatible, corrupt, truncated) leaving the destination
+ * unchanged and reusable; the reference reader of the format's public
+ * definition (<snapvf/mig_stream.h>, svf_stream.h) agrees with each
+ * verdict.  Destination state must equal the source's byte for byte, also
+ * when the user turned memory decoding and bus mastering off on both
+ * functions (as QEMU's reset does before the guest's firmware runs).
+ * With the simulator only: its registers travel (registers), and both
+ * functions in D3hot (d3hot, on its QEMU NVMe functions: ivshmem-plain has
+ * no PM capability, and the model's VFs have no power states of their own).
  */
 #include <linux/pci_regs.h>
 
@@ -30,25 +32,23 @@ FIXTURE(mig) {
 
 static int setup_fn(const char *bdf, size_t size)
 {
-	char val[32], dir[PATH_MAX];
 	int ret;
 
-	if (!svf_pci_is_bound(bdf, SNAP_DRV) || sim_fn_dir(bdf, dir, sizeof(dir))) {
-		sim_del(bdf);
-		ret = sim_add(bdf);
+	if (!svf_pci_is_bound(bdf, SNAP_DRV) || !parent_published(bdf)) {
+		parent_del(bdf);
+		ret = parent_add(bdf);
 		if (ret)
 			return ret;
 		ret = svf_pci_bind(bdf, SNAP_DRV);
 		if (ret)
 			return ret;
 	}
-	snprintf(val, sizeof(val), "%zu", size);
-	return sim_knob(bdf, "state_size", val);
+	return parent_set_size(bdf, size);
 }
 
 FIXTURE_SETUP(mig)
 {
-	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, parent_load());
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 2);
 	self->a = self->fn[0];
@@ -325,6 +325,7 @@ TEST_F(mig, size_matches_stop_copy)
 	}
 }
 
+#if PARENT_SIM	/* the simulator's registers (its scratch knob) */
 TEST_F(mig, registers)
 {
 	char val[64];
@@ -336,6 +337,7 @@ TEST_F(mig, registers)
 	ASSERT_EQ(0, sim_knob_read(self->b, "scratch", val, sizeof(val)));
 	EXPECT_EQ(0x5eed1234ULL, strtoull(val, NULL, 0));
 }
+#endif
 
 /* Each bad stream: load fails, B unchanged, then a good stream loads. */
 static void bad_stream(struct __test_metadata *_metadata,
@@ -362,9 +364,14 @@ static void bad_stream(struct __test_metadata *_metadata,
 		  svf_stream_verify(self->buf.data, len, NULL, NULL, 0));
 	kfd = kmsg_mark();
 	ASSERT_LE(0, kfd);
-	/* stream_test's contract: EINVAL, nothing applied, one log line. */
+	/*
+	 * stream_test's contract: EINVAL, nothing applied, one log line; the
+	 * layer's for a broken stream, the parent's for one its device
+	 * refuses.
+	 */
 	EXPECT_EQ(-EINVAL, mig_load(&self->vb, &self->buf, len, NULL));
-	EXPECT_EQ(1, kmsg_count(kfd, "migration stream", NULL));
+	EXPECT_EQ(1, kmsg_count(kfd, how == 2 ? PARENT_LOAD_FAIL_LINE :
+				"migration stream", NULL));
 	close(kfd);
 	after = state_snapshot(&self->vb, self->size);
 	ASSERT_NE(NULL, after);
@@ -377,12 +384,8 @@ static void bad_stream(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
 	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
 	EXPECT_EQ(VFIO_DEVICE_STATE_RUNNING, state);
-	if (how == 2) {	/* incompatible: make B compatible again */
-		char val[32];
-
-		snprintf(val, sizeof(val), "%zu", self->size);
-		ASSERT_EQ(0, sim_knob(self->b, "state_size", val));
-	}
+	if (how == 2)	/* incompatible: make B compatible again */
+		ASSERT_EQ(0, parent_make_compatible(self->b, self->size));
 	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
 	EXPECT_TRUE(same_state(&self->va, &self->vb, self->size));
 }
@@ -399,13 +402,11 @@ TEST_F(mig, corrupt_stream)
 
 TEST_F(mig, incompatible_stream)
 {
-	char val[32];
-
-	snprintf(val, sizeof(val), "%zu", self->size / 2);
-	ASSERT_EQ(0, sim_knob(self->b, "state_size", val));
+	ASSERT_EQ(0, parent_make_incompatible(self->b, self->size));
 	bad_stream(_metadata, self, 2);
 }
 
+#if PARENT_SIM
 /* ---- D3hot: the simulator's PM-capable functions (QEMU NVMe) ---- */
 
 #define NVME_VENDOR	0x1b36
@@ -520,5 +521,7 @@ TEST(d3hot)
 	svf_vfio_close(&v[0]);
 	svf_vfio_close(&v[1]);
 }
+
+#endif /* PARENT_SIM: d3hot */
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,10 @@
  * Parent withdrawal, unbind and rmmod while a VMM holds a snapvf_pci
  * device: the VMM gets the VFIO request IRQ, migration reports ERROR,
  * every further call fails cleanly, nothing blocks the parent, and the
- * function can be bound again afterwards.  Also mid-STOP_COPY.
+ * function can be bound again afterwards.  Also mid-STOP_COPY.  For any
+ * parent (parent.h: built here with the simulator, and in mlx5/ with
+ * snapvf_mlx5 on its firmware model, whose rmmod is the channel
+ * provider's, as when mlx5_core's PF goes away).
  */
 #include <sys/syscall.h>
 #include "mig_lib.h"
@@ -20,8 +23,8 @@ static int publish_and_bind(const char *bdf)
 {
 	int ret;
 
-	if (sim_fn_dir(bdf, (char[PATH_MAX]){ 0 }, PATH_MAX)) {
-		ret = sim_add(bdf);
+	if (!parent_published(bdf)) {
+		ret = parent_add(bdf);
 		if (ret)
 			return ret;
 	}
@@ -33,7 +36,7 @@ static int publish_and_bind(const char *bdf)
 
 FIXTURE_SETUP(wd)
 {
-	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, parent_load());
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 1);
 	self->a = self->fn[0];
@@ -92,7 +95,7 @@ TEST_F(wd, parent_withdraws_idle_fd)
 {
 	double t0 = svf_now();
 
-	ASSERT_EQ(0, sim_ctl("del_function", self->a));
+	ASSERT_EQ(0, parent_del_nowait(self->a));
 	EXPECT_LT(svf_now() - t0, 2.0) TH_LOG("withdrawal must not wait for the VMM");
 	expect_dead(_metadata, &self->v, self->efd);
 	expect_reusable(_metadata, self);
@@ -105,10 +108,10 @@ TEST_F(wd, parent_withdraws_mid_stop_copy)
 	uint32_t state;
 	int fd;
 
-	ASSERT_EQ(0, sim_knob(self->a, "state_size", "8M"));
+	ASSERT_EQ(0, parent_set_size(self->a, 8u << 20));
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->v, VFIO_DEVICE_STATE_STOP_COPY, &fd));
 	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
-	ASSERT_EQ(0, sim_ctl("del_function", self->a));
+	ASSERT_EQ(0, parent_del_nowait(self->a));
 	EXPECT_EQ(-ENODEV, mig_buf_fill(&b, fd, 0)) TH_LOG("data_fd must fail, not end");
 	mig_buf_free(&b);
 	ASSERT_EQ(0, svf_vfio_mig_get(&self->v, &state));
@@ -122,11 +125,11 @@ TEST_F(wd, rmmod_parent_with_fd)
 {
 	double t0 = svf_now();
 
-	ASSERT_EQ(0, svf_modunload("snapvf_sim"));
+	ASSERT_EQ(0, parent_unload());
 	EXPECT_LT(svf_now() - t0, 5.0 * (SVF_TIMEOUT_SCALE))
 		TH_LOG("a withdrawal must not wait for the VMM");
 	expect_dead(_metadata, &self->v, self->efd);
-	ASSERT_EQ(0, svf_modload("snapvf_sim"));
+	ASSERT_EQ(0, parent_load());
 	expect_reusable(_metadata, self);
 }
 

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pci/migrate_test with snapvf_mlx5 on the firmware model as the parent
+ * (pci/parent.h): the same test source, the same assertions.
+ */
+#define SVF_PARENT_MLX5
+#include "../pci/migrate_test.c"
