@@ -11,6 +11,11 @@
  * naming the command and syndrome; a function the firmware calls not
  * migratable is not published; a function withdrawn mid-migration fails
  * the data_fd with ENODEV; no firmware buffer (mkey) outlives a session.
+ * Crafted snapvf_mlx5 streams (bad magic, image size 0, data after the
+ * end, oversize image, too many images, truncated) are refused with the
+ * exact errno, one line, no load and B unchanged, and split headers load;
+ * a load failing after its first image says so and needs a reset; a
+ * cancelled pre-copy leaves no firmware tracking.
  */
 #include <fcntl.h>
 #include <unistd.h>
