@@ -472,7 +472,7 @@ static void svf_mlx5_track_stop(struct svf_aux_fn *afn)
 	/* the truth: a failed way back leaves the function where it is */
 	vf->dstate = cur;
 	if (ret || back)
-		svf_mlx5_err_rl(vf, "cannot stop firmware tracking (%d, %d): it ends at the function's reset\n",
+		svf_mlx5_err_rl(vf, "cannot stop firmware tracking (%d, %d)\n",
 				ret, back);
 }
 
@@ -615,7 +615,7 @@ static int svf_mlx5_load_hdr(struct svf_mlx5_vf *vf, struct svf_mlx5_load *l)
 	}
 	if (size > l->max_image || l->count >= l->max_images ||
 	    l->staged + size > l->max_staged) {
-		svf_mlx5_err_rl(vf, "load: image %u of %u bytes over the limits (%u bytes per image, %u images, %llu bytes)\n",
+		svf_mlx5_err_rl(vf, "load: image %u of %u bytes over the limits (%u/%u/%llu)\n",
 				l->count + 1, size, l->max_image,
 				l->max_images, l->max_staged);
 		return -EFBIG;
@@ -721,7 +721,7 @@ static int svf_mlx5_load_check(struct svf_mlx5_vf *vf,
 	}
 	if (n != l->count || bytes != l->staged) {
 		/* the parser's own bookkeeping disagrees: a bug here */
-		svf_mlx5_err_rl(vf, "load: staged stream inconsistent (%u/%u images, %llu/%llu bytes)\n",
+		svf_mlx5_err_rl(vf, "load: staged stream inconsistent (%u/%u, %llu/%llu)\n",
 				n, l->count, bytes, l->staged);
 		return -EIO;
 	}
@@ -771,7 +771,7 @@ int svf_mlx5_load_commit(struct svf_aux_fn *afn)
 	}
 	if (ret && loaded) {
 		vf->partial = true;
-		svf_mlx5_err_rl(vf, "load: %u of %u images applied before the failure: the function is partly loaded and needs a reset\n",
+		svf_mlx5_err_rl(vf, "load: %u of %u images applied: partly loaded, needs a reset\n",
 				loaded, l->count);
 	}
 end:
