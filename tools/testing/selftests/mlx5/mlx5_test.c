@@ -525,7 +525,7 @@ struct m5_result {
 	int parent_lines;	/* lines of snapvf_mlx5 containing @needle */
 	int layer_lines;	/* layer lines "refused by the device (<errno>)" */
 	int bufs;		/* firmware buffers alive after the session */
-	int loads;		/* LOAD_VHCA_STATE commands that reached B */
+	int loads;		/* a LOAD_VHCA_STATE reached B */
 	int unchanged;		/* B's device state as before */
 };
 
@@ -539,13 +539,16 @@ static int m5_try(struct svf_vfio *vb, const char *b, const uint8_t *s,
 		  const char *layer_errno, struct m5_result *res)
 {
 	static uint8_t before[STATE_LEN], after[STATE_LEN];
-	char fired[32], lerr[64];
+	char fired[32], fired0[32], lerr[64];
 	int fd, k1, k2, ret;
 	size_t done = 0, n;
 	ssize_t w;
 
 	memset(res, 0, sizeof(*res));
 	ret = state_io(b, before, sizeof(before), 0);
+	/* fail_fired counts for the module's life: compare, not test for 0 */
+	if (!ret)
+		ret = knob_read(b, "fail_fired", fired0, sizeof(fired0));
 	if (!ret) {
 		snprintf(fired, sizeof(fired), "0x%x", OP_LOAD);
 		ret = knob(b, "fail_opcode", fired);
@@ -579,7 +582,7 @@ static int m5_try(struct svf_vfio *vb, const char *b, const uint8_t *s,
 	res->layer_lines = kmsg_count(k2, lerr, NULL);
 	ret = knob_read(b, "fail_fired", fired, sizeof(fired));
 	if (!ret)
-		res->loads = strcmp(fired, "0") != 0;
+		res->loads = strcmp(fired, fired0) != 0;
 	if (!ret)
 		ret = state_io(b, after, sizeof(after), 0);
 	res->unchanged = !memcmp(before, after, sizeof(before));
