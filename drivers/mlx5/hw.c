@@ -43,8 +43,9 @@
  *   VF's SR-IOV blocking notifier with MLX5_PF_NOTIFY_DISABLE_VF before it
  *   disables the VF; the VF is withdrawn there (svf_mlx5_hw_down()).  When
  *   the PF comes back (mlx5_load_one() after the reset) it calls the same
- *   notifier with MLX5_PF_NOTIFY_ENABLE_VF once the VF is enabled in the
- *   firmware again; that queues svf_mlx5_hw_up() on the work queue, which
+ *   notifier with MLX5_PF_NOTIFY_ENABLE_VF just before it enables the VF
+ *   in the firmware again; that queues svf_mlx5_hw_enable_work(), which
+ *   waits for the PF's load to finish (mlx5_vf_get_core_dev()) and
  *   publishes the VF again (a new PD, its capability queried again).
  *   The notifier runs under mlx5_core's own locks: publishing (a consumer
  *   probe) is deferred to the work queue for that reason.
@@ -288,10 +289,24 @@ out:
 	mutex_unlock(&hvf->lock);
 }
 
+/*
+ * mlx5_core sends ENABLE_VF before it enables the VF in the firmware, from
+ * mlx5_load_one() with the PF's interface state locked and not yet up:
+ * mlx5_vf_get_core_dev() here waits for that load to finish and says
+ * whether the PF came up.  If it did not, nothing is published; a later
+ * load sends ENABLE_VF again.
+ */
 static void svf_mlx5_hw_enable_work(struct work_struct *work)
 {
-	svf_mlx5_hw_up(container_of(work, struct svf_mlx5_hw_vf,
-				    enable_work));
+	struct svf_mlx5_hw_vf *hvf = container_of(work, struct svf_mlx5_hw_vf,
+						  enable_work);
+	struct mlx5_core_dev *mdev;
+
+	mdev = mlx5_vf_get_core_dev(hvf->pdev);
+	if (!mdev)
+		return;
+	mlx5_vf_put_core_dev(mdev);
+	svf_mlx5_hw_up(hvf);
 }
 
 /*
