@@ -12,17 +12,35 @@
  * handed to the consumer are the images behind struct svf_mlx5_rec_hdr
  * and an END header at the end of the final round.
  *
- * Loading: the stream is parsed as it arrives, each image staged in a
- * firmware buffer; load_commit loads them in order.  The firmware applies
- * an image when it loads it: a failure in the middle of load_commit
- * leaves the destination partly loaded (the consumer reports ERROR; it
- * must reset the function before using it).
+ * Tracking: the firmware tracks the function from the first
+ * SAVE_VHCA_STATE with set_track until one without it (or a function
+ * reset).  A session records whether it left tracking on
+ * (&svf_mlx5_save.tracking); save_end of a session that did (a cancelled
+ * or failed pre-copy) stops it with one non-tracking incremental save,
+ * which the firmware only takes from a suspended function: a running one
+ * is suspended for that command and resumed (svf_mlx5_track_stop()).
  *
- * Phase-1 limits: a round holds all its images in memory at once
- * (bounded by SVF_MLX5_MAX_IMAGE per chunk and SVF_MLX5_MAX_CHUNKS); a
- * load stages the whole stream (at most SVF_MLX5_MAX_STAGED bytes in
- * SVF_MLX5_MAX_LOAD_IMAGES images, -EFBIG beyond); the commands are
- * synchronous.
+ * Loading: the stream is parsed as it arrives, each image staged in a
+ * firmware buffer; load_commit checks the staged stream once more (every
+ * image complete, the end record seen) and only then loads the images in
+ * order.  Malformed, truncated and oversize streams therefore never reach
+ * the firmware.  The firmware applies each image when it loads it, so a
+ * firmware failure on image 2 or later leaves the function partly
+ * loaded: load_commit then fails, logs it once and marks the function
+ * (&svf_mlx5_vf.partial) so that it refuses to run again until its reset,
+ * which gives the firmware a clean VHCA (include/snapvf/aux.h, load_commit).
+ *
+ * Limits, both sides derived from the firmware's own sizes: a save takes
+ * what QUERY_VHCA_MIGRATION_STATE asks for, at most SVF_MLX5_MAX_IMAGE per
+ * image or chunk and SVF_MLX5_MAX_CHUNKS chunks per round; a load asks the
+ * destination function the size of its own full image (F) at load_start
+ * and stages at most clamp(SVF_MLX5_LOAD_FULLS * F, SVF_MLX5_LOAD_FLOOR,
+ * SVF_MLX5_MAX_STAGED) bytes (no image over SVF_MLX5_MAX_IMAGE) in at
+ * most min(SVF_MLX5_LOAD_FULLS * chunks(F) + SVF_MLX5_LOAD_ROUNDS,
+ * SVF_MLX5_MAX_LOAD_IMAGES) images per session (-EFBIG beyond, one line;
+ * the migration layer turns it into -EINVAL for write()).
+ * A round holds all its images in memory at once, a load the whole
+ * stream; the commands are synchronous.
  *
  * All functions run with vf->lock held (the ops take it).
  */
@@ -42,6 +60,7 @@ struct svf_mlx5_save {
 	bool initial;			/* current round is round 0 */
 	bool final;			/* final round started */
 	bool end_due;			/* END header still to return */
+	bool tracking;			/* firmware tracks the function */
 	int error;			/* session unusable: its errno */
 	struct list_head imgs;		/* unread images, oldest first */
 	u32 off;			/* bytes of the head record returned */
@@ -55,6 +74,9 @@ struct svf_mlx5_load {
 	struct list_head imgs;		/* complete images, in order */
 	u64 staged;			/* bytes of all images received */
 	u32 count;			/* images received */
+	u64 max_staged;			/* limits, from the full image size */
+	u32 max_images;
+	u32 max_image;
 	bool end;			/* END seen */
 	int error;
 };
@@ -155,6 +177,8 @@ static int svf_mlx5_save_image(struct svf_aux_fn *afn, bool incremental,
 			svf_mlx5_img_free(vf, img);
 			return ret;
 		}
+		/* the image's first SAVE sets or clears firmware tracking */
+		s->tracking = track;
 		size = chunk ? res.next : 0;
 		if (!res.actual) {
 			/* nothing to carry; the loader refuses empty images */
@@ -393,19 +417,100 @@ out:
 	return ret;
 }
 
+/*
+ * One SAVE_VHCA_STATE without set_track: the firmware stops tracking the
+ * function.  Incremental (the function is tracked), one chunk in chunk
+ * mode; the image is thrown away.  An empty image still needs a buffer.
+ */
+static int svf_mlx5_track_clear(struct svf_mlx5_vf *vf)
+{
+	bool chunk = vf->chan->caps & SVF_MLX5_CAP_CHUNKS;
+	struct svf_mlx5_mig_query q;
+	struct svf_mlx5_save_out res;
+	struct svf_mlx5_img *img;
+	u32 size;
+	int ret;
+
+	ret = svf_mlx5_cmd_query_mig(vf->chan, &vf->pdev->dev, vf->vhca_id,
+				     true, chunk, &q);
+	if (ret)
+		return ret;
+	size = max_t(u32, q.required, PAGE_SIZE);
+	if (size > SVF_MLX5_MAX_IMAGE)
+		return -EFBIG;
+	img = svf_mlx5_img_alloc(vf, size);
+	if (IS_ERR(img))
+		return PTR_ERR(img);
+	ret = svf_mlx5_cmd_save(vf->chan, &vf->pdev->dev, vf->vhca_id,
+				img->buf, size, true, false, &res);
+	svf_mlx5_img_free(vf, img);
+	return ret;
+}
+
+/*
+ * Stop the firmware tracking a session left on.  The firmware takes a
+ * non-tracking save from a suspended function only: a running one is
+ * suspended for it (a pause of one command's length) and put back where
+ * it was.  vf->lock held.
+ */
+static void svf_mlx5_track_stop(struct svf_aux_fn *afn)
+{
+	struct svf_mlx5_vf *vf = svf_mlx5_vf(afn);
+	enum svf_mlx5_dstate was = vf->dstate, cur = vf->dstate;
+	struct device *dev = &vf->pdev->dev;
+	int ret = 0, back = 0;
+
+	if (cur == SVF_MLX5_RUNNING) {
+		ret = svf_mlx5_cmd_suspend(vf->chan, dev, vf->vhca_id,
+					   SVF_MLX5_INITIATOR);
+		if (!ret)
+			cur = SVF_MLX5_P2P;
+	}
+	if (!ret && cur == SVF_MLX5_P2P) {
+		ret = svf_mlx5_cmd_suspend(vf->chan, dev, vf->vhca_id,
+					   SVF_MLX5_RESPONDER);
+		if (!ret)
+			cur = SVF_MLX5_STOP;
+	}
+	if (!ret)
+		ret = svf_mlx5_track_clear(vf);
+	if (cur == SVF_MLX5_STOP && was != SVF_MLX5_STOP) {
+		back = svf_mlx5_cmd_resume(vf->chan, dev, vf->vhca_id,
+					   SVF_MLX5_RESPONDER);
+		if (!back)
+			cur = SVF_MLX5_P2P;
+	}
+	if (!back && cur == SVF_MLX5_P2P && was == SVF_MLX5_RUNNING) {
+		back = svf_mlx5_cmd_resume(vf->chan, dev, vf->vhca_id,
+					   SVF_MLX5_INITIATOR);
+		if (!back)
+			cur = SVF_MLX5_RUNNING;
+	}
+	/* the truth: a failed way back leaves the function where it is */
+	vf->dstate = cur;
+	if (ret || back)
+		svf_mlx5_err_rl(vf, "cannot stop firmware tracking (%d, %d)\n",
+				ret, back);
+}
+
 /**
  * svf_mlx5_save_end() - &svf_aux_fn_ops.save_end
  * @afn: the function
  *
- * A pre-copy session that ends before its final round leaves the firmware
- * tracking the function; the next save session's first SAVE_VHCA_STATE
- * (full, set_track) starts over.
+ * Frees the session.  A session that left the firmware tracking the
+ * function (pre-copy cancelled before its final round, or failed) stops
+ * the tracking first (svf_mlx5_track_stop()); a failure there is logged
+ * and the tracking then ends at the function's next reset, which the
+ * consumer does after any failed session.
  */
 void svf_mlx5_save_end(struct svf_aux_fn *afn)
 {
 	struct svf_mlx5_vf *vf = svf_mlx5_vf(afn);
 
 	mutex_lock(&vf->lock);
+	if (vf->save && vf->save->tracking &&
+	    !svf_aux_withdrawing(&afn->core))
+		svf_mlx5_track_stop(afn);
 	svf_mlx5_save_free(vf);
 	mutex_unlock(&vf->lock);
 }
@@ -427,9 +532,44 @@ void svf_mlx5_load_free(struct svf_mlx5_vf *vf)
 	vf->load = NULL;
 }
 
+/*
+ * The load limits of a session, from what the destination's firmware
+ * says a full save of the function takes now (F): SVF_MLX5_LOAD_FULLS * F
+ * bytes in all (pre-copy streams carry round 0 and incremental rounds),
+ * but at least SVF_MLX5_LOAD_FLOOR (a destination that has not run yet
+ * may hold less state than its source) and at most SVF_MLX5_MAX_STAGED;
+ * one image at most that and SVF_MLX5_MAX_IMAGE; as many images as
+ * SVF_MLX5_LOAD_FULLS full images have chunks plus SVF_MLX5_LOAD_ROUNDS
+ * (incremental rounds), at most SVF_MLX5_MAX_LOAD_IMAGES.
+ */
+static int svf_mlx5_load_limits(struct svf_mlx5_vf *vf,
+				struct svf_mlx5_load *l)
+{
+	bool chunk = vf->chan->caps & SVF_MLX5_CAP_CHUNKS;
+	struct svf_mlx5_mig_query q;
+	u64 full, chunks;
+	int ret;
+
+	ret = svf_mlx5_cmd_query_mig(vf->chan, &vf->pdev->dev, vf->vhca_id,
+				     false, chunk, &q);
+	if (ret)
+		return ret;
+	full = max_t(u64, q.remaining, PAGE_SIZE);
+	chunks = DIV_ROUND_UP_ULL(full, max_t(u32, q.required, PAGE_SIZE));
+	l->max_staged = clamp_t(u64, SVF_MLX5_LOAD_FULLS * full,
+				SVF_MLX5_LOAD_FLOOR, SVF_MLX5_MAX_STAGED);
+	l->max_image = min_t(u64, l->max_staged, SVF_MLX5_MAX_IMAGE);
+	l->max_images = min_t(u64, SVF_MLX5_LOAD_FULLS * chunks +
+			      SVF_MLX5_LOAD_ROUNDS, SVF_MLX5_MAX_LOAD_IMAGES);
+	return 0;
+}
+
 /**
  * svf_mlx5_load_start() - &svf_aux_fn_ops.load_start
  * @afn: the function
+ *
+ * Asks the firmware the size of the function's full image to bound what
+ * the session stages (svf_mlx5_load_limits()).
  *
  * Return: 0 or a negative errno.
  */
@@ -456,6 +596,11 @@ int svf_mlx5_load_start(struct svf_aux_fn *afn)
 		goto out;
 	}
 	INIT_LIST_HEAD(&l->imgs);
+	ret = svf_mlx5_load_limits(vf, l);
+	if (ret) {
+		kfree(l);
+		goto out;
+	}
 	vf->load = l;
 out:
 	mutex_unlock(&vf->lock);
@@ -480,17 +625,16 @@ static int svf_mlx5_load_hdr(struct svf_mlx5_vf *vf, struct svf_mlx5_load *l)
 		l->end = true;
 		return 0;
 	}
-	if (type != SVF_MLX5_REC_IMAGE || !size ||
-	    size > SVF_MLX5_MAX_IMAGE) {
+	if (type != SVF_MLX5_REC_IMAGE || !size) {
 		svf_mlx5_err_rl(vf, "load: bad record (type %u, %u bytes)\n",
 				type, size);
 		return -EINVAL;
 	}
-	if (l->count >= SVF_MLX5_MAX_LOAD_IMAGES ||
-	    l->staged + size > SVF_MLX5_MAX_STAGED) {
-		svf_mlx5_err_rl(vf, "load: stream over %u images or %u MiB\n",
-				SVF_MLX5_MAX_LOAD_IMAGES,
-				(u32)(SVF_MLX5_MAX_STAGED >> 20));
+	if (size > l->max_image || l->count >= l->max_images ||
+	    l->staged + size > l->max_staged) {
+		svf_mlx5_err_rl(vf, "load: image %u of %u bytes over the limits (%u/%u/%llu)\n",
+				l->count + 1, size, l->max_image,
+				l->max_images, l->max_staged);
 		return -EFBIG;
 	}
 	l->count++;
@@ -565,9 +709,52 @@ out:
 	return ret;
 }
 
+/*
+ * The staged stream, checked as a whole before the first LOAD_VHCA_STATE:
+ * the end record seen, no record or header left open, at least one image,
+ * every image complete and within the session's limits.
+ */
+static int svf_mlx5_load_check(struct svf_mlx5_vf *vf,
+			       struct svf_mlx5_load *l)
+{
+	struct svf_mlx5_img *img;
+	u64 bytes = 0;
+	u32 n = 0;
+
+	if (!l->end || l->cur || l->hdr_got) {
+		svf_mlx5_err_rl(vf, "load: stream truncated\n");
+		return -EINVAL;
+	}
+	if (list_empty(&l->imgs)) {
+		svf_mlx5_err_rl(vf, "load: stream holds no image\n");
+		return -EINVAL;
+	}
+	list_for_each_entry(img, &l->imgs, node) {
+		if (!img->len || img->len > l->max_image ||
+		    img->len > img->buf->size)
+			break;
+		bytes += img->len;
+		n++;
+	}
+	if (n != l->count || bytes != l->staged) {
+		/* the parser's own bookkeeping disagrees: a bug here */
+		svf_mlx5_err_rl(vf, "load: staged stream inconsistent (%u/%u, %llu/%llu)\n",
+				n, l->count, bytes, l->staged);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
  * svf_mlx5_load_commit() - &svf_aux_fn_ops.load_commit
  * @afn: the function
+ *
+ * Checks the whole staged stream (svf_mlx5_load_check()) before the first
+ * LOAD_VHCA_STATE, then loads the images in order.  A failure of the
+ * first load leaves the function as it was (the firmware checks an image
+ * before applying it).  A failure on a later image leaves it partly
+ * loaded: logged once, and the function refuses to run until its reset
+ * (&svf_mlx5_vf.partial).
  *
  * Return: 0 or a negative errno; the session is ended either way.
  */
@@ -576,6 +763,7 @@ int svf_mlx5_load_commit(struct svf_aux_fn *afn)
 	struct svf_mlx5_vf *vf = svf_mlx5_vf(afn);
 	struct svf_mlx5_load *l;
 	struct svf_mlx5_img *img;
+	u32 loaded = 0;
 	int ret = 0;
 
 	mutex_lock(&vf->lock);
@@ -584,20 +772,9 @@ int svf_mlx5_load_commit(struct svf_aux_fn *afn)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (l->error) {
-		ret = l->error;
+	ret = l->error ? l->error : svf_mlx5_load_check(vf, l);
+	if (ret)
 		goto end;
-	}
-	if (!l->end || l->cur || l->hdr_got) {
-		svf_mlx5_err_rl(vf, "load: stream truncated\n");
-		ret = -EINVAL;
-		goto end;
-	}
-	if (list_empty(&l->imgs)) {
-		svf_mlx5_err_rl(vf, "load: stream holds no image\n");
-		ret = -EINVAL;
-		goto end;
-	}
 	list_for_each_entry(img, &l->imgs, node) {
 		if (svf_aux_withdrawing(&afn->core)) {
 			ret = -ENODEV;
@@ -607,6 +784,12 @@ int svf_mlx5_load_commit(struct svf_aux_fn *afn)
 					img->buf, img->len);
 		if (ret)
 			break;
+		loaded++;
+	}
+	if (ret && loaded) {
+		vf->partial = true;
+		svf_mlx5_err_rl(vf, "load: %u of %u images applied: partly loaded, needs a reset\n",
+				loaded, l->count);
 	}
 end:
 	svf_mlx5_load_free(vf);

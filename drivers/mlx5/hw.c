@@ -14,18 +14,55 @@
  * Discovery: every VF of vendor Mellanox is looked at when the module
  * loads and when the PCI core adds one (bus notifier, probing deferred to
  * an ordered work queue); a VF whose PF is bound to mlx5_core, whose PF
- * firmware has the migration capability and whose own capability says it
- * can migrate gets a channel of its own and is published.
+ * firmware has the migration and migration_multi_load capabilities (the
+ * loader loads a stream as several images: chunks, pre-copy rounds) and
+ * whose own capability says it can migrate gets a channel of its own and
+ * is published.  A PF without migration_multi_load gets one info line per
+ * VF and nothing is published.
+ *
+ * Which mlx5_core_dev a VF uses: mlx5_vf_get_core_dev() locks the PF's
+ * interface state (it takes no reference); the probe reads the PF's caps
+ * and registers the VF's SR-IOV blocking notifier under it, then puts it.
+ * hvf->mdev is used after that put - by every command, the PD, mkeys and
+ * the notifier unregistration - because mlx5_core tells us before it
+ * goes: it calls the notifier (MLX5_PF_NOTIFY_DISABLE_VF) before it
+ * disables the VF in firmware, and removes the VF from the PCI bus
+ * (BUS_NOTIFY_DEL_DEVICE, before the PF's mlx5_core_dev is freed) before
+ * the PF goes away.  Both handlers finish with the VF's firmware objects
+ * before they return, and the bus notifier stays registered until the
+ * last VF is freed (svf_mlx5_hw_exit()).
  *
  * Teardown, before mlx5_core's state goes away:
  * - SR-IOV disable, PF unbind, rmmod mlx5_core, PF hot-unplug: mlx5_core
  *   removes the VFs (pci_disable_sriov()) while the PF's mlx5_core_dev is
  *   still alive; BUS_NOTIFY_DEL_DEVICE withdraws the VF and frees what it
- *   holds in the firmware (PD, mkeys through its sessions).
+ *   holds in the firmware (PD, mkeys through its sessions), under
+ *   svf_mlx5_hw_lock, so that it also waits for a module exit freeing the
+ *   same VF.
  * - firmware reset / PF detach without VF removal: mlx5_core calls the
  *   VF's SR-IOV blocking notifier with MLX5_PF_NOTIFY_DISABLE_VF before it
- *   disables the VF; the VF is withdrawn there.  It is not published again
- *   after the reset (NOT DONE: needs a rebind of the VF).
+ *   disables the VF; the VF is withdrawn there (svf_mlx5_hw_down()).  When
+ *   the PF comes back (mlx5_load_one() after the reset) it calls the same
+ *   notifier with MLX5_PF_NOTIFY_ENABLE_VF just before it enables the VF
+ *   in the firmware again; that queues svf_mlx5_hw_enable_work(), which
+ *   waits for the PF's load to finish (mlx5_vf_get_core_dev()) and
+ *   publishes the VF again (a new PD, its capability queried again).
+ *   The notifier runs under mlx5_core's own locks: publishing (a consumer
+ *   probe) is deferred to the work queue for that reason.
+ *
+ * Module init and exit, in order:
+ *   init: work queue, bus notifier, then the VFs already present.
+ *   exit: svf_mlx5_hw_exiting set (no new probe is queued or runs), the
+ *   work queue drained (queued probes and republishes end), every VF freed
+ *   under svf_mlx5_hw_lock (its SR-IOV notifier unregistered first, its
+ *   pending republish cancelled, then withdrawn), and only then the bus
+ *   notifier unregistered and the work queue destroyed: a VF removed while
+ *   exit runs is either freed by exit or by its BUS_NOTIFY_DEL_DEVICE,
+ *   never used after its PF is gone.
+ *
+ * Locks: svf_mlx5_hw_lock (the VF list, svf_mlx5_hw_exiting) is taken
+ * before a VF's hvf->lock, never inside it; no channel op and no notifier
+ * callback takes svf_mlx5_hw_lock.
  *
  * Firmware buffers: pages, vmap()ed for the CPU, DMA-mapped on the PF and
  * described to the firmware by an MTT mkey in a PD of the VF's channel;
@@ -46,9 +83,11 @@ struct svf_mlx5_hw_vf {
 	struct mlx5_core_dev *mdev;	/* its PF; alive while listed */
 	int vf_id;
 	struct notifier_block nb;	/* SR-IOV blocking notifier */
+	struct work_struct enable_work;	/* republish after a reset */
 	struct svf_mlx5_chan chan;
-	struct mutex lock;		/* @torn_down, @pdn */
-	bool torn_down;
+	struct mutex lock;		/* @up, @gone, @pdn */
+	bool up;			/* PD allocated, function added */
+	bool gone;			/* being freed: never up again */
 	u32 pdn;
 };
 
@@ -65,7 +104,8 @@ struct svf_mlx5_hw_probe {
 };
 
 static LIST_HEAD(svf_mlx5_hw_vfs);
-static DEFINE_MUTEX(svf_mlx5_hw_lock);
+static DEFINE_MUTEX(svf_mlx5_hw_lock);	/* the list, exiting */
+static bool svf_mlx5_hw_exiting;
 static struct workqueue_struct *svf_mlx5_hw_wq;
 
 static struct svf_mlx5_hw_vf *svf_mlx5_hw_of(struct svf_mlx5_chan *chan)
@@ -208,36 +248,108 @@ static const struct svf_mlx5_chan_ops svf_mlx5_hw_chan_ops = {
 	.buf_free = svf_mlx5_hw_buf_free,
 };
 
-/* Withdraw the VF and free its firmware objects; once. */
-static void svf_mlx5_hw_teardown(struct svf_mlx5_hw_vf *hvf)
+/* Withdraw the VF and free its firmware objects, if up. */
+static void svf_mlx5_hw_down(struct svf_mlx5_hw_vf *hvf)
 {
 	mutex_lock(&hvf->lock);
-	if (!hvf->torn_down) {
-		hvf->torn_down = true;
+	if (hvf->up) {
+		hvf->up = false;
 		svf_mlx5_chan_remove_all(&hvf->chan);
 		mlx5_core_dealloc_pd(hvf->mdev, hvf->pdn);
 	}
 	mutex_unlock(&hvf->lock);
 }
 
+/*
+ * Give the VF a PD and publish it, unless it is up or being freed.  The
+ * firmware may refuse to migrate it (-EOPNOTSUPP, logged by
+ * svf_mlx5_vf_add()): it stays up with its PD, unpublished.  Publishing
+ * under hvf->lock makes a concurrent DISABLE_VF wait for it and withdraw
+ * what it published; no channel op takes hvf->lock.  function_id of a VF
+ * in QUERY_HCA_CAP (other_function) is the VF number + 1.
+ */
+static void svf_mlx5_hw_up(struct svf_mlx5_hw_vf *hvf)
+{
+	int ret;
+
+	mutex_lock(&hvf->lock);
+	if (hvf->up || hvf->gone)
+		goto out;
+	ret = mlx5_core_alloc_pd(hvf->mdev, &hvf->pdn);
+	if (ret) {
+		pci_err(hvf->pdev, "snapvf_mlx5: cannot allocate a PD: %d\n",
+			ret);
+		goto out;
+	}
+	hvf->up = true;
+	ret = svf_mlx5_vf_add(&hvf->chan, hvf->pdev, hvf->vf_id + 1);
+	if (ret && ret != -EOPNOTSUPP)
+		pci_err(hvf->pdev, "snapvf_mlx5: not published: %d\n", ret);
+out:
+	mutex_unlock(&hvf->lock);
+}
+
+/*
+ * mlx5_core sends ENABLE_VF before it enables the VF in the firmware, from
+ * mlx5_load_one() with the PF's interface state locked and not yet up:
+ * mlx5_vf_get_core_dev() here waits for that load to finish and says
+ * whether the PF came up.  If it did not, nothing is published; a later
+ * load sends ENABLE_VF again.
+ */
+static void svf_mlx5_hw_enable_work(struct work_struct *work)
+{
+	struct svf_mlx5_hw_vf *hvf = container_of(work, struct svf_mlx5_hw_vf,
+						  enable_work);
+	struct mlx5_core_dev *mdev;
+
+	mdev = mlx5_vf_get_core_dev(hvf->pdev);
+	if (!mdev)
+		return;
+	mlx5_vf_put_core_dev(mdev);
+	svf_mlx5_hw_up(hvf);
+}
+
+/*
+ * Called by mlx5_core with its own locks held (mlx5_unload_one(),
+ * mlx5_load_one()): withdrawal here waits for our ops in flight, which
+ * never need those locks; publishing is deferred to the work queue.
+ */
 static int svf_mlx5_hw_sriov_event(struct notifier_block *nb,
 				   unsigned long event, void *data)
 {
 	struct svf_mlx5_hw_vf *hvf = container_of(nb, struct svf_mlx5_hw_vf,
 						  nb);
 
-	if (event == MLX5_PF_NOTIFY_DISABLE_VF) {
+	switch (event) {
+	case MLX5_PF_NOTIFY_DISABLE_VF:
 		pci_info(hvf->pdev, "snapvf_mlx5: PF disables the VF\n");
-		svf_mlx5_hw_teardown(hvf);
+		svf_mlx5_hw_down(hvf);
+		break;
+	case MLX5_PF_NOTIFY_ENABLE_VF:
+		/* hvf->gone is set before the notifier is unregistered */
+		if (!READ_ONCE(hvf->gone))
+			queue_work(svf_mlx5_hw_wq, &hvf->enable_work);
+		break;
 	}
 	return NOTIFY_OK;
 }
 
+/*
+ * Free a VF taken off the list; svf_mlx5_hw_lock held, so that the VF's
+ * BUS_NOTIFY_DEL_DEVICE (and with it the PF's teardown) waits for it.
+ * Order: no republish any more (gone, notifier off, work cancelled),
+ * then withdraw and free the firmware objects.
+ */
 static void svf_mlx5_hw_free(struct svf_mlx5_hw_vf *hvf)
 {
-	svf_mlx5_hw_teardown(hvf);
+	lockdep_assert_held(&svf_mlx5_hw_lock);
+	mutex_lock(&hvf->lock);
+	WRITE_ONCE(hvf->gone, true);
+	mutex_unlock(&hvf->lock);
 	mlx5_sriov_blocking_notifier_unregister(hvf->mdev, hvf->vf_id,
 						&hvf->nb);
+	cancel_work_sync(&hvf->enable_work);
+	svf_mlx5_hw_down(hvf);
 	pci_dev_put(hvf->pdev);
 	mutex_destroy(&hvf->lock);
 	kfree(hvf);
@@ -261,7 +373,7 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 	int ret;
 
 	mutex_lock(&svf_mlx5_hw_lock);
-	if (svf_mlx5_hw_find(pdev))
+	if (svf_mlx5_hw_exiting || svf_mlx5_hw_find(pdev))
 		goto out;
 	mdev = mlx5_vf_get_core_dev(pdev);
 	if (!mdev)
@@ -269,6 +381,11 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 	if (!MLX5_CAP_GEN(mdev, migration)) {
 		mlx5_vf_put_core_dev(mdev);
 		pci_info(pdev, "snapvf_mlx5: PF firmware has no migration capability\n");
+		goto out;
+	}
+	if (!MLX5_CAP_GEN_2(mdev, migration_multi_load)) {
+		mlx5_vf_put_core_dev(mdev);
+		pci_info(pdev, "snapvf_mlx5: PF firmware cannot load a state in several images (no migration_multi_load), not published\n");
 		goto out;
 	}
 	hvf = kzalloc(sizeof(*hvf), GFP_KERNEL);
@@ -280,23 +397,18 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 	hvf->mdev = mdev;
 	hvf->vf_id = pci_iov_vf_id(pdev);
 	mutex_init(&hvf->lock);
+	INIT_WORK(&hvf->enable_work, svf_mlx5_hw_enable_work);
 	hvf->nb.notifier_call = svf_mlx5_hw_sriov_event;
 	hvf->chan.ops = &svf_mlx5_hw_chan_ops;
 	hvf->chan.dev = &pdev->physfn->dev;
 	if (MLX5_CAP_GEN_2(mdev, migration_in_chunks))
 		hvf->chan.caps |= SVF_MLX5_CAP_CHUNKS;
-	if (MLX5_CAP_GEN_2(mdev, migration_multi_load) &&
-	    MLX5_CAP_GEN_2(mdev, migration_tracking_state))
+	if (MLX5_CAP_GEN_2(mdev, migration_tracking_state))
 		hvf->chan.caps |= SVF_MLX5_CAP_PRE_COPY;
 	svf_mlx5_chan_init(&hvf->chan);
 	ret = hvf->vf_id < 0 ? hvf->vf_id :
 	      mlx5_sriov_blocking_notifier_register(mdev, hvf->vf_id, &hvf->nb);
-	if (!ret) {
-		ret = mlx5_core_alloc_pd(mdev, &hvf->pdn);
-		if (ret)
-			mlx5_sriov_blocking_notifier_unregister(mdev, hvf->vf_id,
-								&hvf->nb);
-	}
+	/* hvf->mdev stays usable after this: see the top of this file */
 	mlx5_vf_put_core_dev(mdev);
 	if (ret) {
 		pci_err(pdev, "snapvf_mlx5: cannot prepare the VF: %d\n", ret);
@@ -306,19 +418,8 @@ static void svf_mlx5_hw_probe_vf(struct pci_dev *pdev)
 		goto out;
 	}
 	list_add_tail(&hvf->node, &svf_mlx5_hw_vfs);
-	/*
-	 * The notifier can tear the VF down from now on (mlx5_unload_one):
-	 * publish under hvf->lock, and not at all once torn down, so that a
-	 * teardown never misses a function being published.  No channel op
-	 * takes hvf->lock.  function_id of a VF in QUERY_HCA_CAP
-	 * (other_function) is the VF number + 1.
-	 */
-	mutex_lock(&hvf->lock);
-	ret = hvf->torn_down ? -ENODEV :
-	      svf_mlx5_vf_add(&hvf->chan, pdev, hvf->vf_id + 1);
-	mutex_unlock(&hvf->lock);
-	if (ret && ret != -EOPNOTSUPP)
-		pci_err(pdev, "snapvf_mlx5: not published: %d\n", ret);
+	/* the notifier may take the VF down from now on: svf_mlx5_hw_up() */
+	svf_mlx5_hw_up(hvf);
 out:
 	mutex_unlock(&svf_mlx5_hw_lock);
 }
@@ -359,11 +460,11 @@ static void svf_mlx5_hw_remove_vf(struct pci_dev *pdev)
 	flush_workqueue(svf_mlx5_hw_wq);
 	mutex_lock(&svf_mlx5_hw_lock);
 	hvf = svf_mlx5_hw_find(pdev);
-	if (hvf)
+	if (hvf) {
 		list_del(&hvf->node);
-	mutex_unlock(&svf_mlx5_hw_lock);
-	if (hvf)
 		svf_mlx5_hw_free(hvf);
+	}
+	mutex_unlock(&svf_mlx5_hw_lock);
 }
 
 static int svf_mlx5_hw_bus_event(struct notifier_block *nb,
@@ -373,7 +474,7 @@ static int svf_mlx5_hw_bus_event(struct notifier_block *nb,
 
 	if (!svf_mlx5_hw_candidate(pdev))
 		return NOTIFY_DONE;
-	if (event == BUS_NOTIFY_ADD_DEVICE)
+	if (event == BUS_NOTIFY_ADD_DEVICE && !READ_ONCE(svf_mlx5_hw_exiting))
 		svf_mlx5_hw_queue_probe(pdev);
 	else if (event == BUS_NOTIFY_DEL_DEVICE)
 		svf_mlx5_hw_remove_vf(pdev);
@@ -387,6 +488,9 @@ static struct notifier_block svf_mlx5_hw_bus_nb = {
 /**
  * svf_mlx5_hw_init() - start watching for mlx5 VFs
  *
+ * Order: the work queue, the bus notifier (VFs added from now on are
+ * seen), then the VFs already present (a VF seen twice is probed once).
+ *
  * Return: 0 or a negative errno.
  */
 int svf_mlx5_hw_init(void)
@@ -394,6 +498,7 @@ int svf_mlx5_hw_init(void)
 	struct pci_dev *pdev = NULL;
 	int ret;
 
+	svf_mlx5_hw_exiting = false;
 	svf_mlx5_hw_wq = alloc_ordered_workqueue("snapvf_mlx5", 0);
 	if (!svf_mlx5_hw_wq)
 		return -ENOMEM;
@@ -410,22 +515,33 @@ int svf_mlx5_hw_init(void)
 
 /**
  * svf_mlx5_hw_exit() - withdraw every hardware VF
+ *
+ * Order (see the top of this file): no new probe, drain the work queue,
+ * free every VF while the bus notifier still reports removals (each under
+ * svf_mlx5_hw_lock, which a removal of the same VF waits for), then
+ * unregister the bus notifier and destroy the work queue.
  */
 void svf_mlx5_hw_exit(void)
 {
 	struct svf_mlx5_hw_vf *hvf;
 
-	bus_unregister_notifier(&pci_bus_type, &svf_mlx5_hw_bus_nb);
-	destroy_workqueue(svf_mlx5_hw_wq);	/* drains queued probes */
+	mutex_lock(&svf_mlx5_hw_lock);
+	WRITE_ONCE(svf_mlx5_hw_exiting, true);
+	mutex_unlock(&svf_mlx5_hw_lock);
+	/* queued probes see svf_mlx5_hw_exiting; republishes end */
+	flush_workqueue(svf_mlx5_hw_wq);
 	for (;;) {
 		mutex_lock(&svf_mlx5_hw_lock);
 		hvf = list_first_entry_or_null(&svf_mlx5_hw_vfs,
 					       struct svf_mlx5_hw_vf, node);
-		if (hvf)
+		if (hvf) {
 			list_del(&hvf->node);
+			svf_mlx5_hw_free(hvf);
+		}
 		mutex_unlock(&svf_mlx5_hw_lock);
 		if (!hvf)
 			break;
-		svf_mlx5_hw_free(hvf);
 	}
+	bus_unregister_notifier(&pci_bus_type, &svf_mlx5_hw_bus_nb);
+	destroy_workqueue(svf_mlx5_hw_wq);
 }

@@ -33,6 +33,9 @@ static int svf_mlx5_step(struct svf_aux_fn *afn, enum svf_mlx5_dstate from,
 	mutex_lock(&vf->lock);
 	if (svf_aux_withdrawing(&afn->core)) {
 		ret = -ENODEV;
+	} else if (!suspend && vf->partial) {
+		svf_mlx5_err_rl(vf, "partly loaded: reset the function first\n");
+		ret = -EIO;
 	} else if (vf->dstate != from) {
 		svf_mlx5_err_rl(vf, "device state %d, expected %d\n",
 				vf->dstate, from);
@@ -89,6 +92,7 @@ static int svf_mlx5_reset(struct svf_aux_fn *afn)
 	if (vf->chan->ops->fn_reset)
 		vf->chan->ops->fn_reset(vf->chan, vf->vhca_id);
 	vf->dstate = SVF_MLX5_RUNNING;
+	vf->partial = false;
 	mutex_unlock(&vf->lock);
 	return 0;
 }

@@ -40,9 +40,18 @@
 #define SVF_MLX5_MAX_IMAGE	SZ_256M
 /* most SAVE_VHCA_STATE commands (chunks) one round may take */
 #define SVF_MLX5_MAX_CHUNKS	4096
-/* most a load session stages (a VMM writes the stream: bound it) */
+/*
+ * What a load session stages (a VMM writes the stream: bound it): derived
+ * from the destination's own full image size in fn_mig.c
+ * (svf_mlx5_load_limits()), within these fixed caps.
+ */
 #define SVF_MLX5_MAX_LOAD_IMAGES	(4 * SVF_MLX5_MAX_CHUNKS)
 #define SVF_MLX5_MAX_STAGED	((u64)SZ_1G)
+/* full images' worth a load may stage, images for incremental rounds */
+#define SVF_MLX5_LOAD_FULLS	8
+#define SVF_MLX5_LOAD_ROUNDS	256
+/* staged bytes allowed whatever the destination's own size */
+#define SVF_MLX5_LOAD_FLOOR	((u64)SZ_64M)
 
 /**
  * struct svf_mlx5_rec_hdr - header in front of each image in the stream
@@ -79,6 +88,11 @@ struct svf_mlx5_vf {
 
 	struct mutex lock;		/* everything below */
 	enum svf_mlx5_dstate dstate;
+	/*
+	 * A load failed after applying part of its stream: the function
+	 * refuses to resume until reset (svf_mlx5_reset() clears it).
+	 */
+	bool partial;
 	struct svf_mlx5_save *save;
 	struct svf_mlx5_load *load;
 };

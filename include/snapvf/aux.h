@@ -235,7 +235,12 @@ struct svf_aux_fn;
  *	0 and @stop_copy_bytes estimates a complete save started now
  *	(VFIO_DEVICE_FEATURE_MIG_DATA_SIZE in RUNNING or STOP).
  * @save_end: end the session (after success or failure), free its memory
- *	and stop tracking.  Must succeed; called once per successful
+ *	and stop tracking: when it returns, no tracking the session started
+ *	is left on in the device, also after a pre-copy cancelled before its
+ *	final round (a parent whose device stops tracking only while stopped
+ *	may stop it briefly for that, and puts it back in the state it was
+ *	in).  Must succeed (a parent that fails to stop tracking logs it;
+ *	@reset ends it then); called once per successful
  *	@save_start, also when the consumer gives up - unless the function was
  *	withdrawn first: the wrapper of a void op does nothing once
  *	withdrawing, so the parent frees any open session itself after
@@ -244,11 +249,20 @@ struct svf_aux_fn;
  *	Nothing is applied to the device until @load_commit.
  * @load_chunk: stage @len bytes of the stream, which arrive in order but
  *	split at arbitrary boundaries.  Returns 0 or a negative errno
- *	(-EINVAL: malformed or incompatible stream; the load is then only
- *	good for @load_abort).
- * @load_commit: check the staged stream is complete and consistent, apply it
- *	to the device atomically and end the load session.  On error nothing
- *	was applied and the session is ended as by @load_abort.
+ *	(-EINVAL: malformed or incompatible stream; -EFBIG: more than the
+ *	parent stages for this function; the load is then only good for
+ *	@load_abort).  Nothing reaches the device before @load_commit.
+ * @load_commit: check the whole staged stream is complete and consistent
+ *	before applying any of it, apply it and end the load session (on
+ *	error too, as by @load_abort).  A stream that fails the check (-EINVAL
+ *	for a truncated or malformed one) leaves the device untouched.  Once
+ *	the check passed, a parent whose device applies state in several
+ *	steps (firmware loading image after image) may fail after applying
+ *	part of it: it then returns the errno of the failing step, logs that
+ *	the device is partly loaded, and refuses @resume and @unquiesce
+ *	(-EIO) until @reset, which must leave no partial state behind.  The
+ *	consumer puts the migration state machine in ERROR on any error of
+ *	this op, so from the VMM's view a failed commit always needs a reset.
  * @load_abort: drop everything staged and end the load session.
  * @log_start: start DMA logging for @ranges (@nnodes interval tree nodes of
  *	IOVA ranges as in &struct vfio_log_ops); the parent may round

@@ -22,6 +22,9 @@
  *                the written pages dirty while tracked)
  *     vhca_state running | initiator_suspended | suspended
  *     vhca_id    the VHCA id (read)
+ *     tracking   Y while the firmware tracks changes (a SAVE_VHCA_STATE
+ *                with set_track started it; one without it, or a
+ *                function reset, stopped it), else N
  *     dev_type   device type written into images and checked on load
  *     fail_opcode, fail_status, fail_syndrome, fail_skip: fail the next
  *                command with that opcode (after skipping fail_skip of
@@ -297,6 +300,8 @@ static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
 	debugfs_create_file("state", 0600, d, vf, &model_state_fops);
 	debugfs_create_file("vhca_state", 0400, d, vf, &model_vhca_state_fops);
 	debugfs_create_x16("vhca_id", 0400, d, &vf->vhca_id);
+	/* a bool read without model_lock: one byte, a snapshot */
+	debugfs_create_bool("tracking", 0400, d, &vf->tracking);
 	debugfs_create_u32("dev_type", 0600, d, &vf->dev_type);
 	debugfs_create_x32("fail_opcode", 0600, d, &vf->fail_opcode);
 	debugfs_create_x32("fail_status", 0600, d, &vf->fail_status);

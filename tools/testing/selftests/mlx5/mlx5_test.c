@@ -11,12 +11,18 @@
  * naming the command and syndrome; a function the firmware calls not
  * migratable is not published; a function withdrawn mid-migration fails
  * the data_fd with ENODEV; no firmware buffer (mkey) outlives a session.
+ * Crafted snapvf_mlx5 streams (bad magic, image size 0, data after the
+ * end, oversize image, too many images, truncated) are refused with the
+ * exact errno, one line, no load and B unchanged, and split headers load;
+ * a load failing after its first image says so and needs a reset; a
+ * cancelled pre-copy leaves no firmware tracking.
  */
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "../pci/mig_lib.h"
 #include "svf_harness.h"
+#include "svf_stream.h"
 
 #define MODEL		"snapvf_mlx5_model"
 #define MODEL_DBG	"/sys/kernel/debug/" MODEL
@@ -27,6 +33,7 @@
 #define STATE_PAGES	512
 #define STATE_LEN	(STATE_PAGES * 4096u)
 #define OP_SAVE		0x118		/* MLX5_CMD_OP_SAVE_VHCA_STATE */
+#define OP_LOAD		0x119		/* MLX5_CMD_OP_LOAD_VHCA_STATE */
 
 /*
  * Is there an mlx5_core for this kernel?  Debian's kernel has one, and
@@ -373,6 +380,526 @@ TEST_F(m5, other_device_type)
 	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
 	EXPECT_EQ(0, bufs_alive());
 	ASSERT_EQ(0, knob(self->b, "dev_type", "1"));
+}
+
+/* ---- crafted streams for snapvf_mlx5's own record parser ---- */
+
+/*
+ * snapvf_mlx5's bytes inside the migration layer's records
+ * (Documentation/driver-api/mlx5.rst): 16-byte little-endian headers
+ * (magic, version 1, type 1 image / 2 end, size, reserved 0), each image
+ * followed by its bytes.  The tests take a real stream saved from A, pull
+ * out those bytes, change them, and frame them again into a valid
+ * migration stream, so that only snapvf_mlx5's parser can object.
+ */
+#define M5_MAGIC	0x4d355649
+#define M5_HDR		16
+#define M5_IMAGE	1
+#define M5_END		2
+#define M5_MAX_REC	(1u << 20)	/* migration record payloads we build */
+
+struct m5_stream {
+	uint64_t compat_id;
+	uint32_t features;
+	uint16_t type;			/* the device's record type */
+	uint8_t *m5;			/* snapvf_mlx5's bytes */
+	size_t len;
+	size_t cap;
+};
+
+static int m5_put(struct m5_stream *m, const void *p, size_t len)
+{
+	if (m->cap - m->len < len) {
+		size_t cap = (m->len + len) * 2;
+		void *n = realloc(m->m5, cap);
+
+		if (!n)
+			return -ENOMEM;
+		m->m5 = n;
+		m->cap = cap;
+	}
+	memcpy(m->m5 + m->len, p, len);
+	m->len += len;
+	return 0;
+}
+
+static int m5_put_hdr(struct m5_stream *m, uint32_t magic, uint16_t type,
+		      uint32_t size)
+{
+	uint8_t h[M5_HDR] = { 0 };
+	uint32_t v32;
+	uint16_t v16;
+
+	v32 = htole32(magic);
+	memcpy(h, &v32, 4);
+	v16 = htole16(1);
+	memcpy(h + 4, &v16, 2);
+	v16 = htole16(type);
+	memcpy(h + 6, &v16, 2);
+	v32 = htole32(size);
+	memcpy(h + 8, &v32, 4);
+	return m5_put(m, h, sizeof(h));
+}
+
+/* Save A (STOP_COPY) and keep its framing and its snapvf_mlx5 bytes. */
+static int m5_learn(struct svf_vfio *va, struct m5_stream *m)
+{
+	struct mig_buf b = { 0 };
+	struct svf_stream_hdr h;
+	struct svf_rec_info r[64];
+	int i, n, ret;
+
+	memset(m, 0, sizeof(*m));
+	ret = mig_save(va, &b, 0, NULL, NULL, NULL);
+	if (!ret)
+		ret = svf_stream_get_hdr(b.data, b.len, &h);
+	if (ret)
+		goto out;
+	m->compat_id = le64toh(h.compat_id);
+	m->features = le32toh(h.features);
+	n = svf_stream_records(b.data, b.len, r, 64);
+	if (n < 2 || n == 64) {
+		ret = -EPROTO;
+		goto out;
+	}
+	m->type = r[0].type;
+	for (i = 0; !ret && i < n; i++)
+		if (r[i].type != SVF_REC_END)
+			ret = m5_put(m, b.data + r[i].off + SVF_REC_SIZE,
+				     r[i].len);
+out:
+	mig_buf_free(&b);
+	return ret;
+}
+
+/*
+ * Frame @len bytes of @m5 into a migration stream, one record per piece:
+ * a piece ends at each of the @ncuts offsets and after M5_MAX_REC bytes.
+ * Returns the stream (malloc'ed) and its length in *@slen, or NULL.
+ */
+static uint8_t *m5_frame(const struct m5_stream *m, const uint8_t *m5,
+			 size_t len, const size_t *cuts, int ncuts,
+			 size_t *slen)
+{
+	size_t at = 0, next, npieces = 0, room;
+	const void **payloads;
+	uint32_t *lens;
+	uint16_t *types;
+	uint8_t *s = NULL;
+	int c = 0;
+
+	room = len / M5_MAX_REC + ncuts + 2;
+	payloads = calloc(room, sizeof(*payloads));
+	lens = calloc(room, sizeof(*lens));
+	types = calloc(room, sizeof(*types));
+	if (!payloads || !lens || !types)
+		goto out;
+	while (at < len) {
+		next = at + M5_MAX_REC < len ? at + M5_MAX_REC : len;
+		while (c < ncuts && cuts[c] <= at)
+			c++;
+		if (c < ncuts && cuts[c] < next)
+			next = cuts[c];
+		payloads[npieces] = m5 + at;
+		lens[npieces] = next - at;
+		types[npieces] = m->type;
+		npieces++;
+		at = next;
+	}
+	s = malloc(SVF_HDR_SIZE + (npieces + 1) * SVF_REC_SIZE +
+		   sizeof(struct svf_stream_end) + len);
+	if (s)
+		*slen = svf_stream_build(s, m->compat_id, m->features, types,
+					 payloads, lens, npieces);
+out:
+	free(payloads);
+	free(lens);
+	free(types);
+	return s;
+}
+
+/* The parent's verdict on a crafted stream, and what it left behind. */
+struct m5_result {
+	int write_err;		/* first failed write(): -errno, else 0 */
+	int commit_err;		/* RESUMING -> STOP, if every write passed */
+	int parent_lines;	/* lines of snapvf_mlx5 containing @needle */
+	int layer_lines;	/* layer lines "refused by the device (<errno>)" */
+	int bufs;		/* firmware buffers alive after the session */
+	int loads;		/* a LOAD_VHCA_STATE reached B */
+	int unchanged;		/* B's device state as before */
+};
+
+/*
+ * Write the stream into B in write() calls of at most @wmax bytes, then
+ * RESUMING -> STOP if every write passed.  An injected LOAD_VHCA_STATE
+ * failure is armed on B to count the loads that reach the firmware.
+ */
+static int m5_try(struct svf_vfio *vb, const char *b, const uint8_t *s,
+		  size_t len, size_t wmax, const char *needle,
+		  const char *layer_errno, struct m5_result *res)
+{
+	static uint8_t before[STATE_LEN], after[STATE_LEN];
+	char fired[32], fired0[32], lerr[64];
+	int fd, k1, k2, ret;
+	size_t done = 0, n;
+	ssize_t w;
+
+	memset(res, 0, sizeof(*res));
+	ret = state_io(b, before, sizeof(before), 0);
+	/* fail_fired counts for the module's life: compare, not test for 0 */
+	if (!ret)
+		ret = knob_read(b, "fail_fired", fired0, sizeof(fired0));
+	if (!ret) {
+		snprintf(fired, sizeof(fired), "0x%x", OP_LOAD);
+		ret = knob(b, "fail_opcode", fired);
+	}
+	if (!ret)
+		ret = svf_vfio_mig_set(vb, VFIO_DEVICE_STATE_STOP, NULL);
+	if (ret)
+		return ret;
+	k1 = kmsg_mark();
+	k2 = kmsg_mark();
+	ret = svf_vfio_mig_set(vb, VFIO_DEVICE_STATE_RESUMING, &fd);
+	if (ret)
+		goto out;
+	while (done < len) {
+		n = len - done < wmax ? len - done : wmax;
+		w = write(fd, s + done, n);
+		if (w <= 0) {
+			res->write_err = w < 0 ? -errno : -EIO;
+			break;
+		}
+		done += w;
+	}
+	if (!res->write_err)
+		res->commit_err = svf_vfio_mig_set(vb, VFIO_DEVICE_STATE_STOP,
+						   NULL);
+	res->bufs = bufs_alive();
+	close(fd);
+	res->parent_lines = kmsg_count(k1, "snapvf_mlx5: ", needle);
+	snprintf(lerr, sizeof(lerr), "refused by the device (%s)",
+		 layer_errno ? layer_errno : "");
+	res->layer_lines = kmsg_count(k2, lerr, NULL);
+	ret = knob_read(b, "fail_fired", fired, sizeof(fired));
+	if (!ret)
+		res->loads = strcmp(fired, fired0) != 0;
+	if (!ret)
+		ret = state_io(b, after, sizeof(after), 0);
+	res->unchanged = !memcmp(before, after, sizeof(before));
+out:
+	knob(b, "fail_opcode", "0");
+	if (k1 >= 0)
+		close(k1);
+	if (k2 >= 0)
+		close(k2);
+	if (!ret)
+		ret = svf_vfio_reset(vb);
+	return ret;
+}
+
+/* A stream the parser refuses at write(): EINVAL, nothing loaded. */
+#define EXPECT_REFUSED(res, errstr)					\
+	do {								\
+		EXPECT_EQ(-EINVAL, (res).write_err);			\
+		EXPECT_EQ(1, (res).parent_lines);			\
+		EXPECT_EQ(1, (res).layer_lines) TH_LOG("layer: %s", errstr); \
+		EXPECT_EQ(0, (res).bufs) TH_LOG("firmware buffers left"); \
+		EXPECT_EQ(0, (res).loads) TH_LOG("a LOAD reached the firmware"); \
+		EXPECT_TRUE((res).unchanged) TH_LOG("B's state changed"); \
+	} while (0)
+
+/* An image record of @size bytes, then an END record. */
+static int m5_one_image(struct m5_stream *m, uint32_t magic, uint32_t size)
+{
+	static uint8_t data[4096];
+	uint32_t left = size;
+	int ret;
+
+	memset(data, 0xa5, sizeof(data));
+	ret = m5_put_hdr(m, magic, M5_IMAGE, size);
+	while (!ret && left) {
+		uint32_t n = left < sizeof(data) ? left : sizeof(data);
+
+		ret = m5_put(m, data, n);
+		left -= n;
+	}
+	return ret ? ret : m5_put_hdr(m, M5_MAGIC, M5_END, 0);
+}
+
+TEST_F(m5, crafted_bad_magic)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t *s;
+	size_t len;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	m.len = 0;
+	ASSERT_EQ(0, m5_one_image(&m, 0x12345678, 64));
+	s = m5_frame(&m, m.m5, m.len, NULL, 0, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "not a VHCA image stream (magic 0x12345678", "-22", &r));
+	EXPECT_REFUSED(r, "-22");
+	free(s);
+	free(m.m5);
+}
+
+TEST_F(m5, crafted_record_size_zero)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t *s;
+	size_t len;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	m.len = 0;
+	ASSERT_EQ(0, m5_one_image(&m, M5_MAGIC, 0));
+	s = m5_frame(&m, m.m5, m.len, NULL, 0, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "bad record (type 1, 0 bytes)", "-22", &r));
+	EXPECT_REFUSED(r, "-22");
+	free(s);
+	free(m.m5);
+}
+
+/* A's whole stream, then one more header after its end record. */
+TEST_F(m5, crafted_data_after_end)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t *s;
+	size_t len, cut;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	cut = m.len;
+	ASSERT_EQ(0, m5_put_hdr(&m, M5_MAGIC, M5_IMAGE, 8));
+	s = m5_frame(&m, m.m5, m.len, &cut, 1, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "data after the end of the stream", "-22", &r));
+	EXPECT_REFUSED(r, "-22");
+	free(s);
+	free(m.m5);
+}
+
+/*
+ * A's stream with its first two record headers split across migration
+ * records (two load_chunk calls each) and across write() calls: loads,
+ * and B equals A.
+ */
+TEST_F(m5, crafted_split_header)
+{
+	struct m5_stream m;
+	size_t cuts[2], len, done = 0, n;
+	uint32_t first;
+	uint8_t *s;
+	ssize_t w;
+	int fd;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	memcpy(&first, m.m5 + 8, 4);
+	cuts[0] = 7;
+	cuts[1] = M5_HDR + le32toh(first) + 9;
+	ASSERT_LT(cuts[1], m.len);
+	s = m5_frame(&m, m.m5, m.len, cuts, 2, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->vb, VFIO_DEVICE_STATE_STOP, NULL));
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->vb, VFIO_DEVICE_STATE_RESUMING, &fd));
+	while (done < len) {
+		n = len - done < 4093 ? len - done : 4093;
+		w = write(fd, s + done, n);
+		ASSERT_LT(0, w) TH_LOG("write at %zu: %s", done, strerror(errno));
+		done += w;
+	}
+	EXPECT_EQ(0, svf_vfio_mig_set(&self->vb, VFIO_DEVICE_STATE_STOP, NULL));
+	close(fd);
+	EXPECT_TRUE(same_state(self->a, self->b));
+	EXPECT_EQ(0, bufs_alive());
+	free(s);
+	free(m.m5);
+}
+
+/*
+ * An image larger than the destination stages: refused at its header,
+ * before any byte of it, with EFBIG from snapvf_mlx5 (EINVAL from the
+ * layer's write()).  128 MiB is under the old fixed 256 MiB image cap and
+ * over what a 2 MiB function stages (8 full images, at least 64 MiB).
+ */
+TEST_F(m5, crafted_oversize_record)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t *s;
+	size_t len;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	m.len = 0;
+	ASSERT_EQ(0, m5_put_hdr(&m, M5_MAGIC, M5_IMAGE, 128u << 20));
+	s = m5_frame(&m, m.m5, m.len, NULL, 0, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "over the limits", "-27", &r));
+	EXPECT_REFUSED(r, "-27");
+	free(s);
+	free(m.m5);
+}
+
+/*
+ * More images than the destination stages: its 2 MiB state is 128
+ * chunks, so a session takes 8 * 128 + 256 images; the 1281st is refused
+ * (EFBIG), where the old fixed cap took 16384.
+ */
+TEST_F(m5, crafted_too_many_images)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t one = 0x5a;
+	uint8_t *s;
+	size_t len;
+	int i;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	m.len = 0;
+	for (i = 0; i < 1400; i++) {
+		ASSERT_EQ(0, m5_put_hdr(&m, M5_MAGIC, M5_IMAGE, 1));
+		ASSERT_EQ(0, m5_put(&m, &one, 1));
+	}
+	ASSERT_EQ(0, m5_put_hdr(&m, M5_MAGIC, M5_END, 0));
+	s = m5_frame(&m, m.m5, m.len, NULL, 0, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "image 1281 of 1 bytes over the limits", "-27", &r));
+	EXPECT_REFUSED(r, "-27");
+	free(s);
+	free(m.m5);
+}
+
+/*
+ * A's stream without its end record and the last 100 bytes of its last
+ * image, in a well-framed migration stream: every write passes, the
+ * commit fails with EINVAL before any LOAD_VHCA_STATE.
+ */
+TEST_F(m5, crafted_truncated)
+{
+	struct m5_stream m;
+	struct m5_result r;
+	uint8_t *s;
+	size_t len;
+
+	ASSERT_EQ(0, m5_learn(&self->va, &m));
+	ASSERT_GT(m.len, M5_HDR + 100);
+	s = m5_frame(&m, m.m5, m.len - M5_HDR - 100, NULL, 0, &len);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
+			    "load: stream truncated", NULL, &r));
+	EXPECT_EQ(0, r.write_err);
+	EXPECT_EQ(-EINVAL, r.commit_err);
+	EXPECT_EQ(1, r.parent_lines);
+	EXPECT_EQ(0, r.bufs);
+	EXPECT_EQ(0, r.loads) TH_LOG("a LOAD reached the firmware");
+	EXPECT_TRUE(r.unchanged);
+	free(s);
+	free(m.m5);
+}
+
+/*
+ * The firmware fails the second LOAD_VHCA_STATE of a commit: the first
+ * image is in, which snapvf_mlx5 says (one line) besides the command's
+ * own line; migration is ERROR, and the reset brings B back to a
+ * function that migrates.
+ */
+TEST_F(m5, load_fails_after_first_image)
+{
+	static uint8_t before[STATE_LEN], after[STATE_LEN];
+	char val[32];
+	uint32_t state;
+	int kfd, kfd2;
+
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, state_io(self->b, before, sizeof(before), 0));
+	snprintf(val, sizeof(val), "0x%x", OP_LOAD);
+	ASSERT_EQ(0, knob(self->b, "fail_opcode", val));
+	ASSERT_EQ(0, knob(self->b, "fail_skip", "1"));
+	ASSERT_EQ(0, knob(self->b, "fail_status", "0x6"));
+	ASSERT_EQ(0, knob(self->b, "fail_syndrome", "0x5a5a0119"));
+	kfd = kmsg_mark();
+	kfd2 = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	ASSERT_LE(0, kfd2);
+	EXPECT_EQ(-EBUSY, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_EQ(1, kmsg_count(kfd, "LOAD_VHCA_STATE failed", "syndrome 0x5a5a0119"));
+	EXPECT_EQ(1, kmsg_count(kfd2, "1 of 128 images applied", "needs a reset"));
+	close(kfd);
+	close(kfd2);
+	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
+	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state);
+	ASSERT_EQ(0, knob_read(self->b, "vhca_state", val, sizeof(val)));
+	EXPECT_STREQ("suspended", val) TH_LOG("a partly loaded VHCA must not run");
+	ASSERT_EQ(0, state_io(self->b, after, sizeof(after), 0));
+	EXPECT_NE(0, memcmp(before, after, sizeof(before))) TH_LOG("image 1 is in");
+	EXPECT_FALSE(same_state(self->a, self->b));
+	EXPECT_EQ(0, bufs_alive());
+	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
+}
+
+/*
+ * A pre-copy cancelled (PRE_COPY -> RUNNING, and PRE_COPY_P2P ->
+ * RUNNING_P2P) leaves no firmware tracking, the function running as
+ * before and its state untouched; a completed pre-copy migration leaves
+ * none either.
+ */
+TEST_F(m5, pre_copy_cancel_stops_tracking)
+{
+	static uint8_t before[STATE_LEN], after[STATE_LEN];
+	char chunk[4096], val[32];
+	int fd, kfd;
+
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("N", val);
+	ASSERT_EQ(0, state_io(self->a, before, sizeof(before), 0));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("Y", val) TH_LOG("pre-copy tracks");
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+	close(fd);
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("N", val) TH_LOG("tracking left on after a cancelled pre-copy");
+	ASSERT_EQ(0, knob_read(self->a, "vhca_state", val, sizeof(val)));
+	EXPECT_STREQ("running", val);
+
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd));
+	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("Y", val);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
+	close(fd);
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("N", val);
+	ASSERT_EQ(0, knob_read(self->a, "vhca_state", val, sizeof(val)));
+	EXPECT_STREQ("initiator_suspended", val);
+	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
+
+	EXPECT_EQ(0, kmsg_count(kfd, "cannot stop firmware tracking", NULL));
+	close(kfd);
+	ASSERT_EQ(0, state_io(self->a, after, sizeof(after), 0));
+	EXPECT_EQ(0, memcmp(before, after, sizeof(before)));
+	EXPECT_EQ(0, bufs_alive());
+
+	/* a completed pre-copy migration: the final save stopped it */
+	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 2, NULL, NULL, NULL));
+	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("N", val);
+	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
+	EXPECT_TRUE(same_state(self->a, self->b));
 }
 
 /**
