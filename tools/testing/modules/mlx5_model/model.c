@@ -10,13 +10,16 @@
  *
  * Module parameters (read at load): chunk_pages (pages per saved chunk,
  * 0: images in one piece and no chunk capability), pre_copy (offer
- * PRE_COPY), state_pages (pages of device state per VHCA).
+ * PRE_COPY), state_pages (pages of device state per VHCA), track_ranges
+ * (ranges one PAGE_TRACK object takes, 0: no page tracking, no report
+ * receivers, so no DMA logging).
  *
  * debugfs, /sys/kernel/debug/snapvf_mlx5_model/:
  *   add_vf       write "DDDD:BB:DD.F [dev_type [migratable]]": model the
  *                function, with a new vhca_id, and publish it
  *   del_vf       write "DDDD:BB:DD.F": withdraw it and forget it
- *   bufs         firmware buffers (mkeys) alive now; PAGE_TRACK objects
+ *   bufs         "<firmware buffers (mkeys)> <PAGE_TRACK objects>
+ *                <report receivers>" alive now
  *   <DDDD:BB:DD.F>/
  *     state      the VHCA's device state bytes (read/write; writes mark
  *                the written pages dirty while tracked)
@@ -29,6 +32,10 @@
  *                knob disarms itself
  *     fail_fired injected failures so far
  *     commands   commands executed for this VHCA
+ *     dma_write  write "IOVA LEN": the function writes those bytes by DMA
+ *                (its PAGE_TRACK objects mark the pages; -EBUSY while the
+ *                VHCA is suspended)
+ *     track_error write 1: the function's PAGE_TRACK objects fail (ERROR)
  *
  * Locking: model.h.  Add and delete run under model_ctl_lock (one at a
  * time), which no command path takes.
@@ -48,11 +55,15 @@ MODULE_PARM_DESC(pre_copy, "offer PRE_COPY (incremental saves)");
 static unsigned int state_pages = 16;
 module_param(state_pages, uint, 0444);
 MODULE_PARM_DESC(state_pages, "pages of device state per VHCA (1..4096)");
+static unsigned int track_ranges = 4;
+module_param(track_ranges, uint, 0444);
+MODULE_PARM_DESC(track_ranges, "ranges per PAGE_TRACK object (0: no page tracking, 1..255)");
 
 /* everything of the model: see model.h */
 DEFINE_MUTEX(model_lock);
 LIST_HEAD(model_vfs);
 u32 model_chunk_pages;
+u32 model_track_max_ranges;
 
 static DEFINE_MUTEX(model_ctl_lock);
 static struct device *model_dev;
@@ -61,6 +72,17 @@ static u16 model_next_vhca = 0x10;
 static u16 model_next_function = 1;
 
 static const struct svf_mlx5_chan_ops model_chan_ops = {
+	.exec = model_exec,
+	.buf_alloc = model_buf_alloc,
+	.buf_free = model_buf_free,
+	.fn_reset = model_fn_reset,
+	.rep_create = model_rep_create,
+	.rep_poll = model_rep_poll,
+	.rep_destroy = model_rep_destroy,
+};
+
+/* Without page tracking: no report path either. */
+static const struct svf_mlx5_chan_ops model_chan_ops_notrack = {
 	.exec = model_exec,
 	.buf_alloc = model_buf_alloc,
 	.buf_free = model_buf_free,
@@ -150,6 +172,53 @@ static int model_vhca_state_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(model_vhca_state);
 
+static ssize_t model_dma_write_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	unsigned long long iova, n;
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%llx %llx", &iova, &n) != 2)
+		return -EINVAL;
+	ret = model_dma_write(vf, iova, n);
+	return ret ? ret : len;
+}
+
+static const struct file_operations model_dma_write_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_dma_write_write,
+};
+
+static ssize_t model_track_error_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, len, &on);
+	if (ret)
+		return ret;
+	if (on)
+		model_track_error(file->private_data);
+	return len;
+}
+
+static const struct file_operations model_track_error_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_track_error_write,
+};
+
 static void model_vf_free(struct model_vf *vf)
 {
 	bitmap_free(vf->dirty);
@@ -214,6 +283,9 @@ static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
 	debugfs_create_u32("fail_skip", 0600, d, &vf->fail_skip);
 	debugfs_create_u32("fail_fired", 0400, d, &vf->fail_fired);
 	debugfs_create_u32("commands", 0400, d, &vf->commands);
+	debugfs_create_file("dma_write", 0200, d, vf, &model_dma_write_fops);
+	debugfs_create_file("track_error", 0200, d, vf,
+			    &model_track_error_fops);
 
 	/* not under model_lock: snapvf_mlx5 runs commands from inside */
 	ret = svf_mlx5_vf_add(&model_chan, pdev, vf->function_id);
@@ -310,7 +382,8 @@ static const struct file_operations model_del_fops = {
 static int model_bufs_show(struct seq_file *m, void *unused)
 {
 	mutex_lock(&model_lock);
-	seq_printf(m, "%u %u\n", model_bufs_live, model_page_tracks_live);
+	seq_printf(m, "%u %u %u\n", model_bufs_live, model_page_tracks_live,
+		   model_reps_live);
 	mutex_unlock(&model_lock);
 	return 0;
 }
@@ -318,9 +391,23 @@ DEFINE_SHOW_ATTRIBUTE(model_bufs);
 
 static int __init model_init(void)
 {
-	if (!state_pages || state_pages > 4096)
+	if (!state_pages || state_pages > 4096 || track_ranges > 255)
 		return -EINVAL;
 	model_chunk_pages = chunk_pages;
+	model_track_max_ranges = track_ranges;
+	if (track_ranges) {
+		/* as the ADV_VIRTUALIZATION capabilities would say */
+		model_chan.track = (struct svf_mlx5_track_caps) {
+			.max_ranges = track_ranges,
+			.log_min_page_size = MODEL_TRACK_LOG_MIN_PAGE,
+			.log_max_page_size = MODEL_TRACK_LOG_MAX_PAGE,
+			.log_min_addr_space = MODEL_TRACK_LOG_MIN_SPACE,
+			.log_max_addr_space = MODEL_TRACK_LOG_MAX_SPACE,
+			.log_msg_size = 12,
+		};
+	} else {
+		model_chan.ops = &model_chan_ops_notrack;
+	}
 	model_dev = root_device_register("snapvf_mlx5_model");
 	if (IS_ERR(model_dev))
 		return PTR_ERR(model_dev);
