@@ -138,8 +138,9 @@ static u32 svf_mlx5_log_ranges(struct rb_root_cached *ranges, u32 nnodes,
  * @page_size: in: the VMM's granule; out: the tracking granule, the VMM's
  *	clamped to what the firmware can do
  *
- * Return: 0; -EINVAL for a page size that is not a power of two, an empty
- * or inverted range; -EBUSY if logging is on; -E2BIG if the ranges
+ * Return: 0; -EOPNOTSUPP if the channel has no report path (the feature
+ * was not announced); -EINVAL for a page size that is not a power of two,
+ * an empty or inverted range; -EBUSY if logging is on; -E2BIG if the ranges
  * together exceed the firmware's address space; -ENODEV once withdrawn;
  * else the errno of the receiver or of CREATE_GENERAL_OBJECT.
  */
@@ -156,6 +157,8 @@ int svf_mlx5_log_start(struct svf_aux_fn *afn, struct rb_root_cached *ranges,
 	u64 total;
 	int ret;
 
+	if (!svf_mlx5_log_offered(vf->chan))
+		return -EOPNOTSUPP;
 	if (!nnodes || !*page_size || !is_power_of_2(*page_size)) {
 		svf_mlx5_err_rl(vf, "DMA logging: no ranges or page size %llu not a power of two\n",
 				*page_size);
@@ -267,9 +270,11 @@ static void svf_mlx5_log_set(struct iova_bitmap *dirty, u64 addr, u64 page,
  * @dirty: where the dirty pages go
  *
  * Return: 0; -EINVAL if logging is off or @length is 0; -EIO if the
- * session is broken (firmware ERROR, receiver failure, a report that did
- * not finish: -ETIMEDOUT the first time); -ENODEV once withdrawn; the
- * errno of MODIFY_GENERAL_OBJECT.
+ * session is broken (the object in ERROR, seen on the receiver or by
+ * QUERY after a refused MODIFY; a receiver failure or a report that did
+ * not finish, -ETIMEDOUT or the receiver's errno the first time);
+ * -ENODEV once withdrawn; else the errno of MODIFY_GENERAL_OBJECT (the
+ * session stays usable, nothing was cleared).
  */
 int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
 			unsigned long length, struct iova_bitmap *dirty)
@@ -293,8 +298,14 @@ int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
 	ret = svf_mlx5_cmd_track_modify(vf->chan, &vf->pdev->dev, log->obj_id,
 					iova, length,
 					MLX5_PAGE_TRACK_STATE_REPORTING);
-	if (ret)
+	if (ret) {
+		/* refused because tracking broke?  Then the session is over. */
+		if (!svf_mlx5_cmd_track_query(vf->chan, &vf->pdev->dev,
+					      log->obj_id, &state) &&
+		    state == MLX5_PAGE_TRACK_STATE_ERROR)
+			goto broken;
 		goto out;
+	}
 	deadline = jiffies + msecs_to_jiffies(SVF_MLX5_REP_TIMEOUT_MS);
 	for (;;) {
 		n = vf->chan->ops->rep_poll(vf->chan, log->rep, log->addr,
@@ -310,8 +321,6 @@ int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
 					 iova, length);
 		if (state != MLX5_PAGE_TRACK_STATE_REPORTING)
 			break;
-		if (n)
-			continue;
 		if (svf_aux_withdrawing(&afn->core)) {
 			ret = -ENODEV;
 			goto out;
@@ -322,15 +331,21 @@ int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
 			ret = -ETIMEDOUT;
 			break;
 		}
-		usleep_range(50, 200);
+		if (n)
+			cond_resched();
+		else
+			usleep_range(50, 200);
 	}
-	if (!ret && state != MLX5_PAGE_TRACK_STATE_TRACKING) {
-		svf_mlx5_err_rl(vf, "DMA logging: the firmware reports tracking state %u\n",
-				state);
-		ret = -EIO;
-	}
+	if (!ret && state != MLX5_PAGE_TRACK_STATE_TRACKING)
+		goto broken;
 	if (ret)
 		log->broken = true;
+	goto out;
+broken:
+	svf_mlx5_err_rl(vf, "DMA logging: the firmware reports tracking state %u\n",
+			state);
+	log->broken = true;
+	ret = -EIO;
 out:
 	mutex_unlock(&vf->lock);
 	return ret;

@@ -37,8 +37,10 @@
  * send the dirty pages intersecting the range to its receiver, clearing
  * each as it is sent, in address order, as the receiver is polled; once
  * the last one is taken the receiver tells TRACKING and the object is
- * TRACKING again.  An object in ERROR (model_track_error()) tells ERROR
- * on its receiver.  QUERY tells the object's state and parameters.
+ * TRACKING again.  An object put into ERROR (model_track_error()) refuses
+ * MODIFY (BAD_RES_STATE); one set to fail at its next report accepts the
+ * MODIFY and tells ERROR on its receiver.  QUERY tells the object's state
+ * and parameters.
  */
 #include <linux/bitmap.h>
 #include <linux/mlx5/device.h>
@@ -91,6 +93,7 @@ struct model_track {
 	/* REPORTING: page indexes [next, last] still to send */
 	unsigned long next;
 	unsigned long last;
+	bool fail_report;		/* ERROR at the next report */
 };
 
 /* A report receiver: what a reporting QP is on hardware. */
@@ -502,6 +505,7 @@ static int model_track_modify(struct model_track *t, const void *in,
 				       obj_context);
 	u64 start = MLX5_GET64(page_track, obj, range_start_address);
 	u64 len = MLX5_GET64(page_track, obj, length);
+	struct model_vf *vf;
 
 	if (inlen < MLX5_ST_SZ_BYTES(modify_page_track_obj_in))
 		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_INP_LEN_ERR,
@@ -517,6 +521,11 @@ static int model_track_modify(struct model_track *t, const void *in,
 	t->next = start >> t->log_page_size;
 	t->last = (start + len - 1) >> t->log_page_size;
 	t->state = MLX5_PAGE_TRACK_STATE_REPORTING;
+	if (t->fail_report)
+		t->state = MLX5_PAGE_TRACK_STATE_ERROR;	/* while reporting */
+	vf = model_vf_by_vhca(t->vhca_id);
+	if (vf)
+		vf->nreported = 0;
 	return 0;
 }
 
@@ -618,17 +627,24 @@ out:
 }
 
 /**
- * model_track_error() - every PAGE_TRACK object of @vf fails (ERROR)
+ * model_track_error() - the PAGE_TRACK objects of @vf fail (ERROR)
  * @vf: the function
+ * @when: 1: now (MODIFY is refused, QUERY tells ERROR); 2: during the next
+ *	report (MODIFY is accepted, the receiver tells ERROR)
  */
-void model_track_error(struct model_vf *vf)
+void model_track_error(struct model_vf *vf, u32 when)
 {
 	struct model_track *t;
 
 	mutex_lock(&model_lock);
-	list_for_each_entry(t, &model_tracks, node)
-		if (t->vhca_id == vf->vhca_id)
+	list_for_each_entry(t, &model_tracks, node) {
+		if (t->vhca_id != vf->vhca_id)
+			continue;
+		if (when == 1)
 			t->state = MLX5_PAGE_TRACK_STATE_ERROR;
+		else
+			t->fail_report = true;
+	}
 	mutex_unlock(&model_lock);
 }
 
@@ -862,6 +878,7 @@ int model_rep_poll(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep,
 {
 	struct model_rep *r = container_of(rep, struct model_rep, rep);
 	struct model_track *t;
+	struct model_vf *vf;
 	unsigned long idx;
 	void *entry;
 	int n = 0;
@@ -873,11 +890,17 @@ int model_rep_poll(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep,
 	if (t && t->state == MLX5_PAGE_TRACK_STATE_ERROR) {
 		r->state = MLX5_PAGE_TRACK_STATE_ERROR;
 	} else if (t && t->state == MLX5_PAGE_TRACK_STATE_REPORTING) {
+		vf = model_vf_by_vhca(t->vhca_id);
 		xa_for_each_range(&t->dirty, idx, entry, t->next, t->last) {
 			if (n == max)
 				break;
 			xa_erase(&t->dirty, idx);
-			addr[n++] = (u64)idx << t->log_page_size;
+			addr[n] = (u64)idx << t->log_page_size;
+			if (vf && vf->nreported < MODEL_REPORTED_MAX)
+				vf->reported[vf->nreported] = addr[n];
+			if (vf)
+				vf->nreported++;
+			n++;
 			t->next = idx + 1;
 		}
 		if (n < max) {

@@ -36,13 +36,29 @@
  *                (its PAGE_TRACK objects mark the pages; -EBUSY while the
  *                VHCA is suspended)
  *     track_error write 1: the function's PAGE_TRACK objects fail (ERROR)
+ *                now, 2: during their next report
+ *     reported   addresses the last report of the function's objects sent
+ *                (a count line, then one hex address per line, at most
+ *                MODEL_REPORTED_MAX)
+ *     log        test hook, a consumer's calls without vfio: write
+ *                "start PAGE_SIZE IOVA LEN [IOVA LEN]..." (hex, at most 16
+ *                ranges), "stop" or "report IOVA LEN" to call
+ *                svf_aux_fn_log_start/stop/report() on the published
+ *                function; the write fails with the op's errno.  Reports
+ *                go to no bitmap (the model's "reported" shows what the
+ *                driver took), so "report" is refused (-EOPNOTSUPP) on
+ *                kernels whose iova_bitmap is real (CONFIG_IOMMUFD_DRIVER):
+ *                there the vfio uAPI reports.  log_page_size: the page
+ *                size the last start returned.
  *
  * Locking: model.h.  Add and delete run under model_ctl_lock (one at a
  * time), which no command path takes.
  */
+#include <linux/interval_tree.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <snapvf/aux.h>
 
 #include "model.h"
 
@@ -202,14 +218,15 @@ static ssize_t model_track_error_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
 {
-	bool on;
+	u32 when;
 	int ret;
 
-	ret = kstrtobool_from_user(ubuf, len, &on);
+	ret = kstrtou32_from_user(ubuf, len, 0, &when);
 	if (ret)
 		return ret;
-	if (on)
-		model_track_error(file->private_data);
+	if (when != 1 && when != 2)
+		return -EINVAL;
+	model_track_error(file->private_data, when);
 	return len;
 }
 
@@ -217,6 +234,109 @@ static const struct file_operations model_track_error_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = model_track_error_write,
+};
+
+static int model_reported_show(struct seq_file *m, void *unused)
+{
+	struct model_vf *vf = m->private;
+	u32 i;
+
+	mutex_lock(&model_lock);
+	seq_printf(m, "%u\n", vf->nreported);
+	for (i = 0; i < min_t(u32, vf->nreported, MODEL_REPORTED_MAX); i++)
+		seq_printf(m, "%llx\n", vf->reported[i]);
+	mutex_unlock(&model_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(model_reported);
+
+static int model_match_fn(struct device *dev, void *data)
+{
+	struct svf_aux_fn *fn = svf_aux_fn_from_adev(to_auxiliary_dev(dev));
+
+	return fn && fn->pdev == data;
+}
+
+#define MODEL_LOG_RANGES	16
+
+/* "start PS IOVA LEN ...": the ranges as vfio's core hands them over. */
+static int model_log_start(struct svf_aux_fn *fn, struct model_vf *vf,
+			   char *args)
+{
+	struct interval_tree_node *nodes;
+	struct rb_root_cached root = RB_ROOT_CACHED;
+	unsigned long long ps, iova, len;
+	u32 n = 0;
+	int used, ret;
+
+	if (sscanf(args, "%llx%n", &ps, &used) != 1)
+		return -EINVAL;
+	args += used;
+	nodes = kcalloc(MODEL_LOG_RANGES, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	while (sscanf(args, "%llx %llx%n", &iova, &len, &used) == 2) {
+		args += used;
+		if (n == MODEL_LOG_RANGES || !len ||
+		    interval_tree_iter_first(&root, iova, iova + len - 1)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		nodes[n].start = iova;
+		nodes[n].last = iova + len - 1;
+		interval_tree_insert(&nodes[n], &root);
+		n++;
+	}
+	ret = svf_aux_fn_log_start(fn, &root, n, &ps);
+	if (!ret)
+		vf->log_page_size = ps;
+out:
+	kfree(nodes);
+	return ret;
+}
+
+static ssize_t model_log_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	unsigned long long iova, n;
+	struct svf_aux_fn *fn;
+	struct device *dev;
+	char *buf;
+	int ret;
+
+	if (len > 1024)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	dev = device_find_child(model_dev, vf->pdev, model_match_fn);
+	if (!dev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	fn = svf_aux_fn_from_adev(to_auxiliary_dev(dev));
+	if (!strncmp(buf, "start ", 6)) {
+		ret = model_log_start(fn, vf, buf + 6);
+	} else if (sysfs_streq(buf, "stop")) {
+		ret = svf_aux_fn_log_stop(fn);
+	} else if (sscanf(buf, "report %llx %llx", &iova, &n) == 2) {
+		/* iova_bitmap_set() does nothing without IOMMUFD_DRIVER */
+		ret = IS_ENABLED(CONFIG_IOMMUFD_DRIVER) ? -EOPNOTSUPP :
+		      svf_aux_fn_log_report(fn, iova, n, NULL);
+	} else {
+		ret = -EINVAL;
+	}
+	put_device(dev);
+out:
+	kfree(buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations model_log_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_log_write,
 };
 
 static void model_vf_free(struct model_vf *vf)
@@ -286,6 +406,9 @@ static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
 	debugfs_create_file("dma_write", 0200, d, vf, &model_dma_write_fops);
 	debugfs_create_file("track_error", 0200, d, vf,
 			    &model_track_error_fops);
+	debugfs_create_file("reported", 0400, d, vf, &model_reported_fops);
+	debugfs_create_file("log", 0200, d, vf, &model_log_fops);
+	debugfs_create_x64("log_page_size", 0400, d, &vf->log_page_size);
 
 	/* not under model_lock: snapvf_mlx5 runs commands from inside */
 	ret = svf_mlx5_vf_add(&model_chan, pdev, vf->function_id);

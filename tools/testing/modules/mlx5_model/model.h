@@ -24,6 +24,9 @@
 
 #define MODEL_PAGE		4096u
 
+/* addresses of the last report the model remembers per function */
+#define MODEL_REPORTED_MAX		256
+
 /* PAGE_TRACK limits of the model's "firmware" (its pg_track_* caps) */
 #define MODEL_TRACK_LOG_MIN_PAGE	12
 #define MODEL_TRACK_LOG_MAX_PAGE	21
@@ -80,6 +83,11 @@ struct model_vf {
 	u32 fail_skip;
 	u32 fail_fired;
 	u32 commands;
+
+	/* the test hook "log" (model.c) and what the last report sent */
+	u64 log_page_size;
+	u64 reported[MODEL_REPORTED_MAX];
+	u32 nreported;			/* may exceed MODEL_REPORTED_MAX */
 };
 
 extern struct mutex model_lock;
@@ -100,7 +108,7 @@ int model_rep_poll(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep,
 		   u64 *addr, u32 max, u8 *state);
 void model_rep_destroy(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep);
 int model_dma_write(struct model_vf *vf, u64 iova, u64 len);
-void model_track_error(struct model_vf *vf);
+void model_track_error(struct model_vf *vf, u32 when);
 void model_fw_exit(void);
 
 #endif /* _SVF_MLX5_MODEL_H */
