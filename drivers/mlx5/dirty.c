@@ -326,7 +326,7 @@ int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
 			goto out;
 		}
 		if (time_after(jiffies, deadline)) {
-			svf_mlx5_err_rl(vf, "DMA logging: the firmware did not finish a report in %u ms\n",
+			svf_mlx5_err_rl(vf, "DMA logging: report not finished in %u ms\n",
 					SVF_MLX5_REP_TIMEOUT_MS);
 			ret = -ETIMEDOUT;
 			break;
