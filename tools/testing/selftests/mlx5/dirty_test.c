@@ -206,17 +206,25 @@ FIXTURE_SETUP(dl)
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->fn, MAX_FNS), 1);
 	self->a = self->fn[0];
+	if (tracks_alive()) {
+		/* a previous test leaked (and failed for it): start clean */
+		ASSERT_EQ(0, svf_modunload(MODEL));
+		svf_pci_wait_driver(self->a, NULL, 5000);
+		ASSERT_EQ(0, model_load());
+	}
 	ASSERT_EQ(0, setup_fn(self->a));
 	ASSERT_EQ(0, svf_vfio_open(&self->v, self->a));
-	ASSERT_EQ(0, tracks_alive()) TH_LOG("a previous test left logging on");
+	ASSERT_EQ(0, tracks_alive());
 }
 
+/* Whatever a test left on, stop frees it all. */
 FIXTURE_TEARDOWN(dl)
 {
 	if (aux_published(self->a))
 		hook(self->a, "stop");
 	svf_vfio_close(&self->v);
 	knob(self->a, "fail_opcode", "0");
+	EXPECT_EQ(0, tracks_alive()) TH_LOG("PAGE_TRACK object or receiver left");
 }
 
 /*
