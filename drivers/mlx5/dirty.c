@@ -28,8 +28,10 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/mlx5/mlx5_ifc.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
+#include <snapvf/compat.h>
 
 #include "priv.h"
 
@@ -350,3 +352,10 @@ out:
 	mutex_unlock(&vf->lock);
 	return ret;
 }
+
+/*
+ * iova_bitmap_set() is exported in the IOMMUFD namespace on kernels with
+ * CONFIG_IOMMUFD_DRIVER (the debug test kernel); elsewhere it is an inline
+ * stub and the import is unused.
+ */
+SVF_IMPORT_NS(IOMMUFD);
