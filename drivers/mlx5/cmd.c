@@ -322,9 +322,9 @@ int svf_mlx5_cmd_load(struct svf_mlx5_chan *chan, struct device *log,
  * @p: parameters and ranges (at least one)
  * @obj_id: out: the object id
  *
- * The first range also goes into the object's range_start_address/length
- * (the whole tracked span); reports arrive on @p->reporting_qpn, which
- * only hardware has: nothing in snapvf_mlx5 consumes them yet.
+ * Reports arrive on the receiver @p->reporting_qpn (include/snapvf/mlx5.h)
+ * once asked for with svf_mlx5_cmd_track_modify().  The ranges must not
+ * overlap; @p->log_addr_space must cover their total length.
  *
  * Return: 0 or a negative errno.
  */
@@ -334,7 +334,6 @@ int svf_mlx5_cmd_track_create(struct svf_mlx5_chan *chan, struct device *log,
 			      u32 *obj_id)
 {
 	u32 out[MLX5_ST_SZ_DW(general_obj_out_cmd_hdr)] = {};
-	u64 lo = U64_MAX, hi = 0;
 	void *in, *obj, *range;
 	size_t inlen;
 	u32 i;
@@ -354,7 +353,8 @@ int svf_mlx5_cmd_track_create(struct svf_mlx5_chan *chan, struct device *log,
 		 MLX5_OBJ_TYPE_PAGE_TRACK);
 	obj = MLX5_ADDR_OF(create_page_track_obj_in, in, obj_context);
 	MLX5_SET(page_track, obj, vhca_id, vhca_id);
-	MLX5_SET(page_track, obj, track_type, 0);
+	/* the value the upstream mlx5 vfio driver uses; not documented */
+	MLX5_SET(page_track, obj, track_type, SVF_MLX5_TRACK_TYPE);
 	MLX5_SET(page_track, obj, log_addr_space_size, p->log_addr_space);
 	MLX5_SET(page_track, obj, log_page_size, p->log_page_size);
 	MLX5_SET(page_track, obj, log_msg_size, p->log_msg_size);
@@ -366,18 +366,50 @@ int svf_mlx5_cmd_track_create(struct svf_mlx5_chan *chan, struct device *log,
 			   p->ranges[i].start);
 		MLX5_SET64(page_track_range, range, length,
 			   p->ranges[i].length);
-		lo = min(lo, p->ranges[i].start);
-		hi = max(hi, p->ranges[i].start + p->ranges[i].length);
 		range += MLX5_ST_SZ_BYTES(page_track_range);
 	}
-	MLX5_SET64(page_track, obj, range_start_address, lo);
-	MLX5_SET64(page_track, obj, length, hi - lo);
 	ret = svf_mlx5_run(chan, log, "CREATE_GENERAL_OBJECT(PAGE_TRACK)", in,
 			   inlen, out, sizeof(out));
 	if (!ret)
 		*obj_id = MLX5_GET(general_obj_out_cmd_hdr, out, obj_id);
 	kfree(in);
 	return ret;
+}
+
+/**
+ * svf_mlx5_cmd_track_modify() - MODIFY_GENERAL_OBJECT of a PAGE_TRACK object
+ * @chan: channel
+ * @log: device to log on
+ * @obj_id: the object
+ * @iova: first byte of the range
+ * @length: bytes of the range
+ * @state: new state; MLX5_PAGE_TRACK_STATE_REPORTING asks the firmware to
+ *	send the dirty pages of the range to the object's receiver and to
+ *	clear them
+ *
+ * Return: 0 or a negative errno.
+ */
+int svf_mlx5_cmd_track_modify(struct svf_mlx5_chan *chan, struct device *log,
+			      u32 obj_id, u64 iova, u64 length, u8 state)
+{
+	u32 in[MLX5_ST_SZ_DW(modify_page_track_obj_in)] = {};
+	u32 out[MLX5_ST_SZ_DW(general_obj_out_cmd_hdr)] = {};
+	void *hdr, *obj;
+
+	hdr = MLX5_ADDR_OF(modify_page_track_obj_in, in,
+			   general_obj_in_cmd_hdr);
+	MLX5_SET(general_obj_in_cmd_hdr, hdr, opcode,
+		 MLX5_CMD_OP_MODIFY_GENERAL_OBJECT);
+	MLX5_SET(general_obj_in_cmd_hdr, hdr, obj_type,
+		 MLX5_OBJ_TYPE_PAGE_TRACK);
+	MLX5_SET(general_obj_in_cmd_hdr, hdr, obj_id, obj_id);
+	obj = MLX5_ADDR_OF(modify_page_track_obj_in, in, obj_context);
+	MLX5_SET64(page_track, obj, modify_field_select, SVF_MLX5_TRACK_SELECT);
+	MLX5_SET64(page_track, obj, range_start_address, iova);
+	MLX5_SET64(page_track, obj, length, length);
+	MLX5_SET(page_track, obj, state, state);
+	return svf_mlx5_run(chan, log, "MODIFY_GENERAL_OBJECT(PAGE_TRACK)",
+			    in, sizeof(in), out, sizeof(out));
 }
 
 /**

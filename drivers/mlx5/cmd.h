@@ -48,6 +48,14 @@ struct svf_mlx5_save_out {
 	u32 next;
 };
 
+/*
+ * PAGE_TRACK fields without a public definition: the values the upstream
+ * mlx5 vfio driver (drivers/vfio/pci/mlx5/cmd.c) uses with real firmware.
+ */
+#define SVF_MLX5_TRACK_TYPE		1	/* page_track.track_type */
+/* modify_field_select: state and range (bit meanings not public) */
+#define SVF_MLX5_TRACK_SELECT		0x3
+
 /**
  * struct svf_mlx5_track_range - one IOVA range of a PAGE_TRACK object
  * @start: first byte
@@ -95,6 +103,8 @@ int svf_mlx5_cmd_track_create(struct svf_mlx5_chan *chan, struct device *log,
 			      u16 vhca_id,
 			      const struct svf_mlx5_track_params *p,
 			      u32 *obj_id);
+int svf_mlx5_cmd_track_modify(struct svf_mlx5_chan *chan, struct device *log,
+			      u32 obj_id, u64 iova, u64 length, u8 state);
 int svf_mlx5_cmd_track_query(struct svf_mlx5_chan *chan, struct device *log,
 			     u32 obj_id, u8 *state);
 int svf_mlx5_cmd_track_destroy(struct svf_mlx5_chan *chan,

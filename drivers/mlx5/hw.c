@@ -67,6 +67,13 @@
  * Firmware buffers: pages, vmap()ed for the CPU, DMA-mapped on the PF and
  * described to the firmware by an MTT mkey in a PD of the VF's channel;
  * the buffer's va is the mkey's start address 0.
+ *
+ * DMA logging: NOT OFFERED on hardware.  Reports of the PAGE_TRACK object
+ * arrive on a reporting QP (a firmware-side QP connected to a host-side
+ * one with its CQ, UAR, doorbells and receive buffers on the PF); this
+ * provider does not set one up, so it leaves the report ops of
+ * include/snapvf/mlx5.h NULL and snapvf_mlx5 does not announce
+ * SVF_AUX_F_DIRTY_TRACKING for its functions.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mlx5/driver.h>

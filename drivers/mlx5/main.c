@@ -111,6 +111,9 @@ static const struct svf_aux_fn_ops svf_mlx5_fn_ops = {
 	.load_chunk = svf_mlx5_load_chunk,
 	.load_commit = svf_mlx5_load_commit,
 	.load_abort = svf_mlx5_load_abort,
+	.log_start = svf_mlx5_log_start,
+	.log_stop = svf_mlx5_log_stop,
+	.log_report = svf_mlx5_log_report,
 	.reset = svf_mlx5_reset,
 };
 
@@ -170,6 +173,8 @@ int svf_mlx5_vf_add(struct svf_mlx5_chan *chan, struct pci_dev *pdev,
 	}
 	if (chan->caps & SVF_MLX5_CAP_PRE_COPY)
 		info.features |= SVF_AUX_F_PRE_COPY;
+	if (svf_mlx5_log_offered(chan))
+		info.features |= SVF_AUX_F_DIRTY_TRACKING;
 
 	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
 	if (!vf)
@@ -228,6 +233,7 @@ static void svf_mlx5_vf_destroy(struct svf_mlx5_vf *vf)
 	/* no op runs any more: free what an abandoned session held */
 	svf_mlx5_save_free(vf);
 	svf_mlx5_load_free(vf);
+	svf_mlx5_log_free(vf);
 	pci_info(vf->pdev, "snapvf_mlx5: %s withdrawn\n", name);
 	pci_dev_put(vf->pdev);
 	mutex_destroy(&vf->lock);

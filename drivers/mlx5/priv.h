@@ -77,6 +77,7 @@ enum svf_mlx5_dstate {
 
 struct svf_mlx5_save;
 struct svf_mlx5_load;
+struct svf_mlx5_log;
 
 struct svf_mlx5_vf {
 	struct list_head node;		/* chan->vfs; empty once unlinked */
@@ -95,6 +96,7 @@ struct svf_mlx5_vf {
 	bool partial;
 	struct svf_mlx5_save *save;
 	struct svf_mlx5_load *load;
+	struct svf_mlx5_log *log;	/* DMA logging (dirty.c) */
 };
 
 /* fn_mig.c */
@@ -109,6 +111,15 @@ int svf_mlx5_load_chunk(struct svf_aux_fn *afn, const void *buf, size_t len);
 int svf_mlx5_load_commit(struct svf_aux_fn *afn);
 void svf_mlx5_load_abort(struct svf_aux_fn *afn);
 void svf_mlx5_load_free(struct svf_mlx5_vf *vf);
+
+/* dirty.c */
+bool svf_mlx5_log_offered(const struct svf_mlx5_chan *chan);
+int svf_mlx5_log_start(struct svf_aux_fn *afn, struct rb_root_cached *ranges,
+		       u32 nnodes, u64 *page_size);
+int svf_mlx5_log_stop(struct svf_aux_fn *afn);
+int svf_mlx5_log_report(struct svf_aux_fn *afn, unsigned long iova,
+			unsigned long length, struct iova_bitmap *dirty);
+void svf_mlx5_log_free(struct svf_mlx5_vf *vf);
 
 /* hw.c, built only against a kernel with mlx5_core */
 #if IS_ENABLED(CONFIG_MLX5_CORE)

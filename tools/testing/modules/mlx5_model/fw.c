@@ -25,12 +25,29 @@
  * incremental needs tracking.  QUERY_VHCA_MIGRATION_STATE drops what is
  * left of a partly saved image (its pages stay dirty).  LOAD_VHCA_STATE
  * needs SUSPENDED and an image of the same device type (model_vf.dev_type).
+ *
+ * PAGE_TRACK objects: CREATE checks what real firmware is known to need
+ * (the function, track_type 1, 1..track_max_ranges ranges, page and
+ * message sizes within the model's limits, ranges aligned to the page
+ * size, ascending and disjoint, their total within log_addr_space_size,
+ * a live receiver as reporting_qpn that no other object uses).  A write a
+ * simulated DMA of the function makes (model_dma_write()) marks the
+ * object's pages it touches inside a tracked range dirty.  MODIFY
+ * (modify_field_select 0x3) to REPORTING for a range makes the object
+ * send the dirty pages intersecting the range to its receiver, clearing
+ * each as it is sent, in address order, as the receiver is polled; once
+ * the last one is taken the receiver tells TRACKING and the object is
+ * TRACKING again.  An object put into ERROR (model_track_error()) refuses
+ * MODIFY (BAD_RES_STATE); one set to fail at its next report accepts the
+ * MODIFY and tells ERROR on its receiver.  QUERY tells the object's state
+ * and parameters.
  */
 #include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/mlx5/device.h>
 #include <linux/mlx5/mlx5_ifc.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "model.h"
 
@@ -55,18 +72,48 @@ struct model_buf {
 	struct list_head node;		/* model_bufs */
 };
 
+struct model_range {
+	u64 start;
+	u64 len;
+};
+
+struct model_rep;
+
 struct model_track {
 	struct list_head node;		/* model_tracks */
 	u32 obj_id;
 	u16 vhca_id;
+	u8 state;			/* MLX5_PAGE_TRACK_STATE_* */
+	u8 log_page_size;
+	u8 log_addr_space;
+	u8 log_msg_size;
+	u32 nranges;
+	struct model_range *ranges;
+	struct xarray dirty;		/* page index -> marked */
+	struct model_rep *rep;
+	/* REPORTING: page indexes [next, last] still to send */
+	unsigned long next;
+	unsigned long last;
+	bool fail_report;		/* ERROR at the next report */
+};
+
+/* A report receiver: what a reporting QP is on hardware. */
+struct model_rep {
+	struct svf_mlx5_rep rep;
+	struct list_head node;		/* model_reps */
+	struct model_track *track;	/* the object reporting here */
+	u8 state;			/* last state delivered */
 };
 
 static LIST_HEAD(model_bufs);
 static LIST_HEAD(model_tracks);
+static LIST_HEAD(model_reps);
 static u32 model_next_key = 1;
 static u32 model_next_obj = 1;
+static u32 model_next_qpn = 0x100;
 u32 model_bufs_live;
 u32 model_page_tracks_live;
+u32 model_reps_live;
 
 static int model_fail(void *out, int outlen, u8 status, u32 syndrome)
 {
@@ -334,12 +381,160 @@ static int model_load(struct model_vf *vf, const void *in, void *out,
 	return 0;
 }
 
+static struct model_track *model_track_find(u32 obj_id)
+{
+	struct model_track *t;
+
+	list_for_each_entry(t, &model_tracks, node)
+		if (t->obj_id == obj_id)
+			return t;
+	return NULL;
+}
+
+static struct model_rep *model_rep_find(u32 qpn)
+{
+	struct model_rep *r;
+
+	list_for_each_entry(r, &model_reps, node)
+		if (r->rep.qpn == qpn)
+			return r;
+	return NULL;
+}
+
+static void model_track_free(struct model_track *t)
+{
+	if (t->rep)
+		t->rep->track = NULL;
+	list_del(&t->node);
+	xa_destroy(&t->dirty);
+	kfree(t->ranges);
+	kfree(t);
+	model_page_tracks_live--;
+}
+
+/* The ranges of a CREATE: aligned, ascending, disjoint, within the space. */
+static bool model_track_ranges_ok(struct model_track *t, const void *obj)
+{
+	u64 page = 1ULL << t->log_page_size, total = 0, end = 0;
+	const void *r = MLX5_ADDR_OF(page_track, obj, track_range);
+	u32 i;
+
+	for (i = 0; i < t->nranges; i++) {
+		u64 start = MLX5_GET64(page_track_range, r, start_address);
+		u64 len = MLX5_GET64(page_track_range, r, length);
+
+		if (!len || !IS_ALIGNED(start, page) || !IS_ALIGNED(len, page) ||
+		    start + len < start || (i && start < end))
+			return false;
+		t->ranges[i].start = start;
+		t->ranges[i].len = len;
+		end = start + len;
+		total += len;
+		r += MLX5_ST_SZ_BYTES(page_track_range);
+	}
+	return total <= 1ULL << t->log_addr_space;
+}
+
+static int model_track_create(const void *in, int inlen, void *out,
+			      int outlen)
+{
+	const void *obj = MLX5_ADDR_OF(create_page_track_obj_in, in,
+				       obj_context);
+	u32 n = MLX5_GET(page_track, obj, num_ranges);
+	struct model_track *t;
+	struct model_rep *rep;
+
+	if (inlen < MLX5_ST_SZ_BYTES(create_page_track_obj_in) +
+		    n * MLX5_ST_SZ_BYTES(page_track_range))
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_INP_LEN_ERR,
+				  MODEL_SYN_LEN);
+	if (!model_vf_by_vhca(MLX5_GET(page_track, obj, vhca_id)))
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_NO_VHCA);
+	rep = model_rep_find(MLX5_GET(page_track, obj, reporting_qpn));
+	if (!rep || rep->track)
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_QPN);
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->vhca_id = MLX5_GET(page_track, obj, vhca_id);
+	t->log_page_size = MLX5_GET(page_track, obj, log_page_size);
+	t->log_addr_space = MLX5_GET(page_track, obj, log_addr_space_size);
+	t->log_msg_size = MLX5_GET(page_track, obj, log_msg_size);
+	t->nranges = n;
+	xa_init(&t->dirty);
+	if (MLX5_GET(page_track, obj, track_type) != 1 || !n ||
+	    n > model_track_max_ranges ||
+	    t->log_page_size < MODEL_TRACK_LOG_MIN_PAGE ||
+	    t->log_page_size > MODEL_TRACK_LOG_MAX_PAGE ||
+	    t->log_addr_space < MODEL_TRACK_LOG_MIN_SPACE ||
+	    t->log_addr_space > MODEL_TRACK_LOG_MAX_SPACE ||
+	    t->log_msg_size < MODEL_TRACK_LOG_MIN_MSG ||
+	    t->log_msg_size > MODEL_TRACK_LOG_MAX_MSG) {
+		kfree(t);
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_TRACK);
+	}
+	t->ranges = kcalloc(n, sizeof(*t->ranges), GFP_KERNEL);
+	if (!t->ranges) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	if (!model_track_ranges_ok(t, obj)) {
+		kfree(t->ranges);
+		kfree(t);
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_TRACK);
+	}
+	t->obj_id = model_next_obj++;
+	t->state = MLX5_PAGE_TRACK_STATE_TRACKING;
+	t->rep = rep;
+	rep->track = t;
+	rep->state = MLX5_PAGE_TRACK_STATE_TRACKING;
+	list_add(&t->node, &model_tracks);
+	model_page_tracks_live++;
+	MLX5_SET(general_obj_out_cmd_hdr, out, obj_id, t->obj_id);
+	return 0;
+}
+
+/* MODIFY to REPORTING: send the dirty pages of the range. */
+static int model_track_modify(struct model_track *t, const void *in,
+			      int inlen, void *out, int outlen)
+{
+	const void *obj = MLX5_ADDR_OF(modify_page_track_obj_in, in,
+				       obj_context);
+	u64 start = MLX5_GET64(page_track, obj, range_start_address);
+	u64 len = MLX5_GET64(page_track, obj, length);
+	struct model_vf *vf;
+
+	if (inlen < MLX5_ST_SZ_BYTES(modify_page_track_obj_in))
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_INP_LEN_ERR,
+				  MODEL_SYN_LEN);
+	if (MLX5_GET64(page_track, obj, modify_field_select) != 0x3 ||
+	    MLX5_GET(page_track, obj, state) !=
+	    MLX5_PAGE_TRACK_STATE_REPORTING || !len || start + len < start)
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_TRACK);
+	if (t->state != MLX5_PAGE_TRACK_STATE_TRACKING)
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_RES_STATE_ERR,
+				  MODEL_SYN_STATE);
+	t->next = start >> t->log_page_size;
+	t->last = (start + len - 1) >> t->log_page_size;
+	t->state = MLX5_PAGE_TRACK_STATE_REPORTING;
+	if (t->fail_report)
+		t->state = MLX5_PAGE_TRACK_STATE_ERROR;	/* while reporting */
+	vf = model_vf_by_vhca(t->vhca_id);
+	if (vf)
+		vf->nreported = 0;
+	return 0;
+}
+
 static int model_obj(const void *in, int inlen, void *out, int outlen,
 		     u16 opcode)
 {
 	struct model_track *t;
-	const void *obj;
-	u32 obj_id, n;
+	void *o;
 
 	if (MLX5_GET(general_obj_in_cmd_hdr, in, obj_type) !=
 	    MLX5_OBJ_TYPE_PAGE_TRACK)
@@ -350,49 +545,108 @@ static int model_obj(const void *in, int inlen, void *out, int outlen,
 			return model_fail(out, outlen,
 					  MLX5_CMD_STAT_BAD_INP_LEN_ERR,
 					  MODEL_SYN_LEN);
-		obj = MLX5_ADDR_OF(create_page_track_obj_in, in, obj_context);
-		n = MLX5_GET(page_track, obj, num_ranges);
-		if (!model_vf_by_vhca(MLX5_GET(page_track, obj, vhca_id)) ||
-		    !n || MLX5_GET(page_track, obj, log_page_size) < 12 ||
-		    inlen < MLX5_ST_SZ_BYTES(create_page_track_obj_in) +
-			    n * MLX5_ST_SZ_BYTES(page_track_range))
+		return model_track_create(in, inlen, out, outlen);
+	}
+	t = model_track_find(MLX5_GET(general_obj_in_cmd_hdr, in, obj_id));
+	if (!t)
+		return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
+				  MODEL_SYN_OBJ);
+	switch (opcode) {
+	case MLX5_CMD_OP_DESTROY_GENERAL_OBJECT:
+		model_track_free(t);
+		return 0;
+	case MLX5_CMD_OP_MODIFY_GENERAL_OBJECT:
+		return model_track_modify(t, in, inlen, out, outlen);
+	case MLX5_CMD_OP_QUERY_GENERAL_OBJECT:
+		if (outlen < MLX5_ST_SZ_BYTES(query_page_track_obj_out))
 			return model_fail(out, outlen,
-					  MLX5_CMD_STAT_BAD_PARAM_ERR,
-					  MODEL_SYN_OBJ);
-		t = kzalloc(sizeof(*t), GFP_KERNEL);
-		if (!t)
-			return -ENOMEM;
-		t->obj_id = model_next_obj++;
-		t->vhca_id = MLX5_GET(page_track, obj, vhca_id);
-		list_add(&t->node, &model_tracks);
-		model_page_tracks_live++;
-		MLX5_SET(general_obj_out_cmd_hdr, out, obj_id, t->obj_id);
+					  MLX5_CMD_STAT_BAD_OUTP_LEN_ERR,
+					  MODEL_SYN_LEN);
+		o = MLX5_ADDR_OF(query_page_track_obj_out, out, obj_context);
+		MLX5_SET(page_track, o, vhca_id, t->vhca_id);
+		MLX5_SET(page_track, o, state, t->state);
+		MLX5_SET(page_track, o, track_type, 1);
+		MLX5_SET(page_track, o, log_page_size, t->log_page_size);
+		MLX5_SET(page_track, o, log_addr_space_size, t->log_addr_space);
+		MLX5_SET(page_track, o, log_msg_size, t->log_msg_size);
+		MLX5_SET(page_track, o, num_ranges, t->nranges);
+		MLX5_SET(page_track, o, reporting_qpn, t->rep ? t->rep->rep.qpn : 0);
 		return 0;
 	}
-	obj_id = MLX5_GET(general_obj_in_cmd_hdr, in, obj_id);
-	list_for_each_entry(t, &model_tracks, node) {
-		if (t->obj_id != obj_id)
-			continue;
-		if (opcode == MLX5_CMD_OP_DESTROY_GENERAL_OBJECT) {
-			list_del(&t->node);
-			kfree(t);
-			model_page_tracks_live--;
-			return 0;
-		}
-		if (opcode == MLX5_CMD_OP_QUERY_GENERAL_OBJECT &&
-		    outlen >= MLX5_ST_SZ_BYTES(query_page_track_obj_out)) {
-			void *o = MLX5_ADDR_OF(query_page_track_obj_out, out,
-					       obj_context);
+	return model_fail(out, outlen, MLX5_CMD_STAT_BAD_OP_ERR,
+			  MODEL_SYN_OPCODE);
+}
 
-			MLX5_SET(page_track, o, vhca_id, t->vhca_id);
-			MLX5_SET(page_track, o, state,
-				 MLX5_PAGE_TRACK_STATE_TRACKING);
-			return 0;
-		}
-		break;
+/**
+ * model_dma_write() - the function writes [@iova, @iova + @len) by DMA
+ * @vf: the function
+ * @iova: first byte
+ * @len: bytes
+ *
+ * Every PAGE_TRACK object of the function marks its pages that the write
+ * touches inside one of its ranges.
+ *
+ * Return: 0, -EBUSY if the VHCA does not initiate DMA (suspended), -ENOMEM.
+ */
+int model_dma_write(struct model_vf *vf, u64 iova, u64 len)
+{
+	struct model_track *t;
+	unsigned long idx;
+	u64 s, e;
+	int ret = 0;
+	u32 i;
+
+	if (!len || iova + len < iova)
+		return -EINVAL;
+	mutex_lock(&model_lock);
+	if (vf->state != MODEL_RUNNING) {
+		ret = -EBUSY;
+		goto out;
 	}
-	return model_fail(out, outlen, MLX5_CMD_STAT_BAD_PARAM_ERR,
-			  MODEL_SYN_OBJ);
+	list_for_each_entry(t, &model_tracks, node) {
+		if (t->vhca_id != vf->vhca_id ||
+		    t->state == MLX5_PAGE_TRACK_STATE_ERROR)
+			continue;
+		for (i = 0; i < t->nranges; i++) {
+			s = max(iova, t->ranges[i].start);
+			e = min(iova + len, t->ranges[i].start + t->ranges[i].len);
+			if (s >= e)
+				continue;
+			for (idx = s >> t->log_page_size;
+			     idx <= (e - 1) >> t->log_page_size; idx++) {
+				ret = xa_err(xa_store(&t->dirty, idx,
+						      xa_mk_value(1),
+						      GFP_KERNEL));
+				if (ret)
+					goto out;
+			}
+		}
+	}
+out:
+	mutex_unlock(&model_lock);
+	return ret;
+}
+
+/**
+ * model_track_error() - the PAGE_TRACK objects of @vf fail (ERROR)
+ * @vf: the function
+ * @when: 1: now (MODIFY is refused, QUERY tells ERROR); 2: during the next
+ *	report (MODIFY is accepted, the receiver tells ERROR)
+ */
+void model_track_error(struct model_vf *vf, u32 when)
+{
+	struct model_track *t;
+
+	mutex_lock(&model_lock);
+	list_for_each_entry(t, &model_tracks, node) {
+		if (t->vhca_id != vf->vhca_id)
+			continue;
+		if (when == 1)
+			t->state = MLX5_PAGE_TRACK_STATE_ERROR;
+		else
+			t->fail_report = true;
+	}
+	mutex_unlock(&model_lock);
 }
 
 /* Inbox/outbox sizes the model requires, per opcode (0: not modelled). */
@@ -424,6 +678,7 @@ static bool model_sizes(u16 opcode, int *in_min, int *out_min)
 		*out_min = MLX5_ST_SZ_BYTES(load_vhca_state_out);
 		return true;
 	case MLX5_CMD_OP_CREATE_GENERAL_OBJECT:
+	case MLX5_CMD_OP_MODIFY_GENERAL_OBJECT:
 	case MLX5_CMD_OP_QUERY_GENERAL_OBJECT:
 	case MLX5_CMD_OP_DESTROY_GENERAL_OBJECT:
 		*in_min = MLX5_ST_SZ_BYTES(general_obj_in_cmd_hdr);
@@ -545,6 +800,23 @@ int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 		vf = model_vf_by_function(MLX5_GET(query_hca_cap_in, in,
 						   function_id));
 		break;
+	case MLX5_CMD_OP_CREATE_GENERAL_OBJECT:
+		/* the function the object is for, for counting and faults */
+		if (inlen >= MLX5_ST_SZ_BYTES(create_page_track_obj_in))
+			vf = model_vf_by_vhca(MLX5_GET(create_page_track_obj_in,
+						       in, obj_context.vhca_id));
+		break;
+	case MLX5_CMD_OP_MODIFY_GENERAL_OBJECT:
+	case MLX5_CMD_OP_QUERY_GENERAL_OBJECT:
+	case MLX5_CMD_OP_DESTROY_GENERAL_OBJECT: {
+		struct model_track *t;
+
+		t = model_track_find(MLX5_GET(general_obj_in_cmd_hdr, in,
+					      obj_id));
+		if (t)
+			vf = model_vf_by_vhca(t->vhca_id);
+		break;
+	}
 	case MLX5_CMD_OP_SUSPEND_VHCA:
 	case MLX5_CMD_OP_RESUME_VHCA:
 	case MLX5_CMD_OP_QUERY_VHCA_MIGRATION_STATE:
@@ -625,6 +897,110 @@ void model_fn_reset(struct svf_mlx5_chan *chan, u16 vhca_id)
 }
 
 /**
+ * model_rep_create() - &svf_mlx5_chan_ops.rep_create: a receiver and a qpn
+ * @chan: the model's channel
+ *
+ * Return: the receiver or ERR_PTR(-ENOMEM).
+ */
+struct svf_mlx5_rep *model_rep_create(struct svf_mlx5_chan *chan)
+{
+	struct model_rep *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&model_lock);
+	r->rep.qpn = model_next_qpn++ & 0xffffff;
+	r->state = MLX5_PAGE_TRACK_STATE_TRACKING;
+	list_add(&r->node, &model_reps);
+	model_reps_live++;
+	mutex_unlock(&model_lock);
+	return &r->rep;
+}
+
+/**
+ * model_rep_poll() - &svf_mlx5_chan_ops.rep_poll
+ * @chan: the model's channel
+ * @rep: a receiver of model_rep_create()
+ * @addr: out: dirty page addresses
+ * @max: room in @addr
+ * @state: out: the state last delivered
+ *
+ * Sends (and clears) up to @max dirty pages of the report in progress, in
+ * address order; with none left the object is TRACKING again, which is
+ * delivered as the state.
+ *
+ * Return: the number of addresses, or -EIO if @max is 0.
+ */
+int model_rep_poll(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep,
+		   u64 *addr, u32 max, u8 *state)
+{
+	struct model_rep *r = container_of(rep, struct model_rep, rep);
+	struct model_track *t;
+	struct model_vf *vf;
+	unsigned long idx;
+	void *entry;
+	int n = 0;
+
+	if (!max)
+		return -EIO;
+	mutex_lock(&model_lock);
+	t = r->track;
+	if (t && t->state == MLX5_PAGE_TRACK_STATE_ERROR) {
+		r->state = MLX5_PAGE_TRACK_STATE_ERROR;
+	} else if (t && t->state == MLX5_PAGE_TRACK_STATE_REPORTING) {
+		vf = model_vf_by_vhca(t->vhca_id);
+		xa_for_each_range(&t->dirty, idx, entry, t->next, t->last) {
+			if (n == max)
+				break;
+			xa_erase(&t->dirty, idx);
+			addr[n] = (u64)idx << t->log_page_size;
+			if (vf && vf->nreported < MODEL_REPORTED_MAX)
+				vf->reported[vf->nreported] = addr[n];
+			if (vf)
+				vf->nreported++;
+			n++;
+			t->next = idx + 1;
+		}
+		if (n < max) {
+			/* all sent: the report is complete */
+			t->state = MLX5_PAGE_TRACK_STATE_TRACKING;
+			r->state = MLX5_PAGE_TRACK_STATE_TRACKING;
+		} else {
+			r->state = MLX5_PAGE_TRACK_STATE_REPORTING;
+		}
+	}
+	*state = r->state;
+	mutex_unlock(&model_lock);
+	return n;
+}
+
+/**
+ * model_rep_destroy() - &svf_mlx5_chan_ops.rep_destroy
+ * @chan: the model's channel
+ * @rep: a receiver of model_rep_create()
+ *
+ * An object still reporting here is a bug of the caller (the contract
+ * destroys the object first): it is logged and the object goes to ERROR.
+ */
+void model_rep_destroy(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep)
+{
+	struct model_rep *r = container_of(rep, struct model_rep, rep);
+
+	mutex_lock(&model_lock);
+	if (r->track) {
+		pr_err("snapvf_mlx5_model: receiver 0x%x destroyed under PAGE_TRACK object %u\n",
+		       r->rep.qpn, r->track->obj_id);
+		r->track->state = MLX5_PAGE_TRACK_STATE_ERROR;
+		r->track->rep = NULL;
+	}
+	list_del(&r->node);
+	model_reps_live--;
+	mutex_unlock(&model_lock);
+	kfree(r);
+}
+
+/**
  * model_buf_alloc() - &svf_mlx5_chan_ops.buf_alloc: plain memory and a key
  * @chan: the model's channel
  * @size: bytes
@@ -680,12 +1056,16 @@ void model_buf_free(struct svf_mlx5_chan *chan, struct svf_mlx5_buf *buf)
 void model_fw_exit(void)
 {
 	struct model_track *t, *tmp;
+	struct model_rep *r, *rtmp;
 
-	if (model_bufs_live || model_page_tracks_live)
-		pr_err("snapvf_mlx5_model: %u buffers and %u PAGE_TRACK objects leaked\n",
-		       model_bufs_live, model_page_tracks_live);
-	list_for_each_entry_safe(t, tmp, &model_tracks, node) {
-		list_del(&t->node);
-		kfree(t);
+	if (model_bufs_live || model_page_tracks_live || model_reps_live)
+		pr_err("snapvf_mlx5_model: %u buffers, %u PAGE_TRACK objects and %u report receivers leaked\n",
+		       model_bufs_live, model_page_tracks_live,
+		       model_reps_live);
+	list_for_each_entry_safe(t, tmp, &model_tracks, node)
+		model_track_free(t);
+	list_for_each_entry_safe(r, rtmp, &model_reps, node) {
+		list_del(&r->node);
+		kfree(r);
 	}
 }

@@ -10,13 +10,16 @@
  *
  * Module parameters (read at load): chunk_pages (pages per saved chunk,
  * 0: images in one piece and no chunk capability), pre_copy (offer
- * PRE_COPY), state_pages (pages of device state per VHCA).
+ * PRE_COPY), state_pages (pages of device state per VHCA), track_ranges
+ * (ranges one PAGE_TRACK object takes, 0: no page tracking, no report
+ * receivers, so no DMA logging).
  *
  * debugfs, /sys/kernel/debug/snapvf_mlx5_model/:
  *   add_vf       write "DDDD:BB:DD.F [dev_type [migratable]]": model the
  *                function, with a new vhca_id, and publish it
  *   del_vf       write "DDDD:BB:DD.F": withdraw it and forget it
- *   bufs         firmware buffers (mkeys) alive now; PAGE_TRACK objects
+ *   bufs         "<firmware buffers (mkeys)> <PAGE_TRACK objects>
+ *                <report receivers>" alive now
  *   <DDDD:BB:DD.F>/
  *     state      the VHCA's device state bytes (read/write; writes mark
  *                the written pages dirty while tracked)
@@ -43,15 +46,35 @@
  *                the VHCA fail as never executed (-ENODEV), and the
  *                function is withdrawn and forgotten, as when its PF
  *                leaves the bus mid-command
+ *     dma_write  write "IOVA LEN": the function writes those bytes by DMA
+ *                (its PAGE_TRACK objects mark the pages; -EBUSY while the
+ *                VHCA is suspended)
+ *     track_error write 1: the function's PAGE_TRACK objects fail (ERROR)
+ *                now, 2: during their next report
+ *     reported   addresses the last report of the function's objects sent
+ *                (a count line, then one hex address per line, at most
+ *                MODEL_REPORTED_MAX)
+ *     log        test hook, a consumer's calls without vfio: write
+ *                "start PAGE_SIZE IOVA LEN [IOVA LEN]..." (hex, at most 16
+ *                ranges), "stop" or "report IOVA LEN" to call
+ *                svf_aux_fn_log_start/stop/report() on the published
+ *                function; the write fails with the op's errno.  Reports
+ *                go to no bitmap (the model's "reported" shows what the
+ *                driver took), so "report" is refused (-EOPNOTSUPP) on
+ *                kernels whose iova_bitmap is real (CONFIG_IOMMUFD_DRIVER):
+ *                there the vfio uAPI reports.  log_page_size: the page
+ *                size the last start returned.
  *
  * Locking: model.h.  Add and delete run under model_ctl_lock (one at a
  * time), which no command path takes; so does the surprise-removal work,
  * which a command only queues.
  */
+#include <linux/interval_tree.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
+#include <snapvf/aux.h>
 
 #include "model.h"
 
@@ -64,11 +87,15 @@ MODULE_PARM_DESC(pre_copy, "offer PRE_COPY (incremental saves)");
 static unsigned int state_pages = 16;
 module_param(state_pages, uint, 0444);
 MODULE_PARM_DESC(state_pages, "pages of device state per VHCA (1..4096)");
+static unsigned int track_ranges = 4;
+module_param(track_ranges, uint, 0444);
+MODULE_PARM_DESC(track_ranges, "ranges per PAGE_TRACK object (0: no page tracking, 1..255)");
 
 /* everything of the model: see model.h */
 DEFINE_MUTEX(model_lock);
 LIST_HEAD(model_vfs);
 u32 model_chunk_pages;
+u32 model_track_max_ranges;
 
 static DEFINE_MUTEX(model_ctl_lock);
 static struct device *model_dev;
@@ -80,6 +107,17 @@ static void model_surprise_fn(struct work_struct *work);
 static DECLARE_WORK(model_surprise_work, model_surprise_fn);
 
 static const struct svf_mlx5_chan_ops model_chan_ops = {
+	.exec = model_exec,
+	.buf_alloc = model_buf_alloc,
+	.buf_free = model_buf_free,
+	.fn_reset = model_fn_reset,
+	.rep_create = model_rep_create,
+	.rep_poll = model_rep_poll,
+	.rep_destroy = model_rep_destroy,
+};
+
+/* Without page tracking: no report path either. */
+static const struct svf_mlx5_chan_ops model_chan_ops_notrack = {
 	.exec = model_exec,
 	.buf_alloc = model_buf_alloc,
 	.buf_free = model_buf_free,
@@ -241,6 +279,155 @@ static const struct file_operations model_size_fops = {
 	.write = model_size_write,
 	.llseek = seq_lseek,
 	.release = single_release,
+static ssize_t model_dma_write_write(struct file *file,
+				     const char __user *ubuf, size_t len,
+				     loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	unsigned long long iova, n;
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%llx %llx", &iova, &n) != 2)
+		return -EINVAL;
+	ret = model_dma_write(vf, iova, n);
+	return ret ? ret : len;
+}
+
+static const struct file_operations model_dma_write_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_dma_write_write,
+};
+
+static ssize_t model_track_error_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	u32 when;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, len, 0, &when);
+	if (ret)
+		return ret;
+	if (when != 1 && when != 2)
+		return -EINVAL;
+	model_track_error(file->private_data, when);
+	return len;
+}
+
+static const struct file_operations model_track_error_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_track_error_write,
+};
+
+static int model_reported_show(struct seq_file *m, void *unused)
+{
+	struct model_vf *vf = m->private;
+	u32 i;
+
+	mutex_lock(&model_lock);
+	seq_printf(m, "%u\n", vf->nreported);
+	for (i = 0; i < min_t(u32, vf->nreported, MODEL_REPORTED_MAX); i++)
+		seq_printf(m, "%llx\n", vf->reported[i]);
+	mutex_unlock(&model_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(model_reported);
+
+static int model_match_fn(struct device *dev, void *data)
+{
+	struct svf_aux_fn *fn = svf_aux_fn_from_adev(to_auxiliary_dev(dev));
+
+	return fn && fn->pdev == data;
+}
+
+#define MODEL_LOG_RANGES	16
+
+/* "start PS IOVA LEN ...": the ranges as vfio's core hands them over. */
+static int model_log_start(struct svf_aux_fn *fn, struct model_vf *vf,
+			   char *args)
+{
+	struct interval_tree_node *nodes;
+	struct rb_root_cached root = RB_ROOT_CACHED;
+	unsigned long long ps, iova, len;
+	u32 n = 0;
+	int used, ret;
+
+	if (sscanf(args, "%llx%n", &ps, &used) != 1)
+		return -EINVAL;
+	args += used;
+	nodes = kcalloc(MODEL_LOG_RANGES, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	while (sscanf(args, "%llx %llx%n", &iova, &len, &used) == 2) {
+		args += used;
+		if (n == MODEL_LOG_RANGES || !len ||
+		    interval_tree_iter_first(&root, iova, iova + len - 1)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		nodes[n].start = iova;
+		nodes[n].last = iova + len - 1;
+		interval_tree_insert(&nodes[n], &root);
+		n++;
+	}
+	ret = svf_aux_fn_log_start(fn, &root, n, &ps);
+	if (!ret)
+		vf->log_page_size = ps;
+out:
+	kfree(nodes);
+	return ret;
+}
+
+static ssize_t model_log_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct model_vf *vf = file->private_data;
+	unsigned long long iova, n;
+	struct svf_aux_fn *fn;
+	struct device *dev;
+	char *buf;
+	int ret;
+
+	if (len > 1024)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	dev = device_find_child(model_dev, vf->pdev, model_match_fn);
+	if (!dev) {
+		ret = -ENODEV;
+		goto out;
+	}
+	fn = svf_aux_fn_from_adev(to_auxiliary_dev(dev));
+	if (!strncmp(buf, "start ", 6)) {
+		ret = model_log_start(fn, vf, buf + 6);
+	} else if (sysfs_streq(buf, "stop")) {
+		ret = svf_aux_fn_log_stop(fn);
+	} else if (sscanf(buf, "report %llx %llx", &iova, &n) == 2) {
+		/* iova_bitmap_set() does nothing without IOMMUFD_DRIVER */
+		ret = IS_ENABLED(CONFIG_IOMMUFD_DRIVER) ? -EOPNOTSUPP :
+		      svf_aux_fn_log_report(fn, iova, n, NULL);
+	} else {
+		ret = -EINVAL;
+	}
+	put_device(dev);
+out:
+	kfree(buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations model_log_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = model_log_write,
 };
 
 static void model_vf_free(struct model_vf *vf)
@@ -314,6 +501,12 @@ static int model_add(struct pci_dev *pdev, u32 dev_type, bool migratable)
 	debugfs_create_u32("delay_ms", 0600, d, &vf->delay_ms);
 	debugfs_create_x32("surprise_opcode", 0600, d, &vf->surprise_opcode);
 	debugfs_create_u32("surprise_skip", 0600, d, &vf->surprise_skip);
+	debugfs_create_file("dma_write", 0200, d, vf, &model_dma_write_fops);
+	debugfs_create_file("track_error", 0200, d, vf,
+			    &model_track_error_fops);
+	debugfs_create_file("reported", 0400, d, vf, &model_reported_fops);
+	debugfs_create_file("log", 0200, d, vf, &model_log_fops);
+	debugfs_create_x64("log_page_size", 0400, d, &vf->log_page_size);
 
 	/* not under model_lock: snapvf_mlx5 runs commands from inside */
 	ret = svf_mlx5_vf_add(&model_chan, pdev, vf->function_id);
@@ -446,7 +639,8 @@ static const struct file_operations model_del_fops = {
 static int model_bufs_show(struct seq_file *m, void *unused)
 {
 	mutex_lock(&model_lock);
-	seq_printf(m, "%u %u\n", model_bufs_live, model_page_tracks_live);
+	seq_printf(m, "%u %u %u\n", model_bufs_live, model_page_tracks_live,
+		   model_reps_live);
 	mutex_unlock(&model_lock);
 	return 0;
 }
@@ -454,9 +648,23 @@ DEFINE_SHOW_ATTRIBUTE(model_bufs);
 
 static int __init model_init(void)
 {
-	if (!state_pages || state_pages > 4096)
+	if (!state_pages || state_pages > 4096 || track_ranges > 255)
 		return -EINVAL;
 	model_chunk_pages = chunk_pages;
+	model_track_max_ranges = track_ranges;
+	if (track_ranges) {
+		/* as the ADV_VIRTUALIZATION capabilities would say */
+		model_chan.track = (struct svf_mlx5_track_caps) {
+			.max_ranges = track_ranges,
+			.log_min_page_size = MODEL_TRACK_LOG_MIN_PAGE,
+			.log_max_page_size = MODEL_TRACK_LOG_MAX_PAGE,
+			.log_min_addr_space = MODEL_TRACK_LOG_MIN_SPACE,
+			.log_max_addr_space = MODEL_TRACK_LOG_MAX_SPACE,
+			.log_msg_size = 12,
+		};
+	} else {
+		model_chan.ops = &model_chan_ops_notrack;
+	}
 	model_dev = root_device_register("snapvf_mlx5_model");
 	if (IS_ERR(model_dev))
 		return PTR_ERR(model_dev);

@@ -9,7 +9,8 @@
  * state_size bytes (pages), dirty tracking, and the image being saved.
  *
  * Locking: model_lock (a mutex) protects everything: the function list,
- * every VHCA, the buffer list and the injection knobs' effect.  Command
+ * every VHCA, the buffer list, the PAGE_TRACK objects and report receivers
+ * and the injection knobs' effect.  Command
  * execution and the debugfs files take it; it is never held across a call
  * into snapvf_mlx5 (whose withdrawal waits for commands in flight).
  */
@@ -22,6 +23,17 @@
 #include <snapvf/mlx5.h>
 
 #define MODEL_PAGE		4096u
+
+/* addresses of the last report the model remembers per function */
+#define MODEL_REPORTED_MAX		256
+
+/* PAGE_TRACK limits of the model's "firmware" (its pg_track_* caps) */
+#define MODEL_TRACK_LOG_MIN_PAGE	12
+#define MODEL_TRACK_LOG_MAX_PAGE	21
+#define MODEL_TRACK_LOG_MIN_SPACE	12
+#define MODEL_TRACK_LOG_MAX_SPACE	36
+#define MODEL_TRACK_LOG_MIN_MSG		6
+#define MODEL_TRACK_LOG_MAX_MSG		16
 
 enum model_vhca_state {
 	MODEL_RUNNING,
@@ -40,6 +52,8 @@ enum model_vhca_state {
 #define MODEL_SYN_LEN		0x5e000008	/* bad inbox/outbox length */
 #define MODEL_SYN_OBJ		0x5e000009	/* bad general object */
 #define MODEL_SYN_OPCODE	0x5e00000a	/* opcode not modelled */
+#define MODEL_SYN_TRACK		0x5e00000b	/* bad PAGE_TRACK parameters */
+#define MODEL_SYN_QPN		0x5e00000c	/* no such report receiver */
 
 struct model_vf {
 	struct list_head node;		/* model_vfs */
@@ -82,19 +96,31 @@ struct model_vf {
 	u32 surprise_opcode;
 	u32 surprise_skip;
 	bool gone;
+	/* the test hook "log" (model.c) and what the last report sent */
+	u64 log_page_size;
+	u64 reported[MODEL_REPORTED_MAX];
+	u32 nreported;			/* may exceed MODEL_REPORTED_MAX */
 };
 
 extern struct mutex model_lock;
 extern struct list_head model_vfs;
 extern u32 model_chunk_pages;
+extern u32 model_track_max_ranges;
 extern u32 model_bufs_live;
 extern u32 model_page_tracks_live;
+extern u32 model_reps_live;
 
 int model_exec(struct svf_mlx5_chan *chan, const void *in, int inlen,
 	       void *out, int outlen);
 struct svf_mlx5_buf *model_buf_alloc(struct svf_mlx5_chan *chan, size_t size);
 void model_buf_free(struct svf_mlx5_chan *chan, struct svf_mlx5_buf *buf);
 void model_fn_reset(struct svf_mlx5_chan *chan, u16 vhca_id);
+struct svf_mlx5_rep *model_rep_create(struct svf_mlx5_chan *chan);
+int model_rep_poll(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep,
+		   u64 *addr, u32 max, u8 *state);
+void model_rep_destroy(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep);
+int model_dma_write(struct model_vf *vf, u64 iova, u64 len);
+void model_track_error(struct model_vf *vf, u32 when);
 void model_fw_exit(void);
 void model_surprise(void);
 

@@ -106,16 +106,16 @@ static int same_state(const char *a, const char *b)
 	return !memcmp(sa, sb, sizeof(sa));
 }
 
-/* "<firmware buffers alive> <PAGE_TRACK objects alive>" */
+/* "<firmware buffers> <PAGE_TRACK objects> <report receivers>" alive */
 static int bufs_alive(void)
 {
 	char buf[64];
-	unsigned int n = ~0u, t = ~0u;
+	unsigned int n = ~0u, t = ~0u, r = ~0u;
 
 	if (svf_sysfs_read(MODEL_DBG "/bufs", buf, sizeof(buf)) ||
-	    sscanf(buf, "%u %u", &n, &t) != 2)
+	    sscanf(buf, "%u %u %u", &n, &t, &r) != 3)
 		return -1;
-	return n + t;
+	return n + t + r;
 }
 
 static int aux_published(const char *bdf)
