@@ -279,6 +279,8 @@ static const struct file_operations model_size_fops = {
 	.write = model_size_write,
 	.llseek = seq_lseek,
 	.release = single_release,
+};
+
 static ssize_t model_dma_write_write(struct file *file,
 				     const char __user *ubuf, size_t len,
 				     loff_t *ppos)
