@@ -25,11 +25,11 @@
 #include <stdarg.h>
 #include <unistd.h>
 
+#define SVF_PARENT_MLX5		/* parent.h: the model's knobs */
 #include "../pci/mig_lib.h"
 #include "svf_harness.h"
 
 #define MODEL		"snapvf_mlx5_model"
-#define MODEL_DBG	"/sys/kernel/debug/" MODEL
 #define STATE_PAGES	512		/* as mlx5_test loads the model */
 #define OP_CREATE_OBJ	0xa00		/* MLX5_CMD_OP_CREATE_GENERAL_OBJECT */
 #define OP_MODIFY_OBJ	0xa01		/* MLX5_CMD_OP_MODIFY_GENERAL_OBJECT */
@@ -57,14 +57,6 @@ static int knob(const char *bdf, const char *name, const char *fmt, ...)
 	return svf_sysfs_write(p, val);
 }
 
-static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), MODEL_DBG "/%s/%s", bdf, name);
-	return svf_sysfs_read(p, buf, len);
-}
-
 /* The model's function writes [iova, iova + len) by DMA. */
 static int dma_write(const char *bdf, uint64_t iova, uint64_t len)
 {
@@ -81,7 +73,7 @@ static int reported(const char *bdf, uint64_t *addr, int max)
 	char buf[8192], *line, *save = NULL;
 	int n = -1, i = 0;
 
-	if (knob_read(bdf, "reported", buf, sizeof(buf)))
+	if (model_knob_read(bdf, "reported", buf, sizeof(buf)))
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -113,15 +105,6 @@ static unsigned int tracks_alive(void)
 	return t + r;
 }
 
-static int aux_published(const char *bdf)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), SVF_AUX_DEVICES "/snapvf_mlx5.vfio_pci.%u",
-		 svf_fn_id(bdf));
-	return svf_exists(p);
-}
-
 static int aux_has_feature(const char *bdf, const char *feature)
 {
 	char p[PATH_MAX], buf[256];
@@ -139,7 +122,7 @@ static int setup_fn(const char *bdf)
 	int ret;
 
 	snprintf(p, sizeof(p), MODEL_DBG "/%s", bdf);
-	if (!svf_exists(p) || !aux_published(bdf)) {
+	if (!svf_exists(p) || !parent_published(bdf)) {
 		svf_sysfs_write(MODEL_DBG "/del_vf", bdf);
 		snprintf(val, sizeof(val), "%s 1", bdf);
 		ret = svf_sysfs_write(MODEL_DBG "/add_vf", val);
@@ -166,7 +149,7 @@ static uint64_t hook_page_size(const char *bdf)
 {
 	char buf[64];
 
-	if (knob_read(bdf, "log_page_size", buf, sizeof(buf)))
+	if (model_knob_read(bdf, "log_page_size", buf, sizeof(buf)))
 		return 0;
 	return strtoull(buf, NULL, 0);
 }
@@ -220,7 +203,7 @@ FIXTURE_SETUP(dl)
 /* Whatever a test left on, stop frees it all. */
 FIXTURE_TEARDOWN(dl)
 {
-	if (aux_published(self->a))
+	if (parent_published(self->a))
 		hook(self->a, "stop");
 	svf_vfio_close(&self->v);
 	knob(self->a, "fail_opcode", "0");
@@ -412,7 +395,7 @@ TEST_F(dl, hook_create_fails)
 	EXPECT_EQ(1, kmsg_count(kfd, "CREATE_GENERAL_OBJECT(PAGE_TRACK) failed",
 				"syndrome 0x5a5a0a00"));
 	close(kfd);
-	ASSERT_EQ(0, knob_read(self->a, "fail_fired", fired, sizeof(fired)));
+	ASSERT_EQ(0, model_knob_read(self->a, "fail_fired", fired, sizeof(fired)));
 	EXPECT_STREQ("2", fired);
 	EXPECT_EQ(0, tracks_alive());
 	EXPECT_EQ(0, hook_start2(self->a, PS)) TH_LOG("works once the fault is gone");
@@ -481,7 +464,7 @@ TEST_F(dl, hook_withdrawn_while_logging)
 	ASSERT_EQ(0, hook_start2(self->a, PS));
 	EXPECT_EQ(2, tracks_alive());
 	ASSERT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", self->a));
-	EXPECT_FALSE(aux_published(self->a));
+	EXPECT_FALSE(parent_published(self->a));
 	EXPECT_EQ(0, tracks_alive()) TH_LOG("object or receiver left");
 	svf_vfio_close(&self->v);
 	EXPECT_EQ(0, svf_pci_wait_driver(self->a, NULL, 5000));

@@ -20,12 +20,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#define SVF_PARENT_MLX5		/* parent.h: the model's knobs */
 #include "../pci/mig_lib.h"
 #include "svf_harness.h"
 #include "svf_stream.h"
 
 #define MODEL		"snapvf_mlx5_model"
-#define MODEL_DBG	"/sys/kernel/debug/" MODEL
 /*
  * More state than the migration layer takes per chunk (1 MiB), so that a
  * session still holds firmware buffers after the first read.
@@ -52,27 +52,6 @@ static int model_load(void)
 	       -EIO : 0;
 }
 
-static void knob_path(char *p, size_t len, const char *bdf, const char *name)
-{
-	snprintf(p, len, MODEL_DBG "/%s/%s", bdf, name);
-}
-
-static int knob(const char *bdf, const char *name, const char *val)
-{
-	char p[PATH_MAX];
-
-	knob_path(p, sizeof(p), bdf, name);
-	return svf_sysfs_write(p, val);
-}
-
-static int knob_read(const char *bdf, const char *name, char *buf, size_t len)
-{
-	char p[PATH_MAX];
-
-	knob_path(p, sizeof(p), bdf, name);
-	return svf_sysfs_read(p, buf, len);
-}
-
 /* Read or write the modelled VHCA's device state (debugfs "state"). */
 static int state_io(const char *bdf, void *buf, size_t len, int wr)
 {
@@ -80,7 +59,7 @@ static int state_io(const char *bdf, void *buf, size_t len, int wr)
 	ssize_t n;
 	int fd;
 
-	knob_path(p, sizeof(p), bdf, "state");
+	model_knob_path(p, sizeof(p), bdf, "state");
 	fd = open(p, wr ? O_WRONLY : O_RDONLY);
 	if (fd < 0)
 		return -errno;
@@ -118,15 +97,6 @@ static int bufs_alive(void)
 	return n + t + r;
 }
 
-static int aux_published(const char *bdf)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), SVF_AUX_DEVICES "/snapvf_mlx5.vfio_pci.%u",
-		 svf_fn_id(bdf));
-	return svf_exists(p);
-}
-
 /* Make @bdf a model VF of @dev_type, published and bound to snapvf_pci. */
 static int setup_fn(const char *bdf, const char *dev_type)
 {
@@ -134,14 +104,14 @@ static int setup_fn(const char *bdf, const char *dev_type)
 	int ret;
 
 	snprintf(p, sizeof(p), MODEL_DBG "/%s", bdf);
-	if (!svf_exists(p) || !aux_published(bdf)) {
+	if (!svf_exists(p) || !parent_published(bdf)) {
 		svf_sysfs_write(MODEL_DBG "/del_vf", bdf);
 		snprintf(val, sizeof(val), "%s 1", bdf);
 		ret = svf_sysfs_write(MODEL_DBG "/add_vf", val);
 		if (ret)
 			return ret;
 	}
-	ret = knob(bdf, "dev_type", dev_type);
+	ret = model_knob(bdf, "dev_type", dev_type);
 	if (ret)
 		return ret;
 	/* also waits for an attach snapvf_pci started by itself */
@@ -190,13 +160,13 @@ TEST_F(m5, published)
 	/* on Debian's kernel, snapvf_mlx5 pulled in Debian's mlx5_core */
 	EXPECT_EQ(have_mlx5(), svf_mod_loaded("mlx5_core"));
 	EXPECT_TRUE(svf_mod_loaded("snapvf_mlx5"));
-	EXPECT_TRUE(aux_published(self->a));
+	EXPECT_TRUE(parent_published(self->a));
 	ASSERT_EQ(0, svf_vfio_driver_of(self->a, drv, sizeof(drv)));
 	EXPECT_STREQ(SNAP_DRV, drv);
 	ASSERT_EQ(0, svf_vfio_mig_flags(&self->va, &flags));
 	EXPECT_EQ(VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P |
 		  VFIO_MIGRATION_PRE_COPY, flags);
-	ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+	ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", st, sizeof(st)));
 	EXPECT_STREQ("running", st);
 }
 
@@ -206,11 +176,11 @@ TEST_F(m5, stop_copy)
 
 	EXPECT_FALSE(same_state(self->a, self->b));
 	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
-	ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+	ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", st, sizeof(st)));
 	EXPECT_STREQ("suspended", st);
 	EXPECT_GT(self->buf.len, STATE_LEN);
 	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
-	ASSERT_EQ(0, knob_read(self->b, "vhca_state", st, sizeof(st)));
+	ASSERT_EQ(0, model_knob_read(self->b, "vhca_state", st, sizeof(st)));
 	EXPECT_STREQ("running", st);
 	EXPECT_TRUE(same_state(self->a, self->b));
 	EXPECT_EQ(0, bufs_alive()) TH_LOG("firmware buffers left after the sessions");
@@ -279,7 +249,7 @@ TEST_F(m5, arcs)
 	for (i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
 		ASSERT_EQ(0, svf_vfio_mig_set(&self->va, path[i].state, NULL))
 			TH_LOG("-> %s", svf_mig_state_name(path[i].state));
-		ASSERT_EQ(0, knob_read(self->a, "vhca_state", st, sizeof(st)));
+		ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", st, sizeof(st)));
 		EXPECT_STREQ(path[i].vhca, st) TH_LOG("after arc %u", i);
 	}
 }
@@ -298,7 +268,7 @@ static void touch(void *opaque, int round)
 	int fd;
 
 	fill_pattern(page, sizeof(page), 100 + round);
-	knob_path(p, sizeof(p), t->bdf, "state");
+	model_knob_path(p, sizeof(p), t->bdf, "state");
 	fd = open(p, O_WRONLY);
 	if (fd < 0 || pwrite(fd, page, sizeof(page), (3 + round) * 4096) != 4096)
 		t->fails++;
@@ -332,16 +302,16 @@ TEST_F(m5, save_fails)
 	int kfd, ret;
 
 	snprintf(val, sizeof(val), "0x%x", OP_SAVE);
-	ASSERT_EQ(0, knob(self->a, "fail_opcode", val));
-	ASSERT_EQ(0, knob(self->a, "fail_status", "0x3"));
-	ASSERT_EQ(0, knob(self->a, "fail_syndrome", "0x5a5a0118"));
+	ASSERT_EQ(0, model_knob(self->a, "fail_opcode", val));
+	ASSERT_EQ(0, model_knob(self->a, "fail_status", "0x3"));
+	ASSERT_EQ(0, model_knob(self->a, "fail_syndrome", "0x5a5a0118"));
 	kfd = kmsg_mark();
 	ASSERT_LE(0, kfd);
 	ret = mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL);
 	EXPECT_EQ(-EINVAL, ret);
 	EXPECT_EQ(1, kmsg_count(kfd, "SAVE_VHCA_STATE failed", "syndrome 0x5a5a0118"));
 	close(kfd);
-	ASSERT_EQ(0, knob_read(self->a, "fail_fired", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "fail_fired", val, sizeof(val)));
 	EXPECT_STREQ("1", val);
 	ASSERT_EQ(0, svf_vfio_mig_get(&self->va, &state));
 	EXPECT_EQ(VFIO_DEVICE_STATE_STOP_COPY, state);
@@ -361,7 +331,7 @@ TEST_F(m5, other_device_type)
 	uint32_t state;
 	int kfd;
 
-	ASSERT_EQ(0, knob(self->b, "dev_type", "2"));
+	ASSERT_EQ(0, model_knob(self->b, "dev_type", "2"));
 	ASSERT_EQ(0, state_io(self->b, before, sizeof(before), 0));
 	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
 	kfd = kmsg_mark();
@@ -379,7 +349,7 @@ TEST_F(m5, other_device_type)
 	EXPECT_EQ(0, memcmp(before, after, sizeof(before))) TH_LOG("nothing applied");
 	ASSERT_EQ(0, svf_vfio_reset(&self->vb));
 	EXPECT_EQ(0, bufs_alive());
-	ASSERT_EQ(0, knob(self->b, "dev_type", "1"));
+	ASSERT_EQ(0, model_knob(self->b, "dev_type", "1"));
 }
 
 /* ---- crafted streams for snapvf_mlx5's own record parser ---- */
@@ -548,10 +518,10 @@ static int m5_try(struct svf_vfio *vb, const char *b, const uint8_t *s,
 	ret = state_io(b, before, sizeof(before), 0);
 	/* fail_fired counts for the module's life: compare, not test for 0 */
 	if (!ret)
-		ret = knob_read(b, "fail_fired", fired0, sizeof(fired0));
+		ret = model_knob_read(b, "fail_fired", fired0, sizeof(fired0));
 	if (!ret) {
 		snprintf(fired, sizeof(fired), "0x%x", OP_LOAD);
-		ret = knob(b, "fail_opcode", fired);
+		ret = model_knob(b, "fail_opcode", fired);
 	}
 	if (!ret)
 		ret = svf_vfio_mig_set(vb, VFIO_DEVICE_STATE_STOP, NULL);
@@ -580,14 +550,14 @@ static int m5_try(struct svf_vfio *vb, const char *b, const uint8_t *s,
 	snprintf(lerr, sizeof(lerr), "refused by the device (%s)",
 		 layer_errno ? layer_errno : "");
 	res->layer_lines = kmsg_count(k2, lerr, NULL);
-	ret = knob_read(b, "fail_fired", fired, sizeof(fired));
+	ret = model_knob_read(b, "fail_fired", fired, sizeof(fired));
 	if (!ret)
 		res->loads = strcmp(fired, fired0) != 0;
 	if (!ret)
 		ret = state_io(b, after, sizeof(after), 0);
 	res->unchanged = !memcmp(before, after, sizeof(before));
 out:
-	knob(b, "fail_opcode", "0");
+	model_knob(b, "fail_opcode", "0");
 	if (k1 >= 0)
 		close(k1);
 	if (k2 >= 0)
@@ -820,10 +790,10 @@ TEST_F(m5, load_fails_after_first_image)
 	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 0, NULL, NULL, NULL));
 	ASSERT_EQ(0, state_io(self->b, before, sizeof(before), 0));
 	snprintf(val, sizeof(val), "0x%x", OP_LOAD);
-	ASSERT_EQ(0, knob(self->b, "fail_opcode", val));
-	ASSERT_EQ(0, knob(self->b, "fail_skip", "1"));
-	ASSERT_EQ(0, knob(self->b, "fail_status", "0x6"));
-	ASSERT_EQ(0, knob(self->b, "fail_syndrome", "0x5a5a0119"));
+	ASSERT_EQ(0, model_knob(self->b, "fail_opcode", val));
+	ASSERT_EQ(0, model_knob(self->b, "fail_skip", "1"));
+	ASSERT_EQ(0, model_knob(self->b, "fail_status", "0x6"));
+	ASSERT_EQ(0, model_knob(self->b, "fail_syndrome", "0x5a5a0119"));
 	kfd = kmsg_mark();
 	kfd2 = kmsg_mark();
 	ASSERT_LE(0, kfd);
@@ -835,7 +805,7 @@ TEST_F(m5, load_fails_after_first_image)
 	close(kfd2);
 	ASSERT_EQ(0, svf_vfio_mig_get(&self->vb, &state));
 	EXPECT_EQ(VFIO_DEVICE_STATE_ERROR, state);
-	ASSERT_EQ(0, knob_read(self->b, "vhca_state", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->b, "vhca_state", val, sizeof(val)));
 	EXPECT_STREQ("suspended", val) TH_LOG("a partly loaded VHCA must not run");
 	ASSERT_EQ(0, state_io(self->b, after, sizeof(after), 0));
 	EXPECT_NE(0, memcmp(before, after, sizeof(before))) TH_LOG("image 1 is in");
@@ -858,7 +828,7 @@ TEST_F(m5, pre_copy_cancel_stops_tracking)
 	char chunk[4096], val[32];
 	int fd, kfd;
 
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("N", val);
 	ASSERT_EQ(0, state_io(self->a, before, sizeof(before), 0));
 	kfd = kmsg_mark();
@@ -866,25 +836,25 @@ TEST_F(m5, pre_copy_cancel_stops_tracking)
 
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
 	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("Y", val) TH_LOG("pre-copy tracks");
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
 	close(fd);
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("N", val) TH_LOG("tracking left on after a cancelled pre-copy");
-	ASSERT_EQ(0, knob_read(self->a, "vhca_state", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", val, sizeof(val)));
 	EXPECT_STREQ("running", val);
 
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY_P2P, &fd));
 	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("Y", val);
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING_P2P, NULL));
 	close(fd);
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("N", val);
-	ASSERT_EQ(0, knob_read(self->a, "vhca_state", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", val, sizeof(val)));
 	EXPECT_STREQ("initiator_suspended", val);
 	ASSERT_EQ(0, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_RUNNING, NULL));
 
@@ -896,7 +866,7 @@ TEST_F(m5, pre_copy_cancel_stops_tracking)
 
 	/* a completed pre-copy migration: the final save stopped it */
 	ASSERT_EQ(0, mig_save(&self->va, &self->buf, 2, NULL, NULL, NULL));
-	ASSERT_EQ(0, knob_read(self->a, "tracking", val, sizeof(val)));
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
 	EXPECT_STREQ("N", val);
 	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
 	EXPECT_TRUE(same_state(self->a, self->b));
@@ -954,12 +924,12 @@ TEST_F(m5, every_command_fails)
 		bdf = f->dest ? self->b : self->a;
 		self->buf.len = 0;
 		snprintf(val, sizeof(val), "0x%x", f->opcode);
-		ASSERT_EQ(0, knob(bdf, "fail_opcode", val));
+		ASSERT_EQ(0, model_knob(bdf, "fail_opcode", val));
 		snprintf(val, sizeof(val), "%u", f->skip);
-		ASSERT_EQ(0, knob(bdf, "fail_skip", val));
-		ASSERT_EQ(0, knob(bdf, "fail_status", "0x6"));
+		ASSERT_EQ(0, model_knob(bdf, "fail_skip", val));
+		ASSERT_EQ(0, model_knob(bdf, "fail_status", "0x6"));
 		snprintf(syn, sizeof(syn), "0x5a00%04x", i);
-		ASSERT_EQ(0, knob(bdf, "fail_syndrome", syn));
+		ASSERT_EQ(0, model_knob(bdf, "fail_syndrome", syn));
 		kfd = kmsg_mark();
 		ASSERT_LE(0, kfd);
 		ret = mig_save(&self->va, &self->buf, f->rounds,
@@ -974,8 +944,8 @@ TEST_F(m5, every_command_fails)
 		EXPECT_EQ(1, kmsg_count(kfd, val, fired))
 			TH_LOG("case %u: one line for %s", i, f->cmd);
 		close(kfd);
-		ASSERT_EQ(0, knob_read(bdf, "fail_fired", fired, sizeof(fired)));
-		ASSERT_EQ(0, knob(bdf, "fail_opcode", "0"));
+		ASSERT_EQ(0, model_knob_read(bdf, "fail_fired", fired, sizeof(fired)));
+		ASSERT_EQ(0, model_knob(bdf, "fail_opcode", "0"));
 		ASSERT_EQ(0, svf_vfio_reset(&self->va));
 		ASSERT_EQ(0, svf_vfio_reset(&self->vb));
 		EXPECT_EQ(0, bufs_alive()) TH_LOG("case %u: buffers left", i);
@@ -1005,7 +975,7 @@ TEST_F(m5, withdrawn_mid_pre_copy)
 	ASSERT_EQ((ssize_t)sizeof(chunk), read(fd, chunk, sizeof(chunk)));
 	EXPECT_GT(bufs_alive(), 0) TH_LOG("round 0 is held in firmware buffers");
 	ASSERT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", self->a));
-	EXPECT_FALSE(aux_published(self->a));
+	EXPECT_FALSE(parent_published(self->a));
 	EXPECT_EQ(0, bufs_alive()) TH_LOG("buffers left after the withdrawal");
 	EXPECT_EQ(-ENODEV, mig_buf_fill(&b, fd, 0)) TH_LOG("data_fd must fail, not end");
 	mig_buf_free(&b);
@@ -1033,14 +1003,14 @@ TEST(not_migratable)
 	ASSERT_EQ(0, model_load());
 	ASSERT_GE(svf_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, fn, MAX_FNS), 2);
 	svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]);
-	EXPECT_FALSE(aux_published(fn[1]));
+	EXPECT_FALSE(parent_published(fn[1]));
 	kfd = kmsg_mark();
 	ASSERT_LE(0, kfd);
 	snprintf(val, sizeof(val), "%s 1 0", fn[1]);
 	EXPECT_EQ(-EOPNOTSUPP, svf_sysfs_write(MODEL_DBG "/add_vf", val));
 	EXPECT_EQ(1, kmsg_count(kfd, "not migratable", NULL));
 	close(kfd);
-	EXPECT_FALSE(aux_published(fn[1]));
+	EXPECT_FALSE(parent_published(fn[1]));
 	EXPECT_EQ(0, svf_sysfs_write(MODEL_DBG "/del_vf", fn[1]));
 }
 
@@ -1114,12 +1084,12 @@ TEST(modules_any_order)
 
 	ASSERT_EQ(0, svf_modunload(SNAP_DRV));
 	EXPECT_FALSE(svf_pci_is_bound(fn[0], NULL));
-	EXPECT_TRUE(aux_published(fn[0])) TH_LOG("the parent keeps publishing");
+	EXPECT_TRUE(parent_published(fn[0])) TH_LOG("the parent keeps publishing");
 	ASSERT_EQ(0, svf_modload(SNAP_DRV));
 	EXPECT_EQ(0, svf_pci_bind(fn[0], SNAP_DRV));
 
 	ASSERT_EQ(0, model_unload(fn, 2));
-	EXPECT_FALSE(aux_published(fn[0]));
+	EXPECT_FALSE(parent_published(fn[0]));
 	ASSERT_EQ(0, svf_modunload("snapvf_mlx5"));
 	ASSERT_EQ(0, svf_modunload("mlx5_core"));	/* if loaded */
 	EXPECT_FALSE(svf_mod_loaded("mlx5_core"));
