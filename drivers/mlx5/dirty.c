@@ -80,8 +80,17 @@ static int svf_mlx5_log_end(struct svf_mlx5_vf *vf)
 		return 0;
 	ret = svf_mlx5_cmd_track_destroy(vf->chan, &vf->pdev->dev,
 					 log->obj_id);
-	/* a failed DESTROY leaves the object to the firmware: nothing to retry */
-	vf->chan->ops->rep_destroy(vf->chan, log->rep);
+	/*
+	 * A failed DESTROY leaves the object to the firmware: nothing to
+	 * retry.  Its receiver is then kept (leaked on purpose): the object
+	 * may still send reports into it.  A function that is gone (-ENODEV)
+	 * has no object left to send.
+	 */
+	if (!ret || ret == -ENODEV)
+		vf->chan->ops->rep_destroy(vf->chan, log->rep);
+	else
+		svf_mlx5_err_rl(vf, "DMA logging: PAGE_TRACK object %u not destroyed (%d): its receiver is kept\n",
+				log->obj_id, ret);
 	kfree(log);
 	vf->log = NULL;
 	return ret;
@@ -138,11 +147,12 @@ static u32 svf_mlx5_log_ranges(struct rb_root_cached *ranges, u32 nnodes,
  *	combined in place when the firmware tracks fewer
  * @nnodes: number of @ranges
  * @page_size: in: the VMM's granule; out: the tracking granule, the VMM's
- *	clamped to what the firmware can do
+ *	or the firmware's largest if that is smaller
  *
  * Return: 0; -EOPNOTSUPP if the channel has no report path (the feature
- * was not announced); -EINVAL for a page size that is not a power of two,
- * an empty or inverted range; -EBUSY if logging is on; -E2BIG if the ranges
+ * was not announced); -EINVAL for a page size that is not a power of two
+ * or below the firmware's smallest granule, an empty, inverted or
+ * unbounded range; -EBUSY if logging is on; -E2BIG if the ranges
  * together exceed the firmware's address space; -ENODEV once withdrawn;
  * else the errno of the receiver or of CREATE_GENERAL_OBJECT.
  */
@@ -168,15 +178,26 @@ int svf_mlx5_log_start(struct svf_aux_fn *afn, struct rb_root_cached *ranges,
 	}
 	for (node = interval_tree_iter_first(ranges, 0, ULONG_MAX); node;
 	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		if (node->last < node->start) {
-			svf_mlx5_err_rl(vf, "DMA logging: empty range at 0x%lx\n",
+		/* also the range vfio makes of iova 0, length 0 */
+		if (node->last < node->start || node->last == ULONG_MAX) {
+			svf_mlx5_err_rl(vf, "DMA logging: empty or unbounded range at 0x%lx\n",
 					node->start);
 			return -EINVAL;
 		}
 	}
-	p.log_page_size = clamp_t(u32, ilog2(*page_size),
-				  caps->log_min_page_size,
-				  caps->log_max_page_size);
+	/*
+	 * A granule larger than the VMM's page would lose pages: a report
+	 * window that starts or ends inside a granule gets only its part,
+	 * and the firmware clears all of it.  A smaller one is fine (a
+	 * reported granule sets the VMM's page around it).
+	 */
+	if (ilog2(*page_size) < caps->log_min_page_size) {
+		svf_mlx5_err_rl(vf, "DMA logging: page size %llu below the firmware's %lu\n",
+				*page_size, 1UL << caps->log_min_page_size);
+		return -EINVAL;
+	}
+	p.log_page_size = min_t(u32, ilog2(*page_size),
+				caps->log_max_page_size);
 	p.log_msg_size = caps->log_msg_size;
 
 	r = kcalloc(min(nnodes, caps->max_ranges), sizeof(*r), GFP_KERNEL);

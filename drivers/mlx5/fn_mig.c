@@ -36,8 +36,7 @@
  * destination function the size of its own full image (F) at load_start
  * and stages at most clamp(SVF_MLX5_LOAD_FULLS * F, SVF_MLX5_LOAD_FLOOR,
  * SVF_MLX5_MAX_STAGED) bytes (no image over SVF_MLX5_MAX_IMAGE) in at
- * most min(SVF_MLX5_LOAD_FULLS * chunks(F) + SVF_MLX5_LOAD_ROUNDS,
- * SVF_MLX5_MAX_LOAD_IMAGES) images per session (-EFBIG beyond, one line;
+ * most SVF_MLX5_MAX_LOAD_IMAGES images per session (-EFBIG beyond, one line;
  * the migration layer turns it into -EINVAL for write()).
  * A round holds all its images in memory at once, a load the whole
  * stream; the commands are synchronous.
@@ -192,6 +191,8 @@ static int svf_mlx5_save_image(struct svf_aux_fn *afn, bool incremental,
 	return 0;
 }
 
+static void svf_mlx5_track_stop(struct svf_aux_fn *afn);
+
 /**
  * svf_mlx5_save_start() - &svf_aux_fn_ops.save_start
  * @afn: the function
@@ -229,8 +230,15 @@ int svf_mlx5_save_start(struct svf_aux_fn *afn, u32 flags)
 	if (precopy) {
 		/* round 0: everything, and track changes from here on */
 		ret = svf_mlx5_save_image(afn, false, true);
-		if (ret)
+		if (ret) {
+			/*
+			 * The chunks saved before the failure turned tracking
+			 * on, and no save_end follows a failed start.
+			 */
+			if (s->tracking && !svf_aux_withdrawing(&afn->core))
+				svf_mlx5_track_stop(afn);
 			svf_mlx5_save_free(vf);
+		}
 	}
 out:
 	mutex_unlock(&vf->lock);
@@ -363,11 +371,11 @@ out:
  */
 static u64 svf_mlx5_image_bytes(const struct svf_mlx5_mig_query *q)
 {
-	u64 chunks;
+	u64 rem, chunks;
 
 	if (!q->remaining || !q->required)
 		return 0;
-	chunks = div64_u64(q->remaining + q->required - 1, q->required);
+	chunks = div64_u64_rem(q->remaining, q->required, &rem) + !!rem;
 	return q->remaining + chunks * SVF_MLX5_HDR_LEN;
 }
 
@@ -538,29 +546,30 @@ void svf_mlx5_load_free(struct svf_mlx5_vf *vf)
  * bytes in all (pre-copy streams carry round 0 and incremental rounds),
  * but at least SVF_MLX5_LOAD_FLOOR (a destination that has not run yet
  * may hold less state than its source) and at most SVF_MLX5_MAX_STAGED;
- * one image at most that and SVF_MLX5_MAX_IMAGE; as many images as
- * SVF_MLX5_LOAD_FULLS full images have chunks plus SVF_MLX5_LOAD_ROUNDS
- * (incremental rounds), at most SVF_MLX5_MAX_LOAD_IMAGES.
+ * one image at most that and SVF_MLX5_MAX_IMAGE.  The number of images is
+ * not derived: a long pre-copy of a busy function sends one image (or
+ * more) per round, as many rounds as the VMM asks for, which the source
+ * cannot know the destination's count of; SVF_MLX5_MAX_LOAD_IMAGES bounds
+ * it (and the firmware buffers a stream of tiny images takes).
  */
 static int svf_mlx5_load_limits(struct svf_mlx5_vf *vf,
 				struct svf_mlx5_load *l)
 {
 	bool chunk = vf->chan->caps & SVF_MLX5_CAP_CHUNKS;
 	struct svf_mlx5_mig_query q;
-	u64 full, chunks;
+	u64 full;
 	int ret;
 
 	ret = svf_mlx5_cmd_query_mig(vf->chan, &vf->pdev->dev, vf->vhca_id,
 				     false, chunk, &q);
 	if (ret)
 		return ret;
-	full = max_t(u64, q.remaining, PAGE_SIZE);
-	chunks = DIV_ROUND_UP_ULL(full, max_t(u32, q.required, PAGE_SIZE));
+	/* bounded first: the product cannot wrap */
+	full = clamp_t(u64, q.remaining, PAGE_SIZE, SVF_MLX5_MAX_STAGED);
 	l->max_staged = clamp_t(u64, SVF_MLX5_LOAD_FULLS * full,
 				SVF_MLX5_LOAD_FLOOR, SVF_MLX5_MAX_STAGED);
 	l->max_image = min_t(u64, l->max_staged, SVF_MLX5_MAX_IMAGE);
-	l->max_images = min_t(u64, SVF_MLX5_LOAD_FULLS * chunks +
-			      SVF_MLX5_LOAD_ROUNDS, SVF_MLX5_MAX_LOAD_IMAGES);
+	l->max_images = SVF_MLX5_MAX_LOAD_IMAGES;
 	return 0;
 }
 

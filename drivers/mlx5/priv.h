@@ -47,9 +47,8 @@
  */
 #define SVF_MLX5_MAX_LOAD_IMAGES	(4 * SVF_MLX5_MAX_CHUNKS)
 #define SVF_MLX5_MAX_STAGED	((u64)SZ_1G)
-/* full images' worth a load may stage, images for incremental rounds */
+/* full images' worth a load may stage */
 #define SVF_MLX5_LOAD_FULLS	8
-#define SVF_MLX5_LOAD_ROUNDS	256
 /* staged bytes allowed whatever the destination's own size */
 #define SVF_MLX5_LOAD_FLOOR	((u64)SZ_64M)
 

@@ -717,9 +717,9 @@ TEST_F(m5, crafted_oversize_record)
 }
 
 /*
- * More images than the destination stages: its 2 MiB state is 128
- * chunks, so a session takes 8 * 128 + 256 images; the 1281st is refused
- * (EFBIG), where the old fixed cap took 16384.
+ * More images than a load session stages: 16384 (however many pre-copy
+ * rounds a busy source sends, which its state size does not bound); the
+ * 16385th is refused (EFBIG).
  */
 TEST_F(m5, crafted_too_many_images)
 {
@@ -732,7 +732,7 @@ TEST_F(m5, crafted_too_many_images)
 
 	ASSERT_EQ(0, m5_learn(&self->va, &m));
 	m.len = 0;
-	for (i = 0; i < 1400; i++) {
+	for (i = 0; i < 16400; i++) {
 		ASSERT_EQ(0, m5_put_hdr(&m, M5_MAGIC, M5_IMAGE, 1));
 		ASSERT_EQ(0, m5_put(&m, &one, 1));
 	}
@@ -740,7 +740,7 @@ TEST_F(m5, crafted_too_many_images)
 	s = m5_frame(&m, m.m5, m.len, NULL, 0, &len);
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, m5_try(&self->vb, self->b, s, len, MIG_CHUNK,
-			    "image 1281 of 1 bytes over the limits", "-27", &r));
+			    "image 16385 of 1 bytes over the limits", "-27", &r));
 	EXPECT_REFUSED(r, "-27");
 	free(s);
 	free(m.m5);
@@ -870,6 +870,38 @@ TEST_F(m5, pre_copy_cancel_stops_tracking)
 	EXPECT_STREQ("N", val);
 	ASSERT_EQ(0, mig_load(&self->vb, &self->buf, self->buf.len, NULL));
 	EXPECT_TRUE(same_state(self->a, self->b));
+}
+
+/*
+ * Round 0 fails after its first chunks turned tracking on (the sixth
+ * SAVE_VHCA_STATE, in the arc to PRE_COPY): no save_end follows a failed
+ * start, so the start stops the tracking itself; the arc fails with the
+ * firmware's errno and one line, before any reset.
+ */
+TEST_F(m5, failed_round0_stops_tracking)
+{
+	char val[32];
+	int kfd, fd = -1;
+
+	ASSERT_EQ(0, model_knob(self->a, "fail_skip", "5"));
+	ASSERT_EQ(0, model_knob(self->a, "fail_status", "0x6"));
+	ASSERT_EQ(0, model_knob(self->a, "fail_opcode", "0x118"));
+	kfd = kmsg_mark();
+	ASSERT_LE(0, kfd);
+	EXPECT_EQ(-EBUSY, svf_vfio_mig_set(&self->va, VFIO_DEVICE_STATE_PRE_COPY, &fd));
+	EXPECT_EQ(1, kmsg_count(kfd, "SAVE_VHCA_STATE failed", NULL));
+	EXPECT_EQ(0, kmsg_count(kfd, "cannot stop firmware tracking", NULL));
+	close(kfd);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(0, model_knob_read(self->a, "fail_fired", val, sizeof(val)));
+	EXPECT_STREQ("1", val);
+	ASSERT_EQ(0, model_knob_read(self->a, "tracking", val, sizeof(val)));
+	EXPECT_STREQ("N", val) TH_LOG("tracking left on by a failed round 0");
+	ASSERT_EQ(0, model_knob_read(self->a, "vhca_state", val, sizeof(val)));
+	EXPECT_STREQ("running", val);
+	EXPECT_EQ(0, bufs_alive());
+	ASSERT_EQ(0, svf_vfio_reset(&self->va));
 }
 
 /**

@@ -59,6 +59,28 @@ static SVF_UNUSED int parent_published(const char *bdf)
 
 static SVF_UNUSED int parent_load(void)
 {
+#ifdef SVF_PARENT_MLX5
+	/*
+	 * The model's parameters are read at load, and svf_modload() leaves
+	 * a loaded module alone: a program before (one that failed midway,
+	 * say) may have left it without chunks, pre-copy or page tracking.
+	 * These tests want its defaults.
+	 */
+	static const char * const def[][2] = {
+		{ "chunk_pages", "4" }, { "pre_copy", "Y" }, { "track_ranges", "4" },
+	};
+	char p[128], v[16];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++) {
+		snprintf(p, sizeof(p), "/sys/module/" PARENT_MOD "/parameters/%s",
+			 def[i][0]);
+		if (!svf_sysfs_read(p, v, sizeof(v)) && strcmp(v, def[i][1])) {
+			svf_modunload(PARENT_MOD);
+			break;
+		}
+	}
+#endif
 	return svf_modload(PARENT_MOD);
 }
 
