@@ -89,7 +89,7 @@ static int svf_mlx5_log_end(struct svf_mlx5_vf *vf)
 	if (!ret || ret == -ENODEV)
 		vf->chan->ops->rep_destroy(vf->chan, log->rep);
 	else
-		svf_mlx5_err_rl(vf, "DMA logging: PAGE_TRACK object %u not destroyed (%d): its receiver is kept\n",
+		svf_mlx5_err_rl(vf, "DMA logging: object %u not destroyed (%d), receiver kept\n",
 				log->obj_id, ret);
 	kfree(log);
 	vf->log = NULL;
