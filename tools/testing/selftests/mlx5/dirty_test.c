@@ -570,6 +570,72 @@ TEST_F(dl, uapi_create_fails)
 	EXPECT_EQ(0, tracks_alive());
 }
 
+/*
+ * A report of a window inside a range: only the window's pages come back
+ * (the bitmap starts at the window), and the page outside it is still
+ * due: the next report of the whole range has it, and only it.
+ */
+TEST_F(dl, uapi_report_window)
+{
+	uint64_t bm[1];
+
+	SVF_NEED_DMA_LOG(&self->v);
+	ASSERT_EQ(0, ustart2(&self->v, PS));
+	ASSERT_EQ(0, dma_write(self->a, R1 + 0x2000, 1));
+	ASSERT_EQ(0, dma_write(self->a, R1 + 0x5000, 1));
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, svf_vfio_dma_log_report(&self->v, R1 + 0x4000, 0x4000, PS, bm));
+	EXPECT_EQ(1ULL << 1, bm[0]) TH_LOG("window bitmap %llx", (unsigned long long)bm[0]);
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, svf_vfio_dma_log_report(&self->v, R1, R1_LEN, PS, bm));
+	EXPECT_EQ(1ULL << 2, bm[0]) TH_LOG("range bitmap %llx", (unsigned long long)bm[0]);
+	EXPECT_EQ(0, svf_vfio_dma_log_stop(&self->v));
+	EXPECT_EQ(0, tracks_alive());
+}
+
+/*
+ * Through the uAPI: a refused MODIFY fails the report with its errno and
+ * loses nothing; broken firmware tracking (refused report, then on the
+ * receiver mid-report) fails every report with EIO, one line, until stop,
+ * which frees everything.
+ */
+TEST_F(dl, uapi_report_errors)
+{
+	static const char *const when[] = { "1", "2" };
+	uint64_t bm[1];
+	unsigned int i;
+	int kfd;
+
+	SVF_NEED_DMA_LOG(&self->v);
+	ASSERT_EQ(0, ustart2(&self->v, PS));
+	ASSERT_EQ(0, dma_write(self->a, R1 + 0x3000, 1));
+	ASSERT_EQ(0, knob(self->a, "fail_opcode", "0x%x", OP_MODIFY_OBJ));
+	ASSERT_EQ(0, knob(self->a, "fail_status", "0x3"));
+	memset(bm, 0, sizeof(bm));
+	EXPECT_EQ(-EINVAL, svf_vfio_dma_log_report(&self->v, R1, R1_LEN, PS, bm));
+	memset(bm, 0, sizeof(bm));
+	ASSERT_EQ(0, svf_vfio_dma_log_report(&self->v, R1, R1_LEN, PS, bm));
+	EXPECT_EQ(1ULL << 3, bm[0]) TH_LOG("the page came back: %llx",
+					  (unsigned long long)bm[0]);
+	ASSERT_EQ(0, svf_vfio_dma_log_stop(&self->v));
+	ASSERT_EQ(0, knob(self->a, "fail_status", "0"));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ustart2(&self->v, PS));
+		ASSERT_EQ(0, dma_write(self->a, R1, 1));
+		ASSERT_EQ(0, knob(self->a, "track_error", when[i]));
+		kfd = kmsg_mark();
+		ASSERT_LE(0, kfd);
+		EXPECT_EQ(-EIO, svf_vfio_dma_log_report(&self->v, R1, R1_LEN, PS, bm))
+			TH_LOG("case %s", when[i]);
+		EXPECT_EQ(-EIO, svf_vfio_dma_log_report(&self->v, R1, R1_LEN, PS, bm));
+		EXPECT_EQ(1, kmsg_count(kfd, "snapvf_mlx5", "tracking state 2"))
+			TH_LOG("case %s", when[i]);
+		close(kfd);
+		EXPECT_EQ(0, svf_vfio_dma_log_stop(&self->v));
+		EXPECT_EQ(0, tracks_alive());
+	}
+}
+
 /* Closing the device fd while logging stops it: nothing left. */
 TEST_F(dl, uapi_close_while_logging)
 {
