@@ -989,8 +989,8 @@ void model_rep_destroy(struct svf_mlx5_chan *chan, struct svf_mlx5_rep *rep)
 
 	mutex_lock(&model_lock);
 	if (r->track) {
-		pr_err("snapvf_mlx5_model: receiver 0x%x destroyed under PAGE_TRACK object %u\n",
-		       r->rep.qpn, r->track->obj_id);
+		pr_err_ratelimited("snapvf_mlx5_model: receiver 0x%x destroyed under PAGE_TRACK object %u\n",
+				   r->rep.qpn, r->track->obj_id);
 		r->track->state = MLX5_PAGE_TRACK_STATE_ERROR;
 		r->track->rep = NULL;
 	}

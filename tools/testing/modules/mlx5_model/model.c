@@ -370,7 +370,9 @@ static int model_log_start(struct svf_aux_fn *fn, struct model_vf *vf,
 		return -ENOMEM;
 	while (sscanf(args, "%llx %llx%n", &iova, &len, &used) == 2) {
 		args += used;
-		if (n == MODEL_LOG_RANGES || !len ||
+		/* what vfio checks of a VMM's ranges: no wrap, unsigned long */
+		if (n == MODEL_LOG_RANGES || !len || iova + len - 1 < iova ||
+		    iova + len - 1 > ULONG_MAX ||
 		    interval_tree_iter_first(&root, iova, iova + len - 1)) {
 			ret = -EINVAL;
 			goto out;
