@@ -118,18 +118,9 @@ static int aux_has_feature(const char *bdf, const char *feature)
 
 static int setup_fn(const char *bdf)
 {
-	char p[PATH_MAX], val[64];
-	int ret;
+	int ret = parent_ensure(bdf);
 
-	snprintf(p, sizeof(p), MODEL_DBG "/%s", bdf);
-	if (!svf_exists(p) || !parent_published(bdf)) {
-		svf_sysfs_write(MODEL_DBG "/del_vf", bdf);
-		snprintf(val, sizeof(val), "%s 1", bdf);
-		ret = svf_sysfs_write(MODEL_DBG "/add_vf", val);
-		if (ret)
-			return ret;
-	}
-	return svf_pci_bind(bdf, SNAP_DRV);
+	return ret ? ret : svf_pci_bind(bdf, SNAP_DRV);
 }
 
 /* The test hook: svf_aux_fn_log_*() on the published function. */

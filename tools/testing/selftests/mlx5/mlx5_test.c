@@ -100,18 +100,11 @@ static int bufs_alive(void)
 /* Make @bdf a model VF of @dev_type, published and bound to snapvf_pci. */
 static int setup_fn(const char *bdf, const char *dev_type)
 {
-	char p[PATH_MAX], val[64];
 	int ret;
 
-	snprintf(p, sizeof(p), MODEL_DBG "/%s", bdf);
-	if (!svf_exists(p) || !parent_published(bdf)) {
-		svf_sysfs_write(MODEL_DBG "/del_vf", bdf);
-		snprintf(val, sizeof(val), "%s 1", bdf);
-		ret = svf_sysfs_write(MODEL_DBG "/add_vf", val);
-		if (ret)
-			return ret;
-	}
-	ret = model_knob(bdf, "dev_type", dev_type);
+	ret = parent_ensure(bdf);
+	if (!ret)
+		ret = model_knob(bdf, "dev_type", dev_type);
 	if (ret)
 		return ret;
 	/* also waits for an attach snapvf_pci started by itself */

@@ -323,6 +323,18 @@ static SVF_UNUSED int parent_make_compatible(const char *bdf, size_t size)
 #endif
 
 /*
+ * Publish @bdf unless it is: a registration the parent kept without
+ * publishing (a function a test made unmigratable, say) is dropped first.
+ */
+static SVF_UNUSED int parent_ensure(const char *bdf)
+{
+	if (parent_published(bdf))
+		return 0;
+	parent_del_nowait(bdf);
+	return parent_add(bdf);
+}
+
+/*
  * Withdraw @bdf and wait until snapvf_pci has let the function go (it
  * unbinds withdrawn functions from a work item).
  */
