@@ -366,8 +366,10 @@ out:
 /*
  * The stream bytes of the image @q describes: its chunks, each behind a
  * record header.  Chunks are as large as the first (@q->required) but the
- * last, so there are remaining / required of them, rounded up; no image
- * at all when nothing is due (save_image sends no empty image).
+ * last, so there are remaining / required of them, rounded up (firmware
+ * whose chunks are shorter sends more, and the estimate is one header
+ * short per extra chunk); no image at all when nothing is due
+ * (save_image sends no empty image).
  */
 static u64 svf_mlx5_image_bytes(const struct svf_mlx5_mig_query *q)
 {
