@@ -741,6 +741,34 @@ static SVF_UNUSED int svf_vfio_dma_log_probe(struct svf_vfio *v)
 }
 
 /**
+ * svf_vfio_dma_log_start_ranges() - VFIO_DEVICE_FEATURE_DMA_LOGGING_START
+ * @v: opened device
+ * @page_size: in: tracking granularity; out: what the driver took
+ * @r: the ranges
+ * @n: how many
+ *
+ * Return: 0 or -errno (-ENOTTY: no DMA logging).
+ */
+static SVF_UNUSED int
+svf_vfio_dma_log_start_ranges(struct svf_vfio *v, uint64_t *page_size,
+			      struct vfio_device_feature_dma_logging_range *r,
+			      int n)
+{
+	struct vfio_device_feature_dma_logging_control c = {
+		.page_size = *page_size, .num_ranges = n,
+		.ranges = (uintptr_t)r,
+	};
+	int ret;
+
+	ret = svf_vfio_feature(v, VFIO_DEVICE_FEATURE_SET |
+			       VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+			       &c, sizeof(c));
+	if (!ret)
+		*page_size = c.page_size;
+	return ret;
+}
+
+/**
  * svf_vfio_dma_log_start() - VFIO_DEVICE_FEATURE_DMA_LOGGING_START, one range
  * @v: opened device
  * @iova: start of the range
@@ -753,14 +781,8 @@ static SVF_UNUSED int svf_vfio_dma_log_start(struct svf_vfio *v, uint64_t iova,
 					     uint64_t len, uint64_t page_size)
 {
 	struct vfio_device_feature_dma_logging_range r = { iova, len };
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = page_size, .num_ranges = 1,
-		.ranges = (uintptr_t)&r,
-	};
 
-	return svf_vfio_feature(v, VFIO_DEVICE_FEATURE_SET |
-				VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-				&c, sizeof(c));
+	return svf_vfio_dma_log_start_ranges(v, &page_size, &r, 1);
 }
 
 static SVF_UNUSED int svf_vfio_dma_log_stop(struct svf_vfio *v)

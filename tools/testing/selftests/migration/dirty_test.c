@@ -36,23 +36,6 @@ static int popcount(const uint64_t *b, size_t n)
 	return c;
 }
 
-static int log_start(struct svf_vfio *v, uint64_t *page_size,
-		     struct vfio_device_feature_dma_logging_range *r, int n)
-{
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = *page_size, .num_ranges = n,
-		.ranges = (uintptr_t)r,
-	};
-	int ret;
-
-	ret = svf_vfio_feature(v, VFIO_DEVICE_FEATURE_SET |
-			       VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-			       &c, sizeof(c));
-	if (!ret)
-		*page_size = c.page_size;
-	return ret;
-}
-
 static void report(int dev, const char *req, char *out, size_t len)
 {
 	mt_attr_write(dev, "dirty_report", "%s", req);
@@ -89,27 +72,27 @@ TEST_F(dirty, range_validation)
 
 	SVF_NEED_DMA_LOG(&self->v);
 
-	EXPECT_EQ(-EINVAL, log_start(&self->v, &ps, self->r, 0));
+	EXPECT_EQ(-EINVAL, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 0));
 	bad[0].iova = 0x100000;
 	bad[0].length = 0;
-	EXPECT_EQ(-EINVAL, log_start(&self->v, &ps, bad, 1)) TH_LOG("zero length");
+	EXPECT_EQ(-EINVAL, svf_vfio_dma_log_start_ranges(&self->v, &ps, bad, 1)) TH_LOG("zero length");
 	bad[0].length = 0x2000;
 	bad[1].iova = 0x101000;
 	bad[1].length = 0x2000;
-	EXPECT_EQ(-EINVAL, log_start(&self->v, &ps, bad, 2)) TH_LOG("overlap");
-	EXPECT_EQ(-E2BIG, log_start(&self->v, &ps, self->r, 65)) TH_LOG("65 ranges");
+	EXPECT_EQ(-EINVAL, svf_vfio_dma_log_start_ranges(&self->v, &ps, bad, 2)) TH_LOG("overlap");
+	EXPECT_EQ(-E2BIG, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 65)) TH_LOG("65 ranges");
 	ps = 3 * 4096;
 	bad[0].iova = 0;
 	bad[0].length = 3 * 4096;
-	EXPECT_EQ(-EINVAL, log_start(&self->v, &ps, bad, 1)) TH_LOG("page size 12K");
+	EXPECT_EQ(-EINVAL, svf_vfio_dma_log_start_ranges(&self->v, &ps, bad, 1)) TH_LOG("page size 12K");
 	ps = 4096;
-	EXPECT_EQ(0, log_start(&self->v, &ps, self->r, 64));
+	EXPECT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 64));
 	EXPECT_EQ(4096, ps);
-	EXPECT_EQ(-EBUSY, log_start(&self->v, &ps, self->r, 1)) TH_LOG("second start");
+	EXPECT_EQ(-EBUSY, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 1)) TH_LOG("second start");
 	EXPECT_EQ(0, svf_vfio_dma_log_stop(&self->v));
 	EXPECT_EQ(0, svf_vfio_dma_log_stop(&self->v));
 	ps = 512;
-	EXPECT_EQ(0, log_start(&self->v, &ps, self->r, 2));
+	EXPECT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 2));
 	EXPECT_EQ(4096, ps) TH_LOG("512 raised to the tracking minimum");
 }
 
@@ -121,7 +104,7 @@ TEST_F(dirty, marks_reported_once)
 	SVF_NEED_DMA_LOG(&self->v);
 	/* Not logging: reading fails. */
 	EXPECT_EQ(-EINVAL, mt_attr_write(0, "dirty_report", "100000 10000"));
-	ASSERT_EQ(0, log_start(&self->v, &ps, self->r, 2));
+	ASSERT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, self->r, 2));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "100800 2001"));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "10f000 4000"));  /* crosses range end */
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "500000 1000"));  /* not logged */
@@ -153,7 +136,7 @@ TEST_F(dirty, offered_per_kernel)
 	if (!can) {
 		TH_LOG("no CONFIG_IOMMUFD_DRIVER: no DMA logging offered");
 		EXPECT_EQ(-ENOTTY, svf_vfio_dma_log_probe(&self->v));
-		EXPECT_EQ(-ENOTTY, log_start(&self->v, &ps, &r, 1));
+		EXPECT_EQ(-ENOTTY, svf_vfio_dma_log_start_ranges(&self->v, &ps, &r, 1));
 		EXPECT_EQ(-ENOTTY, svf_vfio_dma_log_stop(&self->v));
 		EXPECT_EQ(-ENOTTY, sreport(&self->v, 0x1000000, 1 << 20, 4096,
 					   bitmap));
@@ -164,7 +147,7 @@ TEST_F(dirty, offered_per_kernel)
 		return;
 	}
 	EXPECT_EQ(0, svf_vfio_dma_log_probe(&self->v));
-	ASSERT_EQ(0, log_start(&self->v, &ps, &r, 1));
+	ASSERT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, &r, 1));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "1003000 1800"));
 	ASSERT_EQ(0, sreport(&self->v, 0x1000000, 1 << 20, 4096, bitmap));
 	EXPECT_EQ(0x18ULL, bitmap[0]);
@@ -185,7 +168,7 @@ TEST_F(dirty, report_dma)
 	SVF_NEED_DMA_LOG(&self->v);
 	ASSERT_EQ(0, svf_vfio_dma_map(&self->v, 0x1000000, len, (void **)&mem));
 	memset(mem, 0, len);
-	ASSERT_EQ(0, log_start(&self->v, &ps, &r, 1));
+	ASSERT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, &r, 1));
 	ASSERT_EQ(0, sreport(&self->v, 0x1000000, len, 4096, bitmap));
 	EXPECT_EQ(0, popcount(bitmap, 4)) TH_LOG("clean before any write");
 
@@ -245,7 +228,7 @@ TEST_F(dirty, report_chunks_and_adjacent_ranges)
 	SVF_NEED_DMA_LOG(&self->v);
 	bitmap = calloc(words, sizeof(*bitmap));
 	ASSERT_NE(NULL, bitmap);
-	ASSERT_EQ(0, log_start(&self->v, &ps, r, 2));
+	ASSERT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, r, 2));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "20000000 1"));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "27fff000 2000"));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "2ffff000 1000"));
@@ -273,7 +256,7 @@ TEST_F(dirty, report_bad_inputs)
 	SVF_NEED_DMA_LOG(&self->v);
 	EXPECT_EQ(-EINVAL, sreport(&self->v, 0x1000000, 0x1000, 4096, bitmap))
 		TH_LOG("logging off");
-	ASSERT_EQ(0, log_start(&self->v, &ps, &r, 1));
+	ASSERT_EQ(0, svf_vfio_dma_log_start_ranges(&self->v, &ps, &r, 1));
 	ASSERT_EQ(0, mt_attr_write(0, "dirty_mark", "1005000 1000"));
 
 	EXPECT_EQ(-EINVAL, sreport(&self->v, 0x1000000, 0x10000, 0, bitmap));

@@ -467,29 +467,13 @@ TEST_F(dl, hook_withdrawn_while_logging)
 
 /* ---- through the vfio uAPI (kernels that can report) ---- */
 
-static int ustart(struct svf_vfio *v, uint64_t *ps,
-		  struct vfio_device_feature_dma_logging_range *r, int n)
-{
-	struct vfio_device_feature_dma_logging_control c = {
-		.page_size = *ps, .num_ranges = n, .ranges = (uintptr_t)r,
-	};
-	int ret;
-
-	ret = svf_vfio_feature(v, VFIO_DEVICE_FEATURE_SET |
-			       VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
-			       &c, sizeof(c));
-	if (!ret)
-		*ps = c.page_size;
-	return ret;
-}
-
 static int ustart2(struct svf_vfio *v, uint64_t ps)
 {
 	struct vfio_device_feature_dma_logging_range r[2] = {
 		{ R1, R1_LEN }, { R2, R2_LEN },
 	};
 
-	return ustart(v, &ps, r, 2);
+	return svf_vfio_dma_log_start_ranges(v, &ps, r, 2);
 }
 
 /*
